@@ -1,0 +1,63 @@
+# Two entry points: `make demo` (run the product with demo data) and `make test`.
+# Everything is installed by these targets on a fresh Debian machine with python3 and make.
+
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+PG_URL  ?= postgres://postgres@127.0.0.1:5432/test
+# Tests run with DEBUG off; plain http on localhost, so no SSL redirect or secure cookies.
+TEST_ENV := SECRET_KEY=make-test-only-secret-key-not-for-production-0123456789 SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test bench lint sysdeps browser serve clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+# Fonts for official PDFs: Liberation Serif (metric-compatible with Times New Roman,
+# Decree 30/2020) with DejaVu Serif as the fallback.
+sysdeps:
+	@fc-list 2>/dev/null | grep -q "Liberation Serif" || { \
+	  echo "Installing fonts-liberation…"; \
+	  $(SUDO) apt-get install -y -q fonts-liberation fonts-dejavu-core >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q fonts-liberation fonts-dejavu-core >/dev/null; }; }
+
+# Debian's chromium for the browser tests (Playwright never downloads a browser here).
+browser:
+	@[ -x /usr/bin/chromium ] || { \
+	  echo "Installing chromium…"; \
+	  $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
+
+demo: $(VENV)/.installed sysdeps
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	@echo "Serving http://127.0.0.1:8000 — Ctrl-C stops everything."
+	DEBUG=1 $(BIN)/python manage.py run_demo --port 8000
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(VENV)/.installed-dev sysdeps browser lint
+	$(TEST_ENV) DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run
+	@echo "== tests on SQLite =="
+	$(TEST_ENV) DATABASE_URL= $(BIN)/pytest -q
+	@if [ -n "$$DATABASE_URL" ] || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
+	  echo "== tests on PostgreSQL =="; \
+	  $(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -q; \
+	else echo "PostgreSQL not reachable: skipped the PostgreSQL run."; fi
+
+bench: $(VENV)/.installed-dev sysdeps
+	$(TEST_ENV) $(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3*

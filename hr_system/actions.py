@@ -1,0 +1,88 @@
+"""Writes that touch several rows or models, each atomic and audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from hr_system import access, roster
+from hr_system.models import AuditLog, Employee, OrgUnit
+
+UPDATABLE_FIELDS = [f for f, _, _ in roster.COLUMNS if f not in ("code", "unit")] + ["unit_id"]
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    rejected: list[roster.Rejected] = field(default_factory=list)
+    written: bool = False
+    dry_run: bool = False
+    total_rows: int = 0
+
+    @property
+    def valid(self) -> int:
+        return self.created + self.updated
+
+    def as_dict(self) -> dict:
+        return {
+            "total_rows": self.total_rows,
+            "created": self.created,
+            "updated": self.updated,
+            "rejected": [{"row": r.row, "code": r.code, "reason": r.reason} for r in self.rejected],
+            "written": self.written,
+            "dry_run": self.dry_run,
+        }
+
+
+def import_employees(
+    *, acting_user, data: bytes, filename: str, import_valid_rows: bool = False, dry_run: bool = False
+) -> ImportReport:
+    """Create or update employees from a roster file.
+
+    With any rejected row nothing is written unless the caller explicitly asked to
+    import the valid rows. `acting_user=None` means the command line (full scope);
+    otherwise rows may only target units the user manages, and a code that belongs
+    to someone outside the user's scope is rejected without saying whose it is.
+    Raises roster.RosterFileError when the file itself is unreadable.
+    """
+    rows = roster.read_rows(data, filename)
+    units = OrgUnit.objects.all() if acting_user is None else access.units_for(acting_user, write=True)
+    unit_ids = dict(units.values_list("code", "pk"))
+    checked = roster.validate(rows, unit_ids)
+    report = ImportReport(dry_run=dry_run, total_rows=len(rows), rejected=list(checked.rejected))
+
+    existing = {code: (pk, unit_id) for code, pk, unit_id in Employee.objects.values_list("code", "pk", "unit_id")}
+    in_scope = set(unit_ids.values())
+    to_create: list[Employee] = []
+    to_update: list[Employee] = []
+    for number, values in checked.rows:
+        current = existing.get(values["code"])
+        if current is None:
+            to_create.append(Employee(**values))
+        elif current[1] not in in_scope:
+            report.rejected.append(
+                roster.Rejected(number, values["code"], "Mã chấm công đã được dùng cho một người ở đơn vị khác")
+            )
+        else:
+            to_update.append(Employee(pk=current[0], **values))
+    report.rejected.sort(key=lambda r: r.row)
+    report.created, report.updated = len(to_create), len(to_update)
+
+    if dry_run or (report.rejected and not import_valid_rows):
+        return report
+    with transaction.atomic():
+        Employee.objects.bulk_create(to_create, batch_size=1000)
+        Employee.objects.bulk_update(to_update, UPDATABLE_FIELDS, batch_size=1000)
+        AuditLog.record(
+            user=acting_user,
+            action="employees.import",
+            object_type="hr_system.Employee",
+            filename=filename,
+            created=report.created,
+            updated=report.updated,
+            rejected=len(report.rejected),
+        )
+    report.written = True
+    return report

@@ -1,0 +1,355 @@
+"""Organisation tree, people, roles and API tokens shared by every app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Attendance IDs are what a ZK clock stores as user_id: a numeric string. ZK firmware
+# accepts up to 9 digits in the 28-byte user record (reference zk-protocol.md §1.6).
+EMPLOYEE_CODE_RE = r"^[0-9]{1,9}$"
+employee_code_validator = RegexValidator(EMPLOYEE_CODE_RE, _("Mã chấm công chỉ gồm chữ số, tối đa 9 chữ số."))
+
+
+class OrgUnitQuerySet(models.QuerySet):
+    def active_on(self, day: dt.date) -> OrgUnitQuerySet:
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
+
+    def subtree_of(self, *units: OrgUnit) -> OrgUnitQuerySet:
+        """Every unit under any of `units` (inclusive) in one query on the path."""
+        q = Q(pk__in=[])
+        for unit in units:
+            q |= Q(path__startswith=unit.path)
+        return self.filter(q)
+
+
+class OrgUnit(models.Model):
+    """A node of the organisation tree.
+
+    The tree is typed and dated: Sơn La's 200 communes became 75 on 1 July 2025 and the
+    district level ended (Resolution 1681/NQ-UBTVQH15; reference vietnam-rules.md §7),
+    so former units stay as history with `valid_to` set and successions recorded.
+    `path` is a materialised path of zero-padded ids ("/000001/000007/") so that
+    "everything under X" is a single indexed prefix query.
+    """
+
+    class Kind(models.TextChoices):
+        PROVINCE = "province", _("Tỉnh")
+        COMMUNE = "commune", _("Xã")
+        WARD = "ward", _("Phường")
+        SPECIAL_ZONE = "special_zone", _("Đặc khu")
+        PARTY_COMMITTEE = "party_committee", _("Đảng ủy")
+        PEOPLES_COUNCIL = "peoples_council", _("Hội đồng nhân dân")
+        PEOPLES_COMMITTEE = "peoples_committee", _("Ủy ban nhân dân")
+        DEPARTMENT = "department", _("Phòng, ban")
+        PUBLIC_SERVICE_UNIT = "public_service_unit", _("Đơn vị sự nghiệp")
+        FORMER_DISTRICT = "former_district", _("Huyện (cũ)")
+
+    PATH_STEP = 7  # "/" + 6 digits
+
+    code = models.CharField(_("mã đơn vị"), max_length=32, unique=True)
+    name = models.CharField(_("tên đơn vị"), max_length=200)
+    kind = models.CharField(_("loại"), max_length=32, choices=Kind.choices)
+    admin_code = models.CharField(_("mã ĐVHC"), max_length=16, blank=True)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("đơn vị cấp trên")
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    place_name = models.CharField(
+        _("địa danh"), max_length=100, blank=True, help_text=_("Địa danh ghi trên văn bản, ví dụ: Mộc Châu")
+    )
+    doc_symbol = models.CharField(_("ký hiệu văn bản"), max_length=32, blank=True, help_text=_("Ví dụ: UBND, NV"))
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="orgunit_valid_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def add(cls, *, parent: OrgUnit | None = None, **fields) -> OrgUnit:
+        """Create a unit and give it its materialised path."""
+        with transaction.atomic():
+            unit = cls.objects.create(parent=parent, **fields)
+            unit.path = (parent.path if parent else "/") + f"{unit.pk:06d}/"
+            unit.depth = parent.depth + 1 if parent else 0
+            unit.save(update_fields=["path", "depth"])
+        return unit
+
+    def move_under(self, new_parent: OrgUnit | None) -> None:
+        """Re-parent this unit and rewrite the paths of its whole subtree in one UPDATE."""
+        if new_parent is not None and new_parent.path.startswith(self.path):
+            raise ValueError("A unit cannot be moved under its own subtree.")
+        old_path = self.path
+        new_path = (new_parent.path if new_parent else "/") + f"{self.pk:06d}/"
+        delta = new_path.count("/") - old_path.count("/")
+        with transaction.atomic():
+            OrgUnit.objects.filter(pk=self.pk).update(parent=new_parent)
+            OrgUnit.objects.filter(path__startswith=old_path).update(
+                path=Concat(models.Value(new_path), Substr("path", len(old_path) + 1)),
+                depth=models.F("depth") + delta,
+            )
+        self.refresh_from_db()
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or self.valid_to >= day)
+
+    def subtree(self) -> OrgUnitQuerySet:
+        return OrgUnit.objects.filter(path__startswith=self.path)
+
+    def ancestors(self) -> OrgUnitQuerySet:
+        ids = [int(p) for p in self.path.strip("/").split("/") if p]
+        return OrgUnit.objects.filter(pk__in=ids).order_by("depth")
+
+    def rollup_units(self) -> OrgUnitQuerySet:
+        """This subtree plus every former unit whose succession leads into it.
+
+        Data recorded under a unit that was merged away (e.g. a pre-2025 commune)
+        still counts under its successor. Each loop step is one query per level of
+        history, not per unit.
+        """
+        ids = set(self.subtree().values_list("pk", flat=True))
+        frontier = set(ids)
+        while frontier:
+            predecessors = set(
+                OrgUnitSuccession.objects.filter(successor_id__in=frontier).values_list("predecessor__path", flat=True)
+            )
+            if not predecessors:
+                break
+            q = Q(pk__in=[])
+            for path in predecessors:
+                q |= Q(path__startswith=path)
+            new = set(OrgUnit.objects.filter(q).values_list("pk", flat=True)) - ids
+            ids |= new
+            frontier = new
+        return OrgUnit.objects.filter(pk__in=ids)
+
+    def issuing_agency(self) -> str:
+        """The agency line for an official document header (Decree 30/2020 art. 8(b))."""
+        return self.name.upper()
+
+
+class OrgUnitSuccession(models.Model):
+    """Merge history: `predecessor` was merged into (or split to) `successor`."""
+
+    predecessor = models.ForeignKey(OrgUnit, models.CASCADE, related_name="successions")
+    successor = models.ForeignKey(OrgUnit, models.CASCADE, related_name="predecessions")
+    effective_date = models.DateField(_("ngày hiệu lực"))
+    resolution = models.CharField(_("nghị quyết"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("lịch sử sáp nhập")
+        verbose_name_plural = _("lịch sử sáp nhập")
+        constraints = [
+            models.UniqueConstraint(fields=["predecessor", "successor"], name="orgunit_succession_unique"),
+            models.CheckConstraint(condition=~Q(predecessor=models.F("successor")), name="orgunit_succession_not_self"),
+        ]
+
+
+class EmployeeQuerySet(models.QuerySet):
+    def in_units(self, units) -> EmployeeQuerySet:
+        return self.filter(unit__in=units)
+
+    def active_on(self, day: dt.date) -> EmployeeQuerySet:
+        return self.filter(Q(start_date__isnull=True) | Q(start_date__lte=day)).filter(
+            Q(leave_date__isnull=True) | Q(leave_date__gt=day)
+        )
+
+
+class Employee(models.Model):
+    """A person on the roster. A login account is optional."""
+
+    class Gender(models.TextChoices):
+        MALE = "male", _("Nam")
+        FEMALE = "female", _("Nữ")
+
+    class Category(models.TextChoices):
+        CADRE = "cadre", _("Cán bộ")
+        CIVIL_SERVANT = "civil_servant", _("Công chức")
+        PUBLIC_EMPLOYEE = "public_employee", _("Viên chức")
+        CONTRACT_WORKER = "contract_worker", _("Hợp đồng lao động")
+
+    code = models.CharField(_("mã chấm công"), max_length=9, unique=True, validators=[employee_code_validator])
+    full_name = models.CharField(_("họ và tên"), max_length=120)
+    date_of_birth = models.DateField(_("ngày sinh"), null=True, blank=True)
+    gender = models.CharField(_("giới tính"), max_length=8, choices=Gender.choices, blank=True)
+    category = models.CharField(_("loại"), max_length=20, choices=Category.choices)
+    job_title = models.CharField(_("chức vụ, chức danh"), max_length=120, blank=True)
+    rank = models.CharField(_("ngạch, bậc"), max_length=120, blank=True)
+    unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="employees", verbose_name=_("đơn vị"))
+    sector_start = models.DateField(_("ngày vào ngành"), null=True, blank=True)
+    unit_start = models.DateField(_("ngày về đơn vị hiện tại"), null=True, blank=True)
+    hardship_years = models.DecimalField(_("số năm công tác vùng khó khăn"), max_digits=4, decimal_places=1, default=0)
+    home_commune = models.CharField(_("quê quán (xã)"), max_length=120, blank=True)
+    distance_km = models.DecimalField(
+        _("khoảng cách đến nơi làm việc (km)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    start_date = models.DateField(_("ngày bắt đầu làm việc"), null=True, blank=True)
+    leave_date = models.DateField(_("ngày nghỉ việc"), null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="employee",
+        verbose_name=_("tài khoản"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EmployeeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["unit__path", "full_name", "code"]
+        verbose_name = _("cán bộ, công chức, viên chức")
+        verbose_name_plural = _("cán bộ, công chức, viên chức")
+        indexes = [models.Index(fields=["unit", "full_name"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=EMPLOYEE_CODE_RE), name="employee_code_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.code})"
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return (self.start_date is None or self.start_date <= day) and (
+            self.leave_date is None or self.leave_date > day
+        )
+
+    @property
+    def given_name(self) -> str:
+        """Vietnamese lists sort by given name, the last word of the full name."""
+        return self.full_name.split()[-1] if self.full_name.split() else ""
+
+
+class Role(models.Model):
+    """What a user may do, and over which part of the tree.
+
+    Scope is the unit subtree rooted at `unit`; a system administrator's scope is all.
+    """
+
+    class Kind(models.TextChoices):
+        EMPLOYEE = "employee", _("Cán bộ, công chức")
+        UNIT_HEAD = "unit_head", _("Thủ trưởng đơn vị")
+        HR_OFFICER = "hr_officer", _("Cán bộ Phòng Nội vụ")
+        EXAM_BOARD = "exam_board", _("Hội đồng thi")
+        ADMIN = "admin", _("Quản trị hệ thống")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="roles")
+    kind = models.CharField(_("vai trò"), max_length=20, choices=Kind.choices)
+    unit = models.ForeignKey(
+        OrgUnit, models.CASCADE, null=True, blank=True, related_name="roles", verbose_name=_("phạm vi")
+    )
+
+    class Meta:
+        verbose_name = _("vai trò")
+        verbose_name_plural = _("vai trò")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "unit"], name="role_unique"),
+            models.CheckConstraint(
+                condition=Q(kind="admin") | Q(kind="employee") | Q(unit__isnull=False), name="role_scoped_has_unit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_kind_display()} — {self.unit or '*'}"
+
+
+class LoginFailure(models.Model):
+    """One failed web login; enough of them lock the username for a while."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    @classmethod
+    def is_locked(cls, username: str) -> bool:
+        since = timezone.now() - dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        return cls.objects.filter(username__iexact=username, at__gte=since).count() >= settings.LOGIN_MAX_FAILURES
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 is stored; the plain value is shown once."""
+
+    PREFIX = "hrt_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("tên"), max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, name: str) -> tuple[ApiToken, str]:
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, digest=cls.hash(raw), hint=raw[:10])
+        return token, raw
+
+    @classmethod
+    def authenticate(cls, raw: str):
+        token = cls.objects.select_related("user").filter(digest=cls.hash(raw), revoked_at__isnull=True).first()
+        if token is None or not token.user.is_active:
+            return None
+        cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token.user
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+
+
+class AuditLog(models.Model):
+    """Who changed what, when and why. Written by actions, never edited."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    @classmethod
+    def record(cls, *, user, action: str, obj=None, object_type: str = "", object_id: str = "", **detail) -> AuditLog:
+        if obj is not None:
+            object_type = object_type or obj._meta.label
+            object_id = object_id or str(obj.pk)
+        user = user if (user is not None and getattr(user, "is_authenticated", False)) else None
+        return cls.objects.create(user=user, action=action, object_type=object_type, object_id=object_id, detail=detail)

@@ -1,0 +1,56 @@
+"""Employee list tables (pandas lives here): plain rows for PDFs, and Excel exports."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from hr_system.models import Employee
+
+EMPLOYEE_COLUMNS = {
+    "code": "Mã chấm công",
+    "full_name": "Họ và tên",
+    "date_of_birth": "Ngày sinh",
+    "gender": "Giới tính",
+    "category": "Loại",
+    "job_title": "Chức vụ",
+    "rank": "Ngạch, bậc",
+    "unit": "Đơn vị",
+}
+
+
+def employee_frame(employees) -> pd.DataFrame:
+    """One row per employee with display values, sorted the Vietnamese way (unit, given name)."""
+    genders = dict(Employee.Gender.choices)
+    categories = dict(Employee.Category.choices)
+    records = list(
+        employees.values_list(
+            "code", "full_name", "date_of_birth", "gender", "category", "job_title", "rank", "unit__name", "unit__path"
+        )
+    )
+    frame = pd.DataFrame(records, columns=[*EMPLOYEE_COLUMNS, "unit_path"])
+    if frame.empty:
+        return frame.drop(columns=["unit_path"])
+    frame["gender"] = frame["gender"].map(lambda g: str(genders.get(g, "")))
+    frame["category"] = frame["category"].map(lambda c: str(categories.get(c, c)))
+    frame["date_of_birth"] = frame["date_of_birth"].map(lambda d: d.strftime("%d/%m/%Y") if d else "")
+    frame["given"] = frame["full_name"].str.split().str[-1]
+    frame = frame.sort_values(["unit_path", "given", "full_name", "code"]).drop(columns=["unit_path", "given"])
+    return frame.reset_index(drop=True)
+
+
+def employee_rows(employees) -> list[dict]:
+    return employee_frame(employees).to_dict("records")
+
+
+def frame_to_xlsx(frame: pd.DataFrame, columns: dict[str, str], sheet: str) -> bytes:
+    buffer = io.BytesIO()
+    frame.rename(columns=columns).to_excel(buffer, index=False, sheet_name=sheet, engine="openpyxl")
+    return buffer.getvalue()
+
+
+def employee_xlsx(employees) -> bytes:
+    frame = employee_frame(employees)
+    frame.insert(0, "STT", range(1, len(frame) + 1))
+    return frame_to_xlsx(frame, EMPLOYEE_COLUMNS, "Danh sách")

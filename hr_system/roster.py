@@ -1,0 +1,245 @@
+"""Roster files (.xlsx / .csv): reading, validating and the downloadable template.
+
+Reading and validation are plain functions over rows so they are tested without a
+database; `actions.import_employees` does the writing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from openpyxl import Workbook, load_workbook
+
+from hr_system.models import EMPLOYEE_CODE_RE, Employee
+
+# (field, Vietnamese header shown in the template, required)
+COLUMNS: list[tuple[str, str, bool]] = [
+    ("code", "Mã chấm công", True),
+    ("full_name", "Họ và tên", True),
+    ("date_of_birth", "Ngày sinh", False),
+    ("gender", "Giới tính", False),
+    ("category", "Loại", True),
+    ("job_title", "Chức vụ", False),
+    ("rank", "Ngạch, bậc", False),
+    ("unit", "Mã đơn vị", True),
+    ("sector_start", "Ngày vào ngành", False),
+    ("unit_start", "Ngày về đơn vị", False),
+    ("hardship_years", "Số năm vùng khó khăn", False),
+    ("home_commune", "Quê quán (xã)", False),
+    ("distance_km", "Khoảng cách (km)", False),
+    ("start_date", "Ngày bắt đầu", False),
+    ("leave_date", "Ngày nghỉ việc", False),
+]
+DATE_FIELDS = {"date_of_birth", "sector_start", "unit_start", "start_date", "leave_date"}
+HEADER_TO_FIELD = {}
+for _f, _h, _r in COLUMNS:
+    HEADER_TO_FIELD[_h.lower()] = _f
+    HEADER_TO_FIELD[_f] = _f
+
+GENDERS = {
+    "nam": "male",
+    "male": "male",
+    "m": "male",
+    "nữ": "female",
+    "nu": "female",
+    "female": "female",
+    "f": "female",
+}
+CATEGORIES = {}
+for value, label in Employee.Category.choices:
+    CATEGORIES[value] = value
+    CATEGORIES[str(label).lower()] = value
+CATEGORIES.update({"hđlđ": "contract_worker", "hdld": "contract_worker", "hợp đồng": "contract_worker"})
+
+_CODE_RE = re.compile(EMPLOYEE_CODE_RE)
+
+
+class RosterFileError(ValueError):
+    """The file as a whole cannot be read (wrong type, no header, missing columns)."""
+
+
+@dataclass
+class Rejected:
+    row: int
+    code: str
+    reason: str
+
+
+@dataclass
+class Validated:
+    """Rows that passed validation, keyed by code, and the rejected ones."""
+
+    rows: list[tuple[int, dict]] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
+    """Return (spreadsheet row number, {field: raw value}) for every non-empty row."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a broken file
+            raise RosterFileError(f"Không đọc được tệp Excel: {exc}") from exc
+        raw_rows = list(wb.active.iter_rows(values_only=True))
+        wb.close()
+    elif name.endswith(".csv"):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise RosterFileError("Tệp CSV phải được lưu với mã hóa UTF-8.") from exc
+        sample = text[:2048]
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        raw_rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    else:
+        raise RosterFileError("Chỉ nhận tệp .xlsx hoặc .csv.")
+    if not raw_rows:
+        raise RosterFileError("Tệp không có dữ liệu.")
+    header = [str(h).strip().lower() if h is not None else "" for h in raw_rows[0]]
+    fields = [HEADER_TO_FIELD.get(h) for h in header]
+    missing = [h for f, h, required in COLUMNS if required and f not in fields]
+    if missing:
+        raise RosterFileError("Thiếu cột bắt buộc: " + ", ".join(missing))
+    out = []
+    for number, raw in enumerate(raw_rows[1:], start=2):
+        if raw is None or all(v is None or str(v).strip() == "" for v in raw):
+            continue
+        out.append((number, {f: v for f, v in zip(fields, raw, strict=False) if f}))
+    return out
+
+
+def parse_date(value) -> dt.date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _decimal(value, label: str) -> Decimal | None:
+    text = _text(value).replace(",", ".")
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError(f"{label} không phải là số: {text}") from exc
+    if number < 0:
+        raise ValueError(f"{label} không được âm: {text}")
+    return number
+
+
+def clean_row(raw: dict, unit_ids: dict[str, int]) -> dict:
+    """Turn one raw row into Employee field values, or raise ValueError with the reason."""
+    code = _text(raw.get("code"))
+    if not code:
+        raise ValueError("Thiếu mã chấm công")
+    if not _CODE_RE.match(code):
+        raise ValueError(f"Mã chấm công '{code}' phải gồm 1–9 chữ số")
+    full_name = " ".join(_text(raw.get("full_name")).split())
+    if not full_name:
+        raise ValueError("Thiếu họ và tên")
+    unit_code = _text(raw.get("unit"))
+    if unit_code not in unit_ids:
+        raise ValueError(f"Không có đơn vị mã '{unit_code}' (hoặc ngoài phạm vi quản lý)")
+    category_text = _text(raw.get("category")).lower()
+    category = CATEGORIES.get(category_text)
+    if category is None:
+        raise ValueError(f"Loại cán bộ không hợp lệ: '{_text(raw.get('category'))}'")
+    gender_text = _text(raw.get("gender")).lower()
+    gender = GENDERS.get(gender_text, "") if gender_text else ""
+    if gender_text and not gender:
+        raise ValueError(f"Giới tính không hợp lệ: '{_text(raw.get('gender'))}'")
+    values = {
+        "code": code,
+        "full_name": full_name,
+        "unit_id": unit_ids[unit_code],
+        "category": category,
+        "gender": gender,
+        "job_title": _text(raw.get("job_title")),
+        "rank": _text(raw.get("rank")),
+        "home_commune": _text(raw.get("home_commune")),
+    }
+    for name in DATE_FIELDS:
+        try:
+            values[name] = parse_date(raw.get(name))
+        except ValueError as exc:
+            label = dict((f, h) for f, h, _ in COLUMNS)[name]
+            raise ValueError(f"{label} sai định dạng ngày (dd/mm/yyyy): '{exc}'") from None
+    values["hardship_years"] = _decimal(raw.get("hardship_years"), "Số năm vùng khó khăn") or Decimal(0)
+    values["distance_km"] = _decimal(raw.get("distance_km"), "Khoảng cách")
+    if values["start_date"] and values["leave_date"] and values["leave_date"] < values["start_date"]:
+        raise ValueError("Ngày nghỉ việc trước ngày bắt đầu")
+    return values
+
+
+def validate(rows: list[tuple[int, dict]], unit_ids: dict[str, int]) -> Validated:
+    """Validate every row; a code appearing twice in the file rejects the later rows."""
+    result = Validated()
+    seen: dict[str, int] = {}
+    for number, raw in rows:
+        try:
+            values = clean_row(raw, unit_ids)
+        except ValueError as exc:
+            result.rejected.append(Rejected(number, _text(raw.get("code")), str(exc)))
+            continue
+        first = seen.get(values["code"])
+        if first is not None:
+            result.rejected.append(Rejected(number, values["code"], f"Trùng mã chấm công với dòng {first}"))
+            continue
+        seen[values["code"]] = number
+        result.rows.append((number, values))
+    return result
+
+
+def template_workbook() -> bytes:
+    """The downloadable .xlsx template with one example row."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Danh sách"
+    ws.append([h for _, h, _ in COLUMNS])
+    ws.append(
+        [
+            "1001",
+            "Nguyễn Văn An",
+            "15/03/1985",
+            "Nam",
+            "Công chức",
+            "Chuyên viên",
+            "Chuyên viên, bậc 3",
+            "XA-MOCCHAU",
+            "01/09/2008",
+            "01/07/2025",
+            "3",
+            "Mộc Sơn",
+            "4.5",
+            "01/09/2008",
+            "",
+        ]
+    )
+    for column in ws.columns:
+        ws.column_dimensions[column[0].column_letter].width = 18
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from hr_system.models import EMPLOYEE_CODE_RE, Employee, OrgUnit
+
+
+class InSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(Schema):
+    error: dict
+
+
+class OrgUnitOut(Schema):
+    code: str
+    name: str
+    kind: OrgUnit.Kind
+    admin_code: str
+    parent: str | None = Field(None, alias="parent.code")
+    depth: int
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+
+class OrgUnitDetailOut(OrgUnitOut):
+    children: list[str]
+    predecessors: list[str]
+    successors: list[str]
+    employee_count: int
+
+
+class OrgUnitIn(InSchema):
+    code: str = Field(..., min_length=1, max_length=32)
+    name: str = Field(..., min_length=1, max_length=200)
+    kind: OrgUnit.Kind
+    parent: str | None = None
+    admin_code: str = Field("", max_length=16)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class OrgUnitPatch(InSchema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    admin_code: str | None = Field(None, max_length=16)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class EmployeeOut(Schema):
+    code: str
+    full_name: str
+    date_of_birth: dt.date | None
+    gender: str
+    category: Employee.Category
+    job_title: str
+    rank: str
+    unit: str = Field(..., alias="unit.code")
+    unit_name: str = Field(..., alias="unit.name")
+    sector_start: dt.date | None
+    unit_start: dt.date | None
+    hardship_years: Decimal
+    home_commune: str
+    distance_km: Decimal | None
+    start_date: dt.date | None
+    leave_date: dt.date | None
+    has_account: bool
+
+    @staticmethod
+    def resolve_has_account(obj) -> bool:
+        return obj.user_id is not None
+
+
+class EmployeeFields(InSchema):
+    full_name: str = Field(..., min_length=1, max_length=120)
+    date_of_birth: dt.date | None = None
+    gender: Employee.Gender | None = None
+    category: Employee.Category
+    job_title: str = Field("", max_length=120)
+    rank: str = Field("", max_length=120)
+    unit: str
+    sector_start: dt.date | None = None
+    unit_start: dt.date | None = None
+    hardship_years: Decimal = Field(Decimal(0), ge=0, le=99)
+    home_commune: str = Field("", max_length=120)
+    distance_km: Decimal | None = Field(None, ge=0, le=9999)
+    start_date: dt.date | None = None
+    leave_date: dt.date | None = None
+
+
+class EmployeeIn(EmployeeFields):
+    code: str = Field(..., pattern=EMPLOYEE_CODE_RE)
+
+
+class EmployeePatch(InSchema):
+    full_name: str | None = Field(None, min_length=1, max_length=120)
+    date_of_birth: dt.date | None = None
+    gender: Employee.Gender | None = None
+    category: Employee.Category | None = None
+    job_title: str | None = Field(None, max_length=120)
+    rank: str | None = Field(None, max_length=120)
+    unit: str | None = None
+    sector_start: dt.date | None = None
+    unit_start: dt.date | None = None
+    hardship_years: Decimal | None = Field(None, ge=0, le=99)
+    home_commune: str | None = Field(None, max_length=120)
+    distance_km: Decimal | None = Field(None, ge=0, le=9999)
+    start_date: dt.date | None = None
+    leave_date: dt.date | None = None
+
+
+class RejectedRowOut(Schema):
+    row: int
+    code: str
+    reason: str
+
+
+class ImportReportOut(Schema):
+    total_rows: int
+    created: int
+    updated: int
+    rejected: list[RejectedRowOut]
+    written: bool
+    dry_run: bool

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from hr_system import views
+from hr_system.api import api
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("org/", views.org_tree, name="org_tree"),
+    path("employees/", views.employee_list, name="employee_list"),
+    path("employees/export.pdf", views.employee_list_pdf, name="employee_list_pdf"),
+    path("employees/export.xlsx", views.employee_list_xlsx, name="employee_list_xlsx"),
+    path("employees/import/", views.employee_import, name="employee_import"),
+    path("employees/import/template.xlsx", views.import_template, name="import_template"),
+    path("employees/<str:code>/", views.employee_detail, name="employee_detail"),
+    path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("devices.urls")),
+    path("", include("attendance.urls")),
+    path("", include("assessments.urls")),
+]

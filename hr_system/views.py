@@ -1,0 +1,244 @@
+"""Web pages for the organisation and its people. Every object goes through access.py."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hr_system import access, actions, pdf, reports, roster
+from hr_system.api import EmployeeFilter, filtered_employees
+from hr_system.models import ApiToken, LoginFailure, OrgUnit, Role
+
+IMPORT_DIR = Path(settings.MEDIA_ROOT) / "imports"
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def login_view(request):
+    """Username/password login; too many failures lock the username for a while."""
+    error = ""
+    username = ""
+    if request.method == "POST":
+        username = request.POST.get("username", "").strip()
+        password = request.POST.get("password", "")
+        if LoginFailure.is_locked(username):
+            error = _("Tài khoản tạm bị khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau %(m)s phút.") % {
+                "m": settings.LOGIN_LOCKOUT_MINUTES
+            }
+        else:
+            user = authenticate(request, username=username, password=password)
+            if user is None:
+                LoginFailure.objects.create(username=username, ip=_client_ip(request))
+                error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
+            else:
+                LoginFailure.objects.filter(username__iexact=username).delete()
+                login(request, user)
+                target = request.POST.get("next") or request.GET.get("next") or ""
+                if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+                    target = ""
+                return redirect(target or "dashboard")
+    return render(
+        request,
+        "registration/login.html",
+        {"error": error, "username": username, "next": request.GET.get("next", "")},
+        status=403 if error else 200,
+    )
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("login")
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    employee = getattr(user, "employee", None) if hasattr(user, "employee") else None
+    units = access.units_for(user)
+    context = {
+        "employee": employee,
+        "roles": [r for r in access.roles_of(user)],
+        "unit_count": units.count(),
+        "employee_count": access.employees_for(user).count(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "hr/dashboard.html", context)
+
+
+@login_required
+def org_tree(request):
+    if not access.has_role(request.user, *access.READ_KINDS):
+        raise PermissionDenied(_("Bạn không có quyền xem cơ cấu tổ chức."))
+    today = timezone.localdate()
+    units = list(access.units_for(request.user).annotate(n=Count("employees")).order_by("path"))
+    base_depth = min((u.depth for u in units), default=0)
+    for unit in units:
+        unit.indent = unit.depth - base_depth
+        unit.active = unit.is_active_on(today)
+    return render(request, "hr/org_tree.html", {"units": units})
+
+
+def _filters_from(request) -> EmployeeFilter:
+    active = request.GET.get("active")
+    return EmployeeFilter(
+        unit=request.GET.get("unit") or None,
+        q=request.GET.get("q") or None,
+        category=request.GET.get("category") or None,
+        active=None if active in (None, "") else active == "1",
+    )
+
+
+@login_required
+def employee_list(request):
+    try:
+        filters = _filters_from(request)
+    except ValueError:
+        filters = EmployeeFilter()
+        messages.error(request, _("Bộ lọc không hợp lệ."))
+    employees = filtered_employees(request.user, filters)
+    page = Paginator(employees, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "hr/employee_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "units": access.units_for(request.user).order_by("path"),
+            "categories": reports.Employee.Category.choices,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+def employee_detail(request, code: str):
+    employee = access.get_employee_for_user(request.user, code)
+    can_edit = access.employees_for(request.user, write=True).filter(pk=employee.pk).exists()
+    return render(request, "hr/employee_detail.html", {"e": employee, "can_edit": can_edit})
+
+
+def _list_document(request):
+    filters = _filters_from(request)
+    employees = filtered_employees(request.user, filters)
+    unit = access.get_unit_for_user(request.user, filters.unit) if filters.unit else None
+    if unit is None:
+        scope = [r.unit for r in access.roles_of(request.user) if r.unit is not None]
+        unit = scope[0] if scope else OrgUnit.objects.filter(depth=0).first()
+    return unit, employees
+
+
+@login_required
+def employee_list_pdf(request):
+    unit, employees = _list_document(request)
+    content = pdf.render_pdf(
+        "pdf/employee_list.html",
+        {
+            "agency": unit.issuing_agency() if unit else "",
+            "doc_symbol": f"DS-{unit.doc_symbol or 'NV'}" if unit else "DS-NV",
+            "place": (unit.place_name if unit and unit.place_name else "Sơn La"),
+            "doc_type": "DANH SÁCH",
+            "doc_summary": f"Cán bộ, công chức, viên chức và người lao động {unit.name if unit else ''}".strip(),
+            "rows": reports.employee_rows(employees),
+            "recipients": ["Phòng Nội vụ"],
+        },
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="danh-sach-{unit.code if unit else "all"}.pdf"'
+    return response
+
+
+@login_required
+def employee_list_xlsx(request):
+    unit, employees = _list_document(request)
+    response = HttpResponse(
+        reports.employee_xlsx(employees),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="danh-sach-{unit.code if unit else "all"}.xlsx"'
+    return response
+
+
+@login_required
+def import_template(request):
+    response = HttpResponse(
+        roster.template_workbook(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="mau-danh-sach-can-bo.xlsx"'
+    return response
+
+
+@login_required
+def employee_import(request):
+    """Upload → report. With rejected rows nothing is written; the officer may then
+    explicitly choose to import only the valid rows of the same file."""
+    access.require_role(request.user, Role.Kind.HR_OFFICER)
+    report = None
+    pending = request.session.get("pending_import")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is not None:
+            data, filename = upload.read(), upload.name
+        elif pending and request.POST.get("import_valid_rows"):
+            path = IMPORT_DIR / pending["token"]
+            data, filename = (path.read_bytes() if path.exists() else b""), pending["filename"]
+        else:
+            messages.error(request, _("Vui lòng chọn tệp danh sách (.xlsx hoặc .csv)."))
+            return redirect("employee_import")
+        try:
+            report = actions.import_employees(
+                acting_user=request.user,
+                data=data,
+                filename=filename,
+                import_valid_rows=bool(request.POST.get("import_valid_rows")),
+                dry_run=bool(request.POST.get("dry_run")),
+            )
+        except roster.RosterFileError as exc:
+            messages.error(request, str(exc))
+            return redirect("employee_import")
+        if report.written:
+            request.session.pop("pending_import", None)
+            messages.success(
+                request,
+                _("Đã nhập: %(c)s thêm mới, %(u)s cập nhật, %(r)s dòng bị từ chối.")
+                % {"c": report.created, "u": report.updated, "r": len(report.rejected)},
+            )
+        else:
+            IMPORT_DIR.mkdir(parents=True, exist_ok=True)
+            token = uuid.uuid4().hex
+            (IMPORT_DIR / token).write_bytes(data)
+            request.session["pending_import"] = {"token": token, "filename": filename}
+    return render(request, "hr/employee_import.html", {"report": report})
+
+
+@login_required
+def api_tokens(request):
+    new_token = None
+    if request.method == "POST":
+        if request.POST.get("revoke"):
+            token = get_object_or_404(ApiToken, pk=request.POST["revoke"], user=request.user)
+            token.revoke()
+            messages.success(request, _("Đã thu hồi mã truy cập."))
+            return redirect("api_tokens")
+        name = request.POST.get("name", "").strip() or _("Mã truy cập")
+        _token, new_token = ApiToken.issue(request.user, name[:100])
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(request, "hr/api_tokens.html", {"tokens": tokens, "new_token": new_token})

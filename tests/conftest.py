@@ -1,0 +1,85 @@
+"""A small named cast shared by the tests.
+
+Two communes (A: Mộc Châu, B: Đoàn Kết) under one province; an HR officer for each,
+a unit head of A's school, a province-wide admin, and an employee with an account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from hr_system.models import Employee, OrgUnit, Role
+
+PASSWORD = "Test-pass-2026!"
+
+
+class Cast:
+    pass
+
+
+@pytest.fixture
+def cast(db):
+    User = get_user_model()
+    c = Cast()
+    c.province = OrgUnit.add(code="SL", name="Tỉnh Sơn La", kind=OrgUnit.Kind.PROVINCE, place_name="Sơn La")
+    c.commune_a = OrgUnit.add(
+        code="P-MC", name="Phường Mộc Châu", kind=OrgUnit.Kind.WARD, parent=c.province, place_name="Mộc Châu"
+    )
+    c.office_a = OrgUnit.add(
+        code="P-MC-UB", name="Ủy ban nhân dân phường Mộc Châu", kind=OrgUnit.Kind.PEOPLES_COMMITTEE, parent=c.commune_a
+    )
+    c.school_a = OrgUnit.add(
+        code="P-MC-TH", name="Trường Tiểu học Mộc Châu", kind=OrgUnit.Kind.PUBLIC_SERVICE_UNIT, parent=c.commune_a
+    )
+    c.commune_b = OrgUnit.add(
+        code="X-DK", name="Xã Đoàn Kết", kind=OrgUnit.Kind.COMMUNE, parent=c.province, place_name="Đoàn Kết"
+    )
+    c.office_b = OrgUnit.add(
+        code="X-DK-UB", name="Ủy ban nhân dân xã Đoàn Kết", kind=OrgUnit.Kind.PEOPLES_COMMITTEE, parent=c.commune_b
+    )
+
+    def user(username, kind=None, unit=None, **extra):
+        u = User.objects.create_user(username=username, password=PASSWORD, **extra)
+        if kind:
+            Role.objects.create(user=u, kind=kind, unit=unit)
+        return u
+
+    c.hr_a = user("hr_a", Role.Kind.HR_OFFICER, c.commune_a)
+    c.hr_b = user("hr_b", Role.Kind.HR_OFFICER, c.commune_b)
+    c.head_a = user("head_a", Role.Kind.UNIT_HEAD, c.school_a)
+    c.admin = user("root", is_superuser=True, is_staff=True)
+    c.staff_user = user("an")
+
+    def employee(code, name, unit, **extra):
+        fields = {
+            "category": Employee.Category.CIVIL_SERVANT,
+            "gender": Employee.Gender.MALE,
+            "start_date": dt.date(2015, 1, 1),
+        }
+        fields.update(extra)
+        return Employee.objects.create(code=code, full_name=name, unit=unit, **fields)
+
+    c.emp_a = employee("101", "Nguyễn Văn An", c.office_a, user=c.staff_user)
+    c.teacher_a = employee(
+        "102", "Lò Thị Hương", c.school_a, category=Employee.Category.PUBLIC_EMPLOYEE, gender=Employee.Gender.FEMALE
+    )
+    c.emp_b = employee("201", "Cầm Văn Đức", c.office_b)
+    return c
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # PBKDF2 at production strength costs ~0.3 s per user; tests do not need it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

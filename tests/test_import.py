@@ -1,0 +1,153 @@
+import io
+import subprocess
+import sys
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from hr_system import actions, roster
+from hr_system.models import AuditLog, Employee
+
+HEADER = "Mã chấm công,Họ và tên,Ngày sinh,Giới tính,Loại,Chức vụ,Mã đơn vị,Ngày bắt đầu\n"
+GOOD = "301,Nguyễn Thị Lan,05/06/1990,Nữ,Công chức,Chuyên viên,P-MC-UB,01/09/2015\n"
+GOOD2 = "302,Hà Văn Tùng,1988-01-02,Nam,Viên chức,Giáo viên,P-MC-TH,\n"
+BAD_ROWS = (
+    "301,Lò Văn Trùng,01/01/1990,Nam,Công chức,,P-MC-UB,\n"  # duplicate of row 2
+    "303,Tòng Văn Ba,01/01/1990,Nam,Công chức,,KHONG-CO,\n"  # unknown unit
+    "304,Sồng A Pó,31/02/1990,Nam,Công chức,,P-MC-UB,\n"  # malformed date
+    "30A,Giàng Thị Dợ,01/01/1990,Nữ,Công chức,,P-MC-UB,\n"  # non-digit code
+    "1234567890,Mùa A Chứ,01/01/1990,Nam,Công chức,,P-MC-UB,\n"  # too long
+    "305,,01/01/1990,Nam,Công chức,,P-MC-UB,\n"  # missing name
+)
+
+
+def csv_bytes(*lines):
+    return (HEADER + "".join(lines)).encode()
+
+
+def test_each_rejected_row_names_its_row_and_reason(cast):
+    report = actions.import_employees(acting_user=None, data=csv_bytes(GOOD, GOOD2, BAD_ROWS), filename="ds.csv")
+    reasons = {r.row: r.reason for r in report.rejected}
+    assert set(reasons) == {4, 5, 6, 7, 8, 9}
+    assert "Trùng mã" in reasons[4] and "dòng 2" in reasons[4]
+    assert "KHONG-CO" in reasons[5]
+    assert "định dạng ngày" in reasons[6]
+    assert "chữ số" in reasons[7] and "chữ số" in reasons[8]
+    assert "họ và tên" in reasons[9]
+    assert report.created == 2 and not report.written
+    assert not Employee.objects.filter(code__in=["301", "302"]).exists()
+
+
+def test_valid_rows_written_only_when_chosen(cast):
+    report = actions.import_employees(
+        acting_user=None, data=csv_bytes(GOOD, GOOD2, BAD_ROWS), filename="ds.csv", import_valid_rows=True
+    )
+    assert report.written
+    assert set(Employee.objects.filter(code__in=["301", "302", "303"]).values_list("code", flat=True)) == {"301", "302"}
+    lan = Employee.objects.get(code="301")
+    assert (
+        lan.full_name == "Nguyễn Thị Lan" and lan.gender == "female" and lan.date_of_birth.isoformat() == "1990-06-05"
+    )
+    assert AuditLog.objects.filter(action="employees.import").count() == 1
+
+
+def test_reimport_updates_instead_of_duplicating(cast):
+    actions.import_employees(acting_user=None, data=csv_bytes(GOOD), filename="a.csv")
+    changed = GOOD.replace("Chuyên viên", "Trưởng phòng")
+    report = actions.import_employees(acting_user=None, data=csv_bytes(changed), filename="a.csv")
+    assert (report.created, report.updated) == (0, 1)
+    assert Employee.objects.get(code="301").job_title == "Trưởng phòng"
+
+
+def test_xlsx_with_excel_dates(cast):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Mã chấm công", "Họ và tên", "Ngày sinh", "Loại", "Mã đơn vị"])
+    import datetime as dt
+
+    ws.append([401, "Đinh Thị Thảo", dt.datetime(1992, 3, 4), "Viên chức", "P-MC-TH"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = actions.import_employees(acting_user=None, data=buf.getvalue(), filename="ds.xlsx")
+    assert report.written and Employee.objects.get(code="401").date_of_birth == dt.date(1992, 3, 4)
+
+
+def test_missing_required_column_is_a_file_error(cast):
+    import pytest
+
+    with pytest.raises(roster.RosterFileError, match="Mã đơn vị"):
+        actions.import_employees(acting_user=None, data=b"Ma,Ho va ten\n1,A\n", filename="x.csv")
+    with pytest.raises(roster.RosterFileError):
+        actions.import_employees(acting_user=None, data=b"PK\x03\x04garbage", filename="x.xlsx")
+
+
+def test_hr_import_is_scoped(cast):
+    other = "501,Lường Văn Hải,,Nam,Công chức,,X-DK-UB,\n"
+    steal = "201,Cầm Văn Đức,,Nam,Công chức,,P-MC-UB,\n"
+    report = actions.import_employees(acting_user=cast.hr_a, data=csv_bytes(GOOD, other, steal), filename="x.csv")
+    reasons = {r.row: r.reason for r in report.rejected}
+    assert "X-DK-UB" in reasons[3]
+    assert "đơn vị khác" in reasons[4]
+    assert Employee.objects.get(code="201").unit == cast.office_b
+
+
+def test_api_import_and_dry_run(cast, login):
+    client = login(cast.hr_a)
+    upload = SimpleUploadedFile("ds.csv", csv_bytes(GOOD, BAD_ROWS), content_type="text/csv")
+    r = client.post("/api/v1/people/employees/import", {"file": upload})
+    body = r.json()
+    assert r.status_code == 200 and body["written"] is False and len(body["rejected"]) == 6
+    assert body["rejected"][0] == {"row": 3, "code": "301", "reason": body["rejected"][0]["reason"]}
+    upload = SimpleUploadedFile("ds.csv", csv_bytes(GOOD, BAD_ROWS), content_type="text/csv")
+    r = client.post("/api/v1/people/employees/import", {"file": upload, "import_valid_rows": "true"})
+    assert r.json()["written"] is True and Employee.objects.filter(code="301").exists()
+    bad = SimpleUploadedFile("ds.txt", b"hello", content_type="text/plain")
+    r = client.post("/api/v1/people/employees/import", {"file": bad})
+    assert r.status_code == 422 and "file" in r.json()["error"]["fields"]
+
+
+def test_unit_head_cannot_import(cast, login):
+    client = login(cast.head_a)
+    upload = SimpleUploadedFile("ds.csv", csv_bytes(GOOD), content_type="text/csv")
+    assert client.post("/api/v1/people/employees/import", {"file": upload}).status_code == 403
+
+
+def test_web_import_reports_then_imports_valid_rows(cast, login):
+    client = login(cast.hr_a)
+    upload = SimpleUploadedFile("ds.csv", csv_bytes(GOOD, BAD_ROWS), content_type="text/csv")
+    page = client.post("/employees/import/", {"file": upload}).content.decode()
+    assert "CHƯA ghi" in page and "KHONG-CO" in page
+    assert not Employee.objects.filter(code="301").exists()
+    page = client.post("/employees/import/", {"import_valid_rows": "1"}, follow=True).content.decode()
+    assert Employee.objects.filter(code="301").exists()
+    assert "Đã nhập" in page
+
+
+def test_template_download_is_a_readable_roster(cast, login):
+    client = login(cast.hr_a)
+    r = client.get("/employees/import/template.xlsx")
+    rows = roster.read_rows(r.content, "t.xlsx")
+    assert rows[0][1]["code"] == "1001"
+
+
+def test_command_dry_run_writes_nothing(cast, tmp_path, settings):
+    path = tmp_path / "ds.csv"
+    path.write_bytes(csv_bytes(GOOD))
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("import_employees", str(path), "--dry-run", stdout=out)
+    assert "created: 1" in out.getvalue() and "Dry run" in out.getvalue()
+    assert not Employee.objects.filter(code="301").exists()
+    call_command("import_employees", str(path), stdout=out)
+    assert Employee.objects.filter(code="301").exists()
+
+
+def test_command_exit_code_on_rejections(tmp_path):
+    path = tmp_path / "ds.csv"
+    path.write_bytes(csv_bytes("1,,,,Công chức,,NOPE,\n"))
+    # Run the real command line (own process, own DB) only for its exit status.
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "import_employees", str(path), "--dry-run"], capture_output=True, text=True
+    )
+    assert proc.returncode != 0
