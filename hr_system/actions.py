@@ -9,7 +9,7 @@ from django.db import transaction
 from hr_system import access, roster
 from hr_system.models import AuditLog, Employee, OrgUnit
 
-UPDATABLE_FIELDS = [f for f, _, _ in roster.COLUMNS if f not in ("code", "unit")] + ["unit_id"]
+UPDATABLE_FIELDS = [f for f, _, _ in roster.COLUMNS if f not in ("code", "unit")] + ["unit", "updated_at"]
 
 
 @dataclass
@@ -55,26 +55,29 @@ def import_employees(
 
     existing = {code: (pk, unit_id) for code, pk, unit_id in Employee.objects.values_list("code", "pk", "unit_id")}
     in_scope = set(unit_ids.values())
-    to_create: list[Employee] = []
-    to_update: list[Employee] = []
+    rows: list[Employee] = []
     for number, values in checked.rows:
         current = existing.get(values["code"])
-        if current is None:
-            to_create.append(Employee(**values))
-        elif current[1] not in in_scope:
+        if current is not None and current[1] not in in_scope:
             report.rejected.append(
                 roster.Rejected(number, values["code"], "Mã chấm công đã được dùng cho một người ở đơn vị khác")
             )
+            continue
+        rows.append(Employee(**values))
+        if current is None:
+            report.created += 1
         else:
-            to_update.append(Employee(pk=current[0], **values))
+            report.updated += 1
     report.rejected.sort(key=lambda r: r.row)
-    report.created, report.updated = len(to_create), len(to_update)
 
     if dry_run or (report.rejected and not import_valid_rows):
         return report
     with transaction.atomic():
-        Employee.objects.bulk_create(to_create, batch_size=1000)
-        Employee.objects.bulk_update(to_update, UPDATABLE_FIELDS, batch_size=1000)
+        # One upsert on the unique code for new and existing rows alike: bulk_update's
+        # CASE WHEN per row took over a minute for 20,000 rows on SQLite.
+        Employee.objects.bulk_create(
+            rows, batch_size=500, update_conflicts=True, unique_fields=["code"], update_fields=UPDATABLE_FIELDS
+        )
         AuditLog.record(
             user=acting_user,
             action="employees.import",
