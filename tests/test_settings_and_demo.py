@@ -14,7 +14,7 @@ def test_check_deploy_is_clean_with_production_values():
         "SECRET_KEY": "x" * 30 + "-Prod-Secret-Value-1234567890abcdef",
         "ALLOWED_HOSTS": "hr.sonla.gov.vn",
     }
-    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "DJANGO_ALLOW_ASYNC_UNSAFE"):
         env.pop(name, None)
     proc = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

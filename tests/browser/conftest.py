@@ -19,12 +19,12 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def browser_page():
+def browser_page(monkeypatch):
     # A missing browser is a failure, never a skip: `make test` installs chromium.
     assert os.path.exists(CHROMIUM), "Debian chromium is not installed (make test installs it)"
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls from
     # the test body (fixtures, asserts) are still synchronous and safe here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
