@@ -1,1 +1,244 @@
-"""Models of this app; see the issue that builds it."""
+"""Time clocks, the raw punches they record, and the runs that fetch them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import re
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hr_system.models import Employee, OrgUnit
+
+HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+
+
+def validate_host(value: str) -> None:
+    """An IP address or a DNS hostname; nothing else (hosts never reach a shell)."""
+    try:
+        ipaddress.ip_address(value)
+        return
+    except ValueError:
+        pass
+    if not HOSTNAME_RE.match(value or ""):
+        raise ValidationError(_("Địa chỉ máy chấm công phải là địa chỉ IP hoặc tên máy hợp lệ."))
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("Múi giờ không hợp lệ: %(tz)s"), params={"tz": value})
+
+
+class DeviceQuerySet(models.QuerySet):
+    def pollable(self) -> DeviceQuerySet:
+        return self.filter(enabled=True, approved=True).exclude(transport=Device.Transport.PUSH)
+
+
+class Device(models.Model):
+    class Transport(models.TextChoices):
+        TCP = "tcp", "TCP"
+        UDP = "udp", "UDP"
+        PUSH = "push", _("ADMS/PUSH (máy tự gửi)")
+
+    class ClockPolicy(models.TextChoices):
+        MEASURE = "measure", _("Chỉ đo độ lệch")
+        CORRECT = "correct", _("Tự chỉnh giờ khi lệch")
+
+    class LogPolicy(models.TextChoices):
+        KEEP = "keep", _("Không xóa dữ liệu trên máy")
+        CLEAR_VERIFIED = "clear_verified", _("Xóa khi mọi bản ghi đã lưu an toàn")
+
+    name = models.CharField(_("tên máy"), max_length=100, unique=True)
+    unit = models.ForeignKey(
+        OrgUnit, models.PROTECT, null=True, blank=True, related_name="devices", verbose_name=_("đơn vị")
+    )
+    extra_units = models.ManyToManyField(OrgUnit, blank=True, related_name="+", verbose_name=_("đơn vị dùng chung"))
+    host = models.CharField(_("địa chỉ"), max_length=253, blank=True, validators=[validate_host])
+    port = models.PositiveIntegerField(_("cổng"), default=4370)
+    transport = models.CharField(_("kết nối"), max_length=8, choices=Transport.choices, default=Transport.TCP)
+    comm_key = models.PositiveIntegerField(_("mật khẩu kết nối"), default=0)
+    timezone = models.CharField(_("múi giờ"), max_length=64, default="Asia/Ho_Chi_Minh", validators=[validate_timezone])
+    enabled = models.BooleanField(_("đang dùng"), default=True)
+    approved = models.BooleanField(_("đã duyệt"), default=True, help_text=_("Máy ADMS lạ chờ quản trị duyệt"))
+    poll_interval = models.PositiveIntegerField(_("chu kỳ lấy dữ liệu (giây)"), default=300)
+    clock_policy = models.CharField(
+        _("đồng hồ"), max_length=16, choices=ClockPolicy.choices, default=ClockPolicy.MEASURE
+    )
+    clock_tolerance = models.PositiveIntegerField(_("độ lệch cho phép (giây)"), default=60)
+    log_policy = models.CharField(
+        _("dữ liệu trên máy"), max_length=16, choices=LogPolicy.choices, default=LogPolicy.KEEP
+    )
+    # Read from the device on first contact.
+    serial_number = models.CharField(_("số serial"), max_length=64, null=True, blank=True, unique=True)
+    firmware = models.CharField(_("firmware"), max_length=100, blank=True)
+    platform = models.CharField(_("nền tảng"), max_length=100, blank=True)
+    # Health, updated by the poller / ADMS endpoint.
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    clock_drift = models.IntegerField(null=True, blank=True, help_text=_("giây, máy nhanh hơn là dương"))
+    user_count = models.PositiveIntegerField(null=True, blank=True)
+    record_count = models.PositiveIntegerField(null=True, blank=True)
+    record_capacity = models.PositiveIntegerField(null=True, blank=True)
+    synced_through = models.DateTimeField(
+        null=True, blank=True, help_text=_("Mọi chấm công trước thời điểm này đã được lấy về")
+    )
+    # Scheduling and the lease that keeps two pollers off one device.
+    failures = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(default=timezone.now, db_index=True)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    push_stamp = models.CharField(max_length=32, blank=True, help_text="ADMS ATTLOG stamp")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DeviceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("máy chấm công")
+        verbose_name_plural = _("máy chấm công")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def aware(self, local: dt.datetime) -> dt.datetime:
+        """The device records naive local time; interpret it in the device's zone."""
+        return local.replace(tzinfo=self.tz)
+
+    def capacity_used(self) -> float | None:
+        if not self.record_capacity or self.record_count is None:
+            return None
+        return round(100.0 * self.record_count / self.record_capacity, 1)
+
+    def claim(self, worker: str, *, seconds: int = 300, now: dt.datetime | None = None) -> bool:
+        """Take the polling lease with one conditional UPDATE.
+
+        Works the same on SQLite and PostgreSQL: of several pollers racing for the same
+        row only one update matches, so a device is never polled twice at once.
+        """
+        now = now or timezone.now()
+        taken = (
+            Device.objects.filter(pk=self.pk)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .update(lease_owner=worker, lease_until=now + dt.timedelta(seconds=seconds))
+        )
+        if taken:
+            self.lease_owner, self.lease_until = worker, now + dt.timedelta(seconds=seconds)
+        return bool(taken)
+
+    def release(self, worker: str) -> None:
+        Device.objects.filter(pk=self.pk, lease_owner=worker).update(lease_owner="", lease_until=None)
+
+    def backoff_seconds(self) -> int:
+        """Exponential backoff for a failing device: interval/10 doubling, capped at 1 h."""
+        if self.failures == 0:
+            return self.poll_interval
+        base = max(15, self.poll_interval // 10)
+        return min(3600, base * 2 ** min(self.failures - 1, 10))
+
+
+class Punch(models.Model):
+    """One raw clock-in record, exactly as the device reported it. Never edited.
+
+    (device, device_user_id, local_time) is the identity of a punch: the same record
+    fetched again, pushed again or imported again hits the unique key and is counted
+    as a duplicate, not stored twice.
+    """
+
+    class Source(models.TextChoices):
+        PULL = "pull", _("Lấy từ máy")
+        PUSH = "push", _("Máy gửi (ADMS)")
+        IMPORT = "import", _("Nhập tệp")
+
+    device = models.ForeignKey(Device, models.PROTECT, related_name="punches")
+    device_user_id = models.CharField(max_length=24)
+    # The device's naive local time exactly as recorded, "YYYY-MM-DD HH:MM:SS" (sorts as text).
+    local_time = models.CharField(max_length=19)
+    timestamp = models.DateTimeField(db_index=True, help_text="aware instant in the device's time zone")
+    status = models.PositiveSmallIntegerField(default=0)
+    punch = models.PositiveSmallIntegerField(default=0)
+    verify = models.PositiveSmallIntegerField(default=0)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    received_at = models.DateTimeField(default=timezone.now)
+    employee = models.ForeignKey(Employee, models.SET_NULL, null=True, blank=True, related_name="punches")
+
+    class Meta:
+        verbose_name = _("lượt chấm công")
+        verbose_name_plural = _("lượt chấm công")
+        constraints = [
+            models.UniqueConstraint(fields=["device", "device_user_id", "local_time"], name="punch_once"),
+        ]
+        indexes = [models.Index(fields=["employee", "timestamp"]), models.Index(fields=["device_user_id", "timestamp"])]
+
+    def __str__(self) -> str:
+        return f"{self.device_user_id} @ {self.timestamp:%Y-%m-%d %H:%M:%S}"
+
+
+class SyncRun(models.Model):
+    """One attempt to fetch (or receive) a device's records."""
+
+    device = models.ForeignKey(Device, models.CASCADE, related_name="sync_runs")
+    kind = models.CharField(max_length=16, default="pull")
+    worker = models.CharField(max_length=100, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    skipped = models.BooleanField(default=False, help_text="record count unchanged: no download")
+    fetched = models.PositiveIntegerField(default=0)
+    new = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["device", "-started_at"])]
+
+
+class DeviceCommand(models.Model):
+    """A command queued for an ADMS device (fetched by /iclock/getrequest)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        SENT = "sent", _("Đã gửi")
+        DONE = "done", _("Hoàn tất")
+        FAILED = "failed", _("Lỗi")
+
+    device = models.ForeignKey(Device, models.CASCADE, related_name="commands")
+    command = models.TextField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    return_code = models.IntegerField(null=True, blank=True)
+    result = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class FingerTemplate(models.Model):
+    """A fingerprint template enrolled on some device, kept to copy to the others."""
+
+    device_user_id = models.CharField(max_length=24)
+    finger = models.PositiveSmallIntegerField()
+    template = models.BinaryField()
+    valid = models.PositiveSmallIntegerField(default=1)
+    source_device = models.ForeignKey(Device, models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device_user_id", "finger"], name="finger_once")]

@@ -1,0 +1,21 @@
+"""Plain values for punches on their way from a device (pull, push or file) to the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+@dataclass(frozen=True, slots=True)
+class RawPunch:
+    user_id: str
+    local_time: dt.datetime  # naive, device-local, as recorded
+    status: int = 0
+    punch: int = 0
+    verify: int = 0
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.user_id, self.local_time.strftime(LOCAL_FORMAT))
