@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.timezone import now as tz_now
 from django.utils.translation import gettext_lazy as _
 
 from hr_system.models import Employee, OrgUnit
@@ -94,7 +95,7 @@ class Device(models.Model):
     )
     # Scheduling and the lease that keeps two pollers off one device.
     failures = models.PositiveIntegerField(default=0)
-    next_poll_at = models.DateTimeField(default=timezone.now, db_index=True)
+    next_poll_at = models.DateTimeField(default=tz_now, db_index=True)
     lease_owner = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     push_stamp = models.CharField(max_length=32, blank=True, help_text="ADMS ATTLOG stamp")
@@ -172,7 +173,7 @@ class Punch(models.Model):
     punch = models.PositiveSmallIntegerField(default=0)
     verify = models.PositiveSmallIntegerField(default=0)
     source = models.CharField(max_length=8, choices=Source.choices)
-    received_at = models.DateTimeField(default=timezone.now)
+    received_at = models.DateTimeField(default=tz_now)
     employee = models.ForeignKey(Employee, models.SET_NULL, null=True, blank=True, related_name="punches")
 
     class Meta:
@@ -193,7 +194,7 @@ class SyncRun(models.Model):
     device = models.ForeignKey(Device, models.CASCADE, related_name="sync_runs")
     kind = models.CharField(max_length=16, default="pull")
     worker = models.CharField(max_length=100, blank=True)
-    started_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(default=tz_now)
     finished_at = models.DateTimeField(null=True, blank=True)
     ok = models.BooleanField(default=False)
     skipped = models.BooleanField(default=False, help_text="record count unchanged: no download")
@@ -220,7 +221,7 @@ class DeviceCommand(models.Model):
     device = models.ForeignKey(Device, models.CASCADE, related_name="commands")
     command = models.TextField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=tz_now)
     sent_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     return_code = models.IntegerField(null=True, blank=True)
