@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ["bench.foundation"]
+SECTIONS = ["bench.foundation", "bench.devices", "bench.adms"]
 
 if __name__ == "__main__":
     selected = sys.argv[1:] or SECTIONS

@@ -119,10 +119,21 @@ class Device(models.Model):
         """The device records naive local time; interpret it in the device's zone."""
         return local.replace(tzinfo=self.tz)
 
-    def capacity_used(self) -> float | None:
-        if not self.record_capacity or self.record_count is None:
-            return None
-        return round(100.0 * self.record_count / self.record_capacity, 1)
+    def health(self, now: dt.datetime | None = None):
+        from devices.health import evaluate
+
+        now = now or timezone.now()
+        local = timezone.localtime(now)
+        last = timezone.localtime(self.last_contact_at) if self.last_contact_at else None
+        return evaluate(
+            now_local=local,
+            last_contact_local=last,
+            poll_interval=self.poll_interval,
+            record_count=self.record_count,
+            record_capacity=self.record_capacity,
+            drift_seconds=self.clock_drift,
+            is_push=self.transport == Device.Transport.PUSH,
+        )
 
     def claim(self, worker: str, *, seconds: int = 300, now: dt.datetime | None = None) -> bool:
         """Take the polling lease with one conditional UPDATE.
@@ -164,17 +175,21 @@ class Punch(models.Model):
         PUSH = "push", _("Máy gửi (ADMS)")
         IMPORT = "import", _("Nhập tệp")
 
-    device = models.ForeignKey(Device, models.PROTECT, related_name="punches")
+    # No separate FK indexes: the unique key starts with device, and (employee, timestamp)
+    # serves employee lookups; every extra index slows the insert path.
+    device = models.ForeignKey(Device, models.PROTECT, related_name="punches", db_index=False)
     device_user_id = models.CharField(max_length=24)
     # The device's naive local time exactly as recorded, "YYYY-MM-DD HH:MM:SS" (sorts as text).
     local_time = models.CharField(max_length=19)
-    timestamp = models.DateTimeField(db_index=True, help_text="aware instant in the device's time zone")
+    timestamp = models.DateTimeField(help_text="aware instant in the device's time zone")
     status = models.PositiveSmallIntegerField(default=0)
     punch = models.PositiveSmallIntegerField(default=0)
     verify = models.PositiveSmallIntegerField(default=0)
     source = models.CharField(max_length=8, choices=Source.choices)
     received_at = models.DateTimeField(default=tz_now)
-    employee = models.ForeignKey(Employee, models.SET_NULL, null=True, blank=True, related_name="punches")
+    employee = models.ForeignKey(
+        Employee, models.SET_NULL, null=True, blank=True, related_name="punches", db_index=False
+    )
 
     class Meta:
         verbose_name = _("lượt chấm công")
@@ -182,7 +197,8 @@ class Punch(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["device", "device_user_id", "local_time"], name="punch_once"),
         ]
-        indexes = [models.Index(fields=["employee", "timestamp"]), models.Index(fields=["device_user_id", "timestamp"])]
+        # Attendance reads by (employee, time); everything else walks the unique key.
+        indexes = [models.Index(fields=["employee", "timestamp"])]
 
     def __str__(self) -> str:
         return f"{self.device_user_id} @ {self.timestamp:%Y-%m-%d %H:%M:%S}"

@@ -18,4 +18,5 @@ class RawPunch:
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.user_id, self.local_time.strftime(LOCAL_FORMAT))
+        # isoformat is several times faster than strftime; devices record whole seconds.
+        return (self.user_id, self.local_time.replace(microsecond=0).isoformat(" "))

@@ -81,6 +81,10 @@ DATABASES = {
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Bind parameters on the server: Django's default client-side binding quotes every
+    # value in Python, which made a 500-row punch insert cost ~50 ms.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the poller write while pages read; a busy timeout instead of "database is locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -88,6 +92,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+    # A file, not shared-cache memory, for the test database: pollers and the race tests
+    # use threads and processes, which need SQLite's real locking (busy timeout, WAL).
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -134,6 +141,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "True")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Time clocks speak plain HTTP to /iclock/ and cannot follow a redirect to HTTPS.
+    SECURE_REDIRECT_EXEMPT = [r"^iclock/"]
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("devices.urls")),
+    path("", include("devices.web_urls")),
     path("", include("attendance.urls")),
     path("", include("assessments.urls")),
 ]

@@ -1,0 +1,296 @@
+"""The one adapter between the product and a ZKTeco clock, over pyzk 0.9.
+
+pyzk does the session work (connect, comm-key auth, simple commands). Where pyzk 0.9
+alone fails on real devices, this module does the work itself, each place commented
+with the defect it avoids (reference zk-protocol.md §1.9 and §3):
+
+* bulk reads on TCP are reassembled here from length-prefixed frames, because pyzk
+  0.9 blocks on an unconditional recv() when firmware sends its 1,008-byte CMD_DATA
+  frames back to back and raises a raw TimeoutError (pyzk #7, #93);
+* records are parsed with struct.iter_unpack over the raw buffer instead of pyzk's
+  get_attendance(), which slices the buffer once per record (quadratic: 50,000 records
+  took 5.7 s) and crashes on one impossible date (pyzk PR #242, #56, #92);
+* every connection uses ommit_ping=True: otherwise pyzk shells out to `ping`, which
+  fails on hosts without the binary (pyzk #122) — and a host must never reach a shell;
+* socket timeouts and resets, which pyzk lets escape raw from chunk reads, become
+  DeviceNetworkError so the poller can back off and retry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+from dataclasses import dataclass
+
+from zk import ZK, const
+from zk.base import Finger, User
+from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
+
+from devices.records import RawPunch
+from devices.zk import protocol
+
+TCP_MAX_CHUNK = 0xFFC0  # the chunk size pyzk and ZK firmware use on TCP
+FCT_USER = 5
+FCT_FINGERTMP = 2
+
+
+class DeviceError(Exception):
+    """Anything that went wrong talking to a clock."""
+
+
+class DeviceNetworkError(DeviceError):
+    """Unreachable, timed out or cut mid-transfer: worth retrying later."""
+
+
+class DeviceAuthError(DeviceError):
+    """The device refused the comm key."""
+
+
+class DeviceProtocolError(DeviceError):
+    """The device answered something we cannot use."""
+
+
+@dataclass
+class DeviceInfo:
+    serial_number: str
+    firmware: str
+    platform: str
+    users: int
+    records: int
+    fingers: int
+    users_capacity: int
+    records_capacity: int
+
+
+@dataclass
+class DeviceUser:
+    uid: int
+    user_id: str
+    name: str
+    privilege: int
+
+
+class ZKClient:
+    """A connected session with one clock. Use as a context manager."""
+
+    def __init__(self, host: str, port: int = 4370, *, comm_key: int = 0, udp: bool = False, timeout: float = 10):
+        self.udp = udp
+        self._zk = ZK(host, port=port, timeout=timeout, password=comm_key, force_udp=udp, ommit_ping=True)
+        self._sizes_read = False
+
+    # --- session -------------------------------------------------------------------
+
+    def __enter__(self) -> ZKClient:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        try:
+            self._zk.connect()
+        except ZKErrorResponse as exc:
+            if "Unauthenticated" in str(exc):
+                raise DeviceAuthError("Sai mật khẩu kết nối (comm key)") from exc
+            raise DeviceProtocolError(str(exc)) from exc
+        except (ZKNetworkError, ZKErrorConnection, OSError) as exc:
+            raise DeviceNetworkError(f"Không kết nối được máy chấm công: {exc}") from exc
+
+    def close(self) -> None:
+        zk = self._zk
+        if not zk.is_connect:
+            return
+        try:
+            zk.disconnect()
+        except Exception:
+            # The link may already be gone; the socket is closed below either way.
+            sock = getattr(zk, "_ZK__sock", None)
+            if sock is not None:
+                sock.close()
+            zk.is_connect = False
+
+    def _call(self, fn, *args, **kwargs):
+        """Run a pyzk call, turning its (and the socket's) failures into DeviceErrors."""
+        try:
+            return fn(*args, **kwargs)
+        except (ZKNetworkError, ZKErrorConnection, OSError) as exc:
+            raise DeviceNetworkError(str(exc) or exc.__class__.__name__) from exc
+        except ZKErrorResponse as exc:
+            raise DeviceProtocolError(str(exc)) from exc
+        except struct.error as exc:
+            raise DeviceProtocolError(f"Bad reply: {exc}") from exc
+
+    # --- simple reads and writes ------------------------------------------------------
+
+    def info(self) -> DeviceInfo:
+        zk = self._zk
+        self._call(zk.read_sizes)
+        self._sizes_read = True
+        return DeviceInfo(
+            serial_number=(self._call(zk.get_serialnumber) or "").strip(),
+            firmware=(self._call(zk.get_firmware_version) or "").strip(),
+            platform=(self._call(zk.get_platform) or "").strip(),
+            users=zk.users,
+            records=zk.records,
+            fingers=zk.fingers,
+            users_capacity=zk.users_cap,
+            records_capacity=zk.rec_cap,
+        )
+
+    def sizes(self) -> tuple[int, int]:
+        """(users, records) now on the device."""
+        self._call(self._zk.read_sizes)
+        self._sizes_read = True
+        return self._zk.users, self._zk.records
+
+    def get_time(self) -> dt.datetime:
+        return self._call(self._zk.get_time)
+
+    def set_time(self, local: dt.datetime) -> None:
+        self._call(self._zk.set_time, local)
+
+    def disable(self) -> None:
+        self._call(self._zk.disable_device)
+
+    def enable(self) -> None:
+        self._call(self._zk.enable_device)
+
+    def clear_attendance(self) -> None:
+        self._call(self._zk.clear_attendance)
+
+    def set_user(self, *, uid: int, user_id: str, name: str, privilege: int = 0) -> None:
+        # pyzk 0.9 needs str password/group_id (ints raise AttributeError, reference §3).
+        self._call(
+            self._zk.set_user, uid=uid, name=name, privilege=privilege, password="", group_id="", user_id=user_id
+        )
+
+    def delete_user(self, *, uid: int) -> None:
+        self._call(self._zk.delete_user, uid=uid)
+
+    def save_templates(self, user: DeviceUser, templates: list[tuple[int, int, bytes]]) -> None:
+        """Write (finger, valid, template bytes) for one user."""
+        pyzk_user = User(user.uid, user.name, user.privilege, "", "", user.user_id, 0)
+        fingers = [Finger(user.uid, fid, valid, data) for fid, valid, data in templates]
+        self._call(self._zk.save_user_template, pyzk_user, fingers)
+
+    # --- bulk reads -------------------------------------------------------------------
+
+    def read_users(self) -> list[DeviceUser]:
+        if not self._sizes_read:
+            self.sizes()
+        if self._zk.users == 0:
+            return []
+        data = self._read_buffer(const.CMD_USERTEMP_RRQ, FCT_USER)
+        if len(data) < 4:
+            return []
+        total = struct.unpack("<I", data[:4])[0]
+        size = total // self._zk.users if self._zk.users else 72
+        records = protocol.parse_users(data, 28 if size == 28 else 72)
+        return [DeviceUser(r.uid, r.user_id, r.name, r.privilege) for r in records]
+
+    def read_attendance(self) -> tuple[list[RawPunch], int]:
+        """All attendance records on the device, and the count of impossible ones skipped."""
+        users_count, records = self.sizes()
+        if records == 0:
+            return [], 0
+        data = self._read_buffer(const.CMD_ATTLOG_RRQ)
+        if len(data) < 4:
+            return [], 0
+        total = struct.unpack("<I", data[:4])[0]
+        record_size = total // records
+        by_uid = None
+        if record_size == 8:
+            # 8-byte records carry only the internal uid; map it through the user table.
+            by_uid = {u.uid: u.user_id for u in self.read_users()} if users_count else {}
+        rows, invalid = protocol.parse_attendance(data, record_size, by_uid)
+        punches = [RawPunch(user_id, when, status, punch) for user_id, when, status, punch, _uid in rows]
+        return punches, invalid
+
+    def read_templates(self) -> list[tuple[int, int, int, bytes]]:
+        """(uid, finger, valid, template) for every enrolled fingerprint."""
+        if not self._sizes_read:
+            self.sizes()
+        if self._zk.fingers == 0:
+            return []
+        data = self._read_buffer(const.CMD_DB_RRQ, FCT_FINGERTMP)
+        return protocol.parse_templates(data) if len(data) >= 4 else []
+
+    def _read_buffer(self, command: int, fct: int = 0, ext: int = 0) -> bytes:
+        if self.udp:
+            # pyzk's UDP reassembly loops recv() until ACK_OK and copes with firmware
+            # datagrams; only its socket timeouts escape raw, which _call maps.
+            data, _size = self._call(self._zk.read_with_buffer, command, fct, ext)
+            return data
+        try:
+            return self._read_buffer_tcp(command, fct, ext)
+        except OSError as exc:  # TimeoutError and ConnectionError are OSErrors
+            # A raw TimeoutError from a chunk read is a network failure, not a crash (pyzk #7, #93).
+            raise DeviceNetworkError(f"Mất kết nối khi đang tải dữ liệu: {exc or exc.__class__.__name__}") from exc
+
+    # TCP bulk read, frame by frame -----------------------------------------------------
+
+    def _read_buffer_tcp(self, command: int, fct: int, ext: int) -> bytes:
+        zk = self._zk
+        reply = self._call(zk._ZK__send_command, 1503, struct.pack("<bhii", 1, command, fct, ext), 1024)
+        if not reply.get("status"):
+            raise DeviceProtocolError("Thiết bị không hỗ trợ đọc theo bộ đệm (1503)")
+        if reply["code"] == const.CMD_DATA:
+            # Small datasets come inline; the rest of the frame may still be in flight.
+            data = zk._ZK__data
+            missing = zk._ZK__tcp_length - 8 - len(data)
+            return data + (self._recv_exact(missing) if missing > 0 else b"")
+        size = struct.unpack("<I", zk._ZK__data[1:5])[0]
+        parts = []
+        for start in range(0, size, TCP_MAX_CHUNK):
+            parts.append(self._read_chunk_tcp(start, min(TCP_MAX_CHUNK, size - start)))
+        self._call(zk.free_data)
+        data = b"".join(parts)
+        if len(data) != size:
+            raise DeviceNetworkError(f"Thiếu dữ liệu: nhận {len(data)}/{size} byte")
+        return data
+
+    def _read_chunk_tcp(self, start: int, size: int) -> bytes:
+        zk = self._zk
+        packet = zk._ZK__create_header(1504, struct.pack("<ii", start, size), zk._ZK__session_id, zk._ZK__reply_id)
+        zk._ZK__sock.sendall(zk._ZK__create_tcp_top(packet))
+        code, reply_id, payload = self._read_frame()
+        zk._ZK__reply_id = reply_id
+        if code == const.CMD_DATA:
+            return payload
+        if code != const.CMD_PREPARE_DATA:
+            raise DeviceProtocolError(f"Phản hồi không mong đợi khi đọc dữ liệu: {code}")
+        expected = struct.unpack("<I", payload[:4])[0]
+        # Real firmware splits the chunk into 1,008-byte CMD_DATA frames sent back to
+        # back, then ACK_OK. Reading whole frames by their length prefix never blocks on
+        # bytes that already arrived (pyzk 0.9's reassembly does, reference §1.9).
+        pieces, got = [], 0
+        while got < expected:
+            code, _reply, payload = self._read_frame()
+            if code != const.CMD_DATA:
+                raise DeviceProtocolError(f"Khung dữ liệu không hợp lệ: {code}")
+            pieces.append(payload)
+            got += len(payload)
+        code, _reply, _payload = self._read_frame()
+        if code != const.CMD_ACK_OK:
+            raise DeviceProtocolError(f"Thiếu xác nhận cuối khối dữ liệu: {code}")
+        return b"".join(pieces)
+
+    def _read_frame(self) -> tuple[int, int, bytes]:
+        top = self._recv_exact(8)
+        magic1, magic2, length = struct.unpack("<HHI", top)
+        if (magic1, magic2) != (const.MACHINE_PREPARE_DATA_1, const.MACHINE_PREPARE_DATA_2) or length < 8:
+            raise DeviceProtocolError("Gói TCP không hợp lệ")
+        body = self._recv_exact(length)
+        code, _checksum, _session, reply_id = struct.unpack_from("<4H", body)
+        return code, reply_id, body[8:]
+
+    def _recv_exact(self, n: int) -> bytes:
+        sock = self._zk._ZK__sock
+        buf = bytearray()
+        while len(buf) < n:
+            piece = sock.recv(min(n - len(buf), 1 << 20))
+            if not piece:
+                raise ConnectionError("connection closed by the device")
+            buf += piece
+        return bytes(buf)

@@ -1,0 +1,52 @@
+"""Emulated clocks for the device tests, on free ports, stopped after each test."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from devices.models import Device
+
+
+def free_port() -> int:
+    # TCP and UDP share the number: pick one that is free for both.
+    while True:
+        with socket.socket() as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = tcp.getsockname()[1]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            try:
+                udp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
+@pytest.fixture
+def emulator():
+    from devices.zk.emulator import ZKEmulator
+
+    started = []
+
+    def make(**kwargs):
+        emu = ZKEmulator(port=free_port(), **kwargs)
+        emu.start()
+        started.append(emu)
+        return emu
+
+    yield make
+    for emu in started:
+        emu.stop()
+
+
+@pytest.fixture
+def clock(cast):
+    """A Device row for the Mộc Châu office; point it at an emulator with .port."""
+
+    def make(emu, **fields):
+        defaults = {"name": f"clock-{emu.port}", "host": "127.0.0.1", "port": emu.port, "unit": cast.commune_a}
+        defaults.update(fields)
+        return Device.objects.create(**defaults)
+
+    return make

@@ -1,0 +1,63 @@
+import datetime as dt
+import io
+
+from django.core.management import call_command
+
+from devices.models import FingerTemplate
+from devices.roster_sync import apply_plan, ascii_name, make_plan
+from devices.zk.client import ZKClient
+from hr_system.models import AuditLog, Employee
+
+
+def test_names_fold_to_ascii():
+    assert ascii_name("Đặng Thị Hương") == "Dang Thi Huong"
+    assert ascii_name("Lò Văn Ươm") == "Lo Van Uom"
+
+
+def test_roster_push_removes_leavers_and_keeps_unknown_users(cast, emulator, clock):
+    Employee.objects.create(
+        code="103", full_name="Hà Văn Cũ", unit=cast.office_a, category="civil_servant", leave_date=dt.date(2026, 1, 1)
+    )
+    emu = emulator()
+    emu.add_user(user_id="101", name="Old Name", uid=1)
+    emu.add_user(user_id="103", name="Ha Van Cu", uid=2)
+    emu.add_user(user_id="9999", name="Ky thuat", uid=3)
+    device = clock(emu)
+    with ZKClient("127.0.0.1", emu.port) as client:
+        plan, users = make_plan(device, client)
+    assert plan.add == [("102", "Lo Thi Huong")]
+    assert [(code, name) for _uid, code, name in plan.rename] == [("101", "Nguyen Van An")]
+    assert [code for _uid, code in plan.remove] == ["103"]
+    assert plan.unknown_kept == ["9999"]
+    # The dry run (planning) changed nothing on the device.
+    assert {u.user_id for u in emu.users()} == {"101", "103", "9999"}
+    with ZKClient("127.0.0.1", emu.port) as client:
+        plan, users = make_plan(device, client)
+        apply_plan(device, client, plan, users)
+    assert {u.user_id: u.name for u in emu.users()} == {
+        "101": "Nguyen Van An",
+        "102": "Lo Thi Huong",
+        "9999": "Ky thuat",
+    }
+    assert AuditLog.objects.filter(action="device.roster_sync").count() == 1
+
+
+def test_fingerprint_enrolled_once_is_copied_to_other_clocks(cast, emulator, clock):
+    enrolment = emulator(serial="ENROL")
+    enrolment.add_user(user_id="102", name="Lo Thi Huong", uid=7)
+    template = enrolment.add_template("102", fid=3)
+    other = emulator(serial="OTHER")
+    first, second = clock(enrolment, name="enrol"), clock(other, name="other")
+    with ZKClient("127.0.0.1", enrolment.port) as client:
+        plan, users = make_plan(first, client)
+        apply_plan(first, client, plan, users)
+    stored = FingerTemplate.objects.get(device_user_id="102", finger=3)
+    assert bytes(stored.template) == template and stored.source_device == first
+    out = io.StringIO()
+    call_command("sync_roster", "--device", "other", "--dry-run", stdout=out)
+    assert "templates to copy 1" in out.getvalue()
+    assert other.templates() == {}
+    call_command("sync_roster", "--device", "other", stdout=out)
+    uid = {u.user_id: u.uid for u in other.users()}["102"]
+    assert other.templates()[(uid, 3)] == template
+    assert second.name == "other"
