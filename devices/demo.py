@@ -7,9 +7,9 @@ from hr_system.models import OrgUnit
 
 # (device name, unit code whose roster the clock carries, port)
 DEMO_CLOCKS = [
-    ("May cham cong UBND phuong Moc Chau", "P-MOCCHAU", 4370),
-    ("May cham cong UBND xa Doan Ket", "X-DOANKET", 4371),
-    ("May cham cong UBND xa Long Sap", "X-LONGSAP", 4372),
+    ("Máy chấm công UBND phường Mộc Châu", "P-MOCCHAU", 4370),
+    ("Máy chấm công UBND xã Đoàn Kết", "X-DOANKET", 4371),
+    ("Máy chấm công UBND xã Lóng Sập", "X-LONGSAP", 4372),
 ]
 DEMO_POLL_INTERVAL = 20  # seconds: punches show up quickly in the demo
 
@@ -47,6 +47,10 @@ def demo_workers() -> list[list[str]]:
             f"MC{port}",
             "--state",
             f"var/emulator-{port}.json",
+            "--tz",
+            "Asia/Ho_Chi_Minh",
+            "--trickle",
+            "6",
         ]
         for _name, unit_code, port in DEMO_CLOCKS
     ]

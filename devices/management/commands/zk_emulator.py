@@ -1,7 +1,9 @@
 """Run an emulated ZK time clock (TCP + UDP on one port) for demos, manual tests and field-problem repros."""
 
+import random
 import signal
 import threading
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -33,6 +35,12 @@ class Command(BaseCommand):
         parser.add_argument("--tz", help="Time zone of the device clock (default: the host's local time).")
         parser.add_argument("--state", help="JSON file keeping users/punches across restarts.")
         parser.add_argument("--serial", default="EMU0000000001")
+        parser.add_argument(
+            "--trickle",
+            type=float,
+            default=0,
+            help="Demo aid: every ~N seconds one user punches at the device's current time, at any hour.",
+        )
 
     def handle(self, *args, **options):
         emulator = ZKEmulator(
@@ -76,9 +84,15 @@ class Command(BaseCommand):
                 f"{emulator.record_size} B, device time {emulator.device_now():%Y-%m-%d %H:%M:%S}."
             )
         )
+        rng = random.Random(options["seed"])
+        next_trickle = time.monotonic() + options["trickle"]
         try:
             while not stop.wait(0.5):
-                pass
+                users = emulator.users()
+                if options["trickle"] and users and time.monotonic() >= next_trickle:
+                    # A demo at night still shows punches arriving; --live keeps office hours.
+                    emulator.add_punch(rng.choice(users).user_id, emulator.device_now().replace(microsecond=0))
+                    next_trickle = time.monotonic() + rng.uniform(0.5, 1.5) * options["trickle"]
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
