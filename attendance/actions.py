@@ -1,0 +1,363 @@
+"""Attendance writes: requests, decisions, rule data, month locks.
+
+Each function is atomic, audited, refuses changes to a locked month with a clear
+message, and recomputes the affected day results before returning, so an approval or
+a cancellation shows in the timesheet at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from attendance import engine
+from attendance.models import CalendarDay, Correction, LeaveRequest, MonthLock, Schedule, ScheduleSession
+from hr_system.models import AuditLog, Employee, OrgUnit
+
+
+class AttendanceError(ValueError):
+    """A request that cannot be accepted; the message is shown to the user as is."""
+
+    def __init__(self, message: str, field: str = "__all__"):
+        super().__init__(message)
+        self.field = field
+
+
+def _month_label(day: dt.date) -> str:
+    return f"{day.month:02d}/{day.year}"
+
+
+def check_unlocked(employee: Employee, start: dt.date, end: dt.date) -> None:
+    frozen = engine.locked_pairs([employee], start, end)
+    if frozen:
+        months = ", ".join(sorted(_month_label(m) for _e, m in frozen))
+        raise AttendanceError(f"Tháng {months} đã khóa sổ chấm công; đề nghị Phòng Nội vụ mở khóa trước khi thay đổi.")
+
+
+def _recompute_employee(employee: Employee, start: dt.date, end: dt.date) -> None:
+    today = timezone.localdate()
+    engine.recompute([employee], start, min(end, today + dt.timedelta(days=31)))
+
+
+# --- leave -----------------------------------------------------------------------
+
+
+def request_leave(
+    *,
+    acting_user,
+    employee: Employee,
+    leave_type: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    portion: str = LeaveRequest.Portion.FULL,
+    reason: str,
+    attachment=None,
+    approve: bool = False,
+) -> LeaveRequest:
+    """File a leave request; HR (or a unit head for their unit) may approve it directly."""
+    if end_date < start_date:
+        raise AttendanceError("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu.", "end_date")
+    if portion != LeaveRequest.Portion.FULL and start_date != end_date:
+        raise AttendanceError("Nghỉ nửa ngày chỉ áp dụng cho một ngày.", "portion")
+    if not reason.strip():
+        raise AttendanceError("Vui lòng ghi lý do.", "reason")
+    check_unlocked(employee, start_date, end_date)
+    with transaction.atomic():
+        # Lock the employee row so two overlapping requests cannot both pass the check.
+        Employee.objects.select_for_update().filter(pk=employee.pk).first()
+        overlapping = LeaveRequest.objects.filter(
+            employee=employee,
+            status__in=[LeaveRequest.Status.PENDING, LeaveRequest.Status.APPROVED],
+            start_date__lte=end_date,
+            end_date__gte=start_date,
+        )
+        for other in overlapping:
+            halves = {other.portion, portion}
+            if not (halves == {"morning", "afternoon"}):
+                raise AttendanceError(
+                    f"Trùng với đơn nghỉ đã có từ {other.start_date:%d/%m/%Y} đến {other.end_date:%d/%m/%Y}.",
+                    "start_date",
+                )
+        leave = LeaveRequest.objects.create(
+            employee=employee,
+            leave_type=leave_type,
+            start_date=start_date,
+            end_date=end_date,
+            portion=portion,
+            reason=reason.strip(),
+            requested_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        )
+        if attachment is not None:
+            leave.attachment.save(attachment.name, attachment, save=True)
+        AuditLog.record(
+            user=acting_user,
+            action="leave.request",
+            obj=leave,
+            type=leave_type,
+            start=str(start_date),
+            end=str(end_date),
+        )
+        if approve:
+            _decide(leave, acting_user, LeaveRequest.Status.APPROVED, "")
+    if approve:
+        _recompute_employee(employee, start_date, end_date)
+    return leave
+
+
+def _decide(obj, acting_user, status: str, note: str) -> None:
+    obj.status = status
+    obj.decided_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    obj.decided_at = timezone.now()
+    obj.decision_note = note
+    obj.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    AuditLog.record(user=acting_user, action=f"{obj._meta.model_name}.{status}", obj=obj, note=note)
+
+
+def decide_leave(*, acting_user, leave: LeaveRequest, approve: bool, note: str = "") -> LeaveRequest:
+    if leave.status != LeaveRequest.Status.PENDING:
+        raise AttendanceError("Đơn này đã được xử lý.")
+    if not approve and not note.strip():
+        raise AttendanceError("Vui lòng ghi lý do từ chối.", "note")
+    check_unlocked(leave.employee, leave.start_date, leave.end_date)
+    with transaction.atomic():
+        _decide(leave, acting_user, LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REJECTED, note)
+    if approve:
+        _recompute_employee(leave.employee, leave.start_date, leave.end_date)
+    return leave
+
+
+def cancel_leave(*, acting_user, leave: LeaveRequest, note: str = "") -> LeaveRequest:
+    if leave.status not in (LeaveRequest.Status.PENDING, LeaveRequest.Status.APPROVED):
+        raise AttendanceError("Đơn này không thể hủy.")
+    check_unlocked(leave.employee, leave.start_date, leave.end_date)
+    was_approved = leave.status == LeaveRequest.Status.APPROVED
+    with transaction.atomic():
+        _decide(leave, acting_user, LeaveRequest.Status.CANCELLED, note)
+    if was_approved:
+        _recompute_employee(leave.employee, leave.start_date, leave.end_date)
+    return leave
+
+
+def annual_leave_balance(employee: Employee, year: int) -> dict:
+    """Entitlement (Labour Code arts. 113–114) minus approved annual leave taken in the year."""
+    from attendance import rules
+
+    start_service = employee.sector_start or employee.start_date
+    years = 0
+    if start_service:
+        ref = dt.date(year, 12, 31)
+        years = ref.year - start_service.year - ((ref.month, ref.day) < (start_service.month, start_service.day))
+    entitled = rules.annual_leave_entitlement(years)
+    used = 0.0
+    year_start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    for lv in LeaveRequest.objects.filter(
+        employee=employee,
+        leave_type="P",
+        status=LeaveRequest.Status.APPROVED,
+        start_date__lte=year_end,
+        end_date__gte=year_start,
+    ):
+        span = (min(lv.end_date, year_end) - max(lv.start_date, year_start)).days + 1
+        working = sum(1 for i in range(span) if (max(lv.start_date, year_start) + dt.timedelta(days=i)).weekday() < 5)
+        used += 0.5 if lv.portion != "full" else working
+    return {"year": year, "years_of_service": years, "entitled": entitled, "used": used, "remaining": entitled - used}
+
+
+# --- corrections -------------------------------------------------------------------
+
+
+def request_correction(
+    *,
+    acting_user,
+    employee: Employee,
+    date: dt.date,
+    kind: str,
+    session: str = "all",
+    time_in=None,
+    time_out=None,
+    reason: str,
+    approve: bool = False,
+) -> Correction:
+    if date > timezone.localdate():
+        raise AttendanceError("Không thể đề nghị điều chỉnh cho ngày trong tương lai.", "date")
+    if not reason.strip():
+        raise AttendanceError("Vui lòng ghi lý do.", "reason")
+    if time_in and time_out and session != "all" and time_out <= time_in:
+        raise AttendanceError("Giờ ra phải sau giờ vào.", "time_out")
+    check_unlocked(employee, date, date)
+    with transaction.atomic():
+        correction = Correction.objects.create(
+            employee=employee,
+            date=date,
+            kind=kind,
+            session=session,
+            time_in=time_in,
+            time_out=time_out,
+            reason=reason.strip(),
+            requested_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        )
+        AuditLog.record(user=acting_user, action="correction.request", obj=correction, date=str(date), kind=kind)
+        if approve:
+            _decide(correction, acting_user, Correction.Status.APPROVED, "")
+    if approve:
+        _recompute_employee(employee, date, date)
+    return correction
+
+
+def decide_correction(*, acting_user, correction: Correction, approve: bool, note: str = "") -> Correction:
+    if correction.status != Correction.Status.PENDING:
+        raise AttendanceError("Đề nghị này đã được xử lý.")
+    if not approve and not note.strip():
+        raise AttendanceError("Vui lòng ghi lý do từ chối.", "note")
+    check_unlocked(correction.employee, correction.date, correction.date)
+    with transaction.atomic():
+        _decide(correction, acting_user, Correction.Status.APPROVED if approve else Correction.Status.REJECTED, note)
+    if approve:
+        _recompute_employee(correction.employee, correction.date, correction.date)
+    return correction
+
+
+# --- rule data ---------------------------------------------------------------------
+
+
+def _unit_employees(unit: OrgUnit):
+    return Employee.objects.filter(unit__path__startswith=unit.path)
+
+
+def _recompute_unit(unit: OrgUnit | None, start: dt.date, end: dt.date | None) -> None:
+    today = timezone.localdate()
+    end = min(end or today, today)
+    start = max(start, today - dt.timedelta(days=62))  # older months are recomputed when opened
+    if start > end:
+        return
+    employees = Employee.objects.all() if unit is None else _unit_employees(unit)
+    engine.recompute(employees.active_on(start) | employees.active_on(end), start, end)
+
+
+def create_schedule(
+    *,
+    acting_user,
+    unit: OrgUnit,
+    name: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None,
+    weekdays: str,
+    sessions: list[dict],
+    late_grace: int = 5,
+    early_grace: int = 5,
+    window_before: int = 60,
+    window_after: int = 60,
+    debounce: int = 3,
+    employees: list[Employee] | None = None,
+) -> Schedule:
+    """A unit schedule (or an individual one for `employees`). Sessions: [{start, end,
+    season_start?, season_end?}]; sessions of one season must not overlap."""
+    if valid_to and valid_to < valid_from:
+        raise AttendanceError("Ngày hết hiệu lực phải sau ngày bắt đầu.", "valid_to")
+    if not sessions:
+        raise AttendanceError("Lịch làm việc cần ít nhất một buổi.", "sessions")
+    if not weekdays or any(c not in "0123456" for c in weekdays):
+        raise AttendanceError("Ngày làm việc trong tuần không hợp lệ (0–6).", "weekdays")
+    seasons: dict[tuple[str, str], list[tuple[dt.datetime, dt.datetime]]] = {}
+    for s in sessions:
+        from attendance.rules import Session, session_bounds
+
+        bounds = session_bounds(dt.date(2000, 1, 3), Session(s["start"], s["end"]))
+        key = (s.get("season_start") or "", s.get("season_end") or "")
+        for other in seasons.setdefault(key, []):
+            if bounds[0] < other[1] and other[0] < bounds[1]:
+                raise AttendanceError("Các buổi làm việc trong cùng mùa bị chồng lên nhau.", "sessions")
+        seasons[key].append(bounds)
+    with transaction.atomic():
+        schedule = Schedule.objects.create(
+            unit=None if employees else unit,
+            name=name,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            weekdays=weekdays,
+            late_grace=late_grace,
+            early_grace=early_grace,
+            window_before=window_before,
+            window_after=window_after,
+            debounce=debounce,
+        )
+        for order, s in enumerate(sessions):
+            ScheduleSession.objects.create(
+                schedule=schedule,
+                order=order,
+                start=s["start"],
+                end=s["end"],
+                season_start=s.get("season_start") or "",
+                season_end=s.get("season_end") or "",
+            )
+        for e in employees or ():
+            from attendance.models import EmployeeSchedule
+
+            EmployeeSchedule.objects.create(employee=e, schedule=schedule, valid_from=valid_from, valid_to=valid_to)
+        AuditLog.record(user=acting_user, action="schedule.create", obj=schedule, unit=unit.code)
+    _recompute_unit(unit, valid_from, valid_to)
+    return schedule
+
+
+def set_calendar_day(
+    *, acting_user, date: dt.date, kind: str, name: str = "", notice: str = "", unit: OrgUnit | None = None
+) -> CalendarDay:
+    with transaction.atomic():
+        day, _ = CalendarDay.objects.update_or_create(
+            unit=unit,
+            date=date,
+            defaults={
+                "kind": kind,
+                "name": name,
+                "notice": notice,
+                "source": "manual",
+                "created_by": acting_user if getattr(acting_user, "is_authenticated", False) else None,
+            },
+        )
+        AuditLog.record(user=acting_user, action="calendar.set", obj=day, date=str(date), kind=kind, notice=notice)
+    _recompute_unit(unit, date, date)
+    return day
+
+
+def seed_holidays(year: int) -> int:
+    """Pre-fill the national calendar from the `holidays` package (Labour Code art. 112).
+
+    Only days off come from the package; make-up working days (ngày làm bù) and swaps
+    it does not know (e.g. 2026: Fri 2 Jan off, Sat 10 Jan worked — Văn bản
+    12729/VPCP-KGVX) are entered by HR from the year's notice. Manual entries win.
+    """
+    import holidays
+
+    created = 0
+    for day, name in sorted(holidays.country_holidays("VN", years=year, language="vi").items()):
+        _obj, made = CalendarDay.objects.get_or_create(
+            unit=None, date=day, defaults={"kind": CalendarDay.Kind.HOLIDAY, "name": name, "source": "holidays"}
+        )
+        created += made
+    return created
+
+
+def lock_month(*, acting_user, unit: OrgUnit, month: dt.date) -> MonthLock:
+    month = month.replace(day=1)
+    last = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    # Freeze what HR approved: bring the month up to date, then lock it.
+    engine.recompute(_unit_employees(unit), month, min(last, timezone.localdate()))
+    with transaction.atomic():
+        lock, created = MonthLock.objects.get_or_create(unit=unit, month=month, defaults={"locked_by": acting_user})
+        if not created:
+            raise AttendanceError(f"Tháng {_month_label(month)} đã được khóa trước đó.")
+        AuditLog.record(user=acting_user, action="month.lock", obj=unit, month=str(month))
+    return lock
+
+
+def unlock_month(*, acting_user, unit: OrgUnit, month: dt.date, reason: str) -> None:
+    if not reason.strip():
+        raise AttendanceError("Vui lòng ghi lý do mở khóa.", "reason")
+    month = month.replace(day=1)
+    with transaction.atomic():
+        deleted, _ = MonthLock.objects.filter(unit=unit, month=month).delete()
+        if not deleted:
+            raise AttendanceError(f"Tháng {_month_label(month)} chưa bị khóa.")
+        AuditLog.record(user=acting_user, action="month.unlock", obj=unit, month=str(month), reason=reason)

@@ -1,0 +1,360 @@
+"""Day evaluation: a pure function from plain values to a day result. No ORM here.
+
+The model follows Frappe HRMS's (reference hr-attendance-anchors.md §3, §(c)): raw
+punches are matched to session windows, direction is never trusted (state 255 is
+common), repeated taps within `debounce` minutes count once, thresholds are integer
+minutes, and a day without punches only becomes "absent" once every clock of the
+unit has synced past its end — until then it is "pending".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+# C01-HD symbols (Circular 107/2017/TT-BTC form C01-HD) plus ours for what the form
+# leaves to the unit: "+" paid working day, "L" public holiday, "KP" unexcused absence.
+PRESENT = "+"
+HOLIDAY = "L"
+ABSENT = "KP"
+PENDING = "?"
+PRESENT_LIKE_LEAVE = {"CT", "H"}  # business trip and meetings count as present
+SOCIAL_INSURANCE = {"Ô", "Cô", "Ts", "T"}
+PAID_LEAVE = {"P", "Nb"}
+UNPAID = {"No", ABSENT}
+STOPPAGE = {"N"}
+
+MORNING, AFTERNOON = 0, 1
+
+
+@dataclass(frozen=True)
+class Session:
+    start: dt.time
+    end: dt.time  # at or before start: the session ends the next day (night shift)
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """What the calendar and schedule say about one day for one person."""
+
+    kind: str  # "work", "rest", "holiday", "not_employed"
+    sessions: tuple[Session, ...] = ()
+    late_grace: int = 5
+    early_grace: int = 5
+    window_before: int = 60
+    window_after: int = 60
+    debounce: int = 3
+    note: str = ""  # holiday name, notice number, "make-up working day …"
+
+
+@dataclass(frozen=True)
+class Leave:
+    symbol: str  # LeaveType value
+    portion: str = "full"  # "full", "morning", "afternoon"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """An approved correction: the sessions it covers, with times or as excused."""
+
+    sessions: tuple[int, ...] | None  # None: every session
+    time_in: dt.time | None = None
+    time_out: dt.time | None = None
+    kind: str = "forgot"
+
+
+@dataclass
+class SessionResult:
+    start: str
+    end: str
+    first_in: str | None = None
+    last_out: str | None = None
+    late_minutes: int = 0
+    early_minutes: int = 0
+    worked_minutes: int = 0
+    status: str = "absent"  # present, late, left_early, late_early, missing_in, missing_out, absent, leave, corrected
+    symbol: str = ""
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+@dataclass
+class Result:
+    status: str
+    symbol: str
+    late_minutes: int = 0
+    early_minutes: int = 0
+    worked_minutes: int = 0
+    late_count: int = 0
+    early_count: int = 0
+    missing_punches: int = 0
+    absent_units: float = 0.0
+    sessions: list[SessionResult] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+def _minutes(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def session_bounds(day: dt.date, session: Session) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, session.start)
+    end = dt.datetime.combine(day, session.end)
+    if end <= start:
+        end += dt.timedelta(days=1)
+    return start, end
+
+
+def windows(day: dt.date, plan: DayPlan) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Each session's acceptance window, trimmed so neighbouring windows never overlap
+    (they meet halfway between the sessions, as Frappe trims adjacent shifts)."""
+    bounds = [session_bounds(day, s) for s in plan.sessions]
+    out = []
+    for i, (start, end) in enumerate(bounds):
+        lo = start - dt.timedelta(minutes=plan.window_before)
+        hi = end + dt.timedelta(minutes=plan.window_after)
+        if i > 0:
+            prev_end = bounds[i - 1][1]
+            lo = max(lo, prev_end + (start - prev_end) / 2)
+        if i + 1 < len(bounds):
+            next_start = bounds[i + 1][0]
+            hi = min(hi, end + (next_start - end) / 2)
+        out.append((lo, hi))
+    return out
+
+
+def debounce(punches: list[dt.datetime], minutes: int) -> list[dt.datetime]:
+    """Repeated taps within `minutes` of the previous kept punch count once."""
+    kept: list[dt.datetime] = []
+    gap = dt.timedelta(minutes=minutes)
+    for p in sorted(punches):
+        if not kept or p - kept[-1] > gap:
+            kept.append(p)
+    return kept
+
+
+def _leave_for(session_index: int, leaves: list[Leave]) -> Leave | None:
+    for leave in leaves:
+        if leave.portion == "full":
+            return leave
+        if (leave.portion == "morning" and session_index == MORNING) or (
+            leave.portion == "afternoon" and session_index == AFTERNOON
+        ):
+            return leave
+    return None
+
+
+def _fix_for(session_index: int, fixes: list[Fix]) -> Fix | None:
+    for fix in fixes:
+        if fix.sessions is None or session_index in fix.sessions:
+            return fix
+    return None
+
+
+def evaluate_session(
+    day: dt.date,
+    index: int,
+    session: Session,
+    window: tuple[dt.datetime, dt.datetime],
+    punches,
+    plan: DayPlan,
+    fix: Fix | None,
+) -> SessionResult:
+    start, end = session_bounds(day, session)
+    result = SessionResult(start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
+    inside = [p for p in punches if window[0] <= p <= window[1]]
+    first = inside[0] if inside else None
+    last = inside[-1] if len(inside) >= 2 else None
+    if fix is not None:
+        # An approved correction supplies the missing times, or excuses the session
+        # (off-site work, broken clock without times).
+        if fix.time_in is not None:
+            first = min(filter(None, [first, dt.datetime.combine(day, fix.time_in)]))
+        if fix.time_out is not None:
+            out = dt.datetime.combine(day, fix.time_out)
+            if out < start:
+                out += dt.timedelta(days=1)
+            last = max(filter(None, [last, out]))
+        if fix.time_in is None and fix.time_out is None:
+            result.status, result.symbol, result.worked_minutes = "corrected", PRESENT, _minutes(end - start)
+            return result
+        if first is not None and last is None and fix.time_out is None:
+            last = None
+    if first is None:
+        return result  # absent from this session
+    if last is None:
+        # One punch only: direction is not trusted, so guess by which end it is nearer.
+        result.first_in = first.strftime("%H:%M")
+        near_start = abs(first - start) <= abs(first - end)
+        result.status = "missing_out" if near_start else "missing_in"
+        if not near_start:
+            result.first_in, result.last_out = None, first.strftime("%H:%M")
+        result.symbol = PRESENT
+        return result
+    result.first_in, result.last_out = first.strftime("%H:%M"), last.strftime("%H:%M")
+    late = _minutes(first - start) if first > start else 0
+    early = _minutes(end - last) if last < end else 0
+    result.late_minutes = late if late > plan.late_grace else 0
+    result.early_minutes = early if early > plan.early_grace else 0
+    result.worked_minutes = max(0, _minutes(min(last, end) - max(first, start)))
+    if result.late_minutes and result.early_minutes:
+        result.status = "late_early"
+    elif result.late_minutes:
+        result.status = "late"
+    elif result.early_minutes:
+        result.status = "left_early"
+    else:
+        result.status = "present"
+    result.symbol = PRESENT
+    return result
+
+
+def evaluate_day(
+    day: dt.date,
+    plan: DayPlan,
+    punches: list[dt.datetime],
+    leaves: list[Leave] = (),
+    fixes: list[Fix] = (),
+    *,
+    synced: bool = True,
+    now: dt.datetime | None = None,
+) -> Result:
+    """Evaluate one day. `punches` are naive local datetimes (any day; the windows pick).
+
+    `synced`: every clock of the unit has sent its records past the end of this day.
+    `now`: local time; sessions not yet over are pending, never absent.
+    """
+    leaves, fixes = list(leaves), list(fixes)
+    if plan.kind == "not_employed":
+        return Result("not_employed", "", reasons=["Ngoài thời gian công tác"])
+    if plan.kind == "holiday":
+        return Result("holiday", HOLIDAY, reasons=[plan.note or "Ngày lễ, Tết"])
+    full_leave = next((lv for lv in leaves if lv.portion == "full"), None)
+    if plan.kind == "rest" or not plan.sessions:
+        return Result("rest", "", reasons=[plan.note] if plan.note else [])
+    if full_leave is not None:
+        status = "business_trip" if full_leave.symbol == "CT" else "leave"
+        return Result(status, full_leave.symbol, reasons=[f"Nghỉ/đi theo đơn: {full_leave.symbol}"])
+
+    kept = debounce(punches, plan.debounce)
+    bounds = windows(day, plan)
+    result = Result("present", PRESENT)
+    if plan.note:
+        result.reasons.append(plan.note)
+    halves: list[str] = []
+    absent_sessions = pending_sessions = 0
+    for index, session in enumerate(plan.sessions):
+        leave = _leave_for(index, leaves)
+        s_start, s_end = session_bounds(day, session)
+        if leave is not None:
+            sr = SessionResult(s_start.strftime("%H:%M"), s_end.strftime("%H:%M"), status="leave", symbol=leave.symbol)
+            result.sessions.append(sr)
+            halves.append(leave.symbol)
+            continue
+        sr = evaluate_session(day, index, session, bounds[index], kept, plan, _fix_for(index, fixes))
+        if sr.status == "absent":
+            if (now is not None and now < bounds[index][1]) or not synced:
+                sr.status, sr.symbol = "pending", PENDING
+                pending_sessions += 1
+            else:
+                sr.symbol = ABSENT
+                absent_sessions += 1
+        result.sessions.append(sr)
+        halves.append(sr.symbol)
+        result.late_minutes += sr.late_minutes
+        result.early_minutes += sr.early_minutes
+        result.worked_minutes += sr.worked_minutes
+        if sr.late_minutes:
+            result.late_count += 1
+            result.reasons.append(f"Đi muộn {sr.late_minutes} phút (buổi {sr.start}–{sr.end})")
+        if sr.early_minutes:
+            result.early_count += 1
+            result.reasons.append(f"Về sớm {sr.early_minutes} phút (buổi {sr.start}–{sr.end})")
+        if sr.status in ("missing_in", "missing_out"):
+            result.missing_punches += 1
+            result.reasons.append(
+                f"Thiếu lượt chấm công {'vào' if sr.status == 'missing_in' else 'ra'} (buổi {sr.start}–{sr.end})"
+            )
+        if sr.status == "corrected":
+            result.reasons.append(f"Đã điều chỉnh theo đề nghị được duyệt (buổi {sr.start}–{sr.end})")
+
+    n = len(plan.sessions)
+    worked_sessions = n - absent_sessions - pending_sessions - sum(1 for s in result.sessions if s.status == "leave")
+    if pending_sessions and not worked_sessions and not absent_sessions:
+        result.status, result.symbol = "pending", PENDING
+        result.reasons.append(
+            "Chưa có dữ liệu: máy chấm công của đơn vị chưa đồng bộ hết ngày này"
+            if not synced
+            else "Chưa hết buổi làm việc"
+        )
+        return result
+    result.absent_units = round(absent_sessions / n, 2) if n else 0.0
+    if absent_sessions == n:
+        result.status, result.symbol = "absent", ABSENT
+        result.reasons.append("Không có lượt chấm công nào, không có đơn nghỉ")
+        return result
+    result.symbol = _combine(halves)
+    if absent_sessions:
+        result.status = "half_absent"
+        result.reasons.append("Vắng không lý do một buổi")
+    elif any(s.status == "leave" for s in result.sessions):
+        result.status = "leave"
+    elif result.missing_punches:
+        result.status = "missing_punch"
+    elif result.late_count:
+        result.status = "late"
+    elif result.early_count:
+        result.status = "left_early"
+    return result
+
+
+def _combine(halves: list[str]) -> str:
+    """One cell for the timesheet: "+" for a full day, "+/P" when halves differ."""
+    distinct = [h for h in halves if h]
+    if not distinct:
+        return ""
+    if all(h == distinct[0] for h in distinct):
+        return distinct[0]
+    return "/".join(distinct)
+
+
+def day_units(symbol: str) -> dict[str, float]:
+    """Split a cell into day units per symbol: "+/P" → {"+": 0.5, "P": 0.5}."""
+    if not symbol or symbol == PENDING:
+        return {}
+    parts = symbol.split("/")
+    share = 1.0 / len(parts)
+    out: dict[str, float] = {}
+    for p in parts:
+        out[p] = out.get(p, 0.0) + share
+    return out
+
+
+def totals(symbols: list[str]) -> dict[str, float]:
+    """C01-HD totals for a row of day cells.
+
+    paid_time: days paid by time (working days, business trips, meetings);
+    paid_leave: paid days off (annual leave, compensatory days, public holidays);
+    social_insurance: days paid by social insurance (sick, child sick, maternity, accident);
+    stoppage: work-stoppage days; unpaid: unpaid leave and unexcused absence.
+    """
+    out = {"paid_time": 0.0, "paid_leave": 0.0, "social_insurance": 0.0, "stoppage": 0.0, "unpaid": 0.0}
+    for symbol in symbols:
+        for part, units in day_units(symbol).items():
+            if part == PRESENT or part in PRESENT_LIKE_LEAVE:
+                out["paid_time"] += units
+            elif part in PAID_LEAVE or part == HOLIDAY:
+                out["paid_leave"] += units
+            elif part in SOCIAL_INSURANCE:
+                out["social_insurance"] += units
+            elif part in STOPPAGE:
+                out["stoppage"] += units
+            elif part in UNPAID:
+                out["unpaid"] += units
+    return {k: round(v, 2) for k, v in out.items()}
+
+
+def annual_leave_entitlement(years_of_service: int, base_days: int = 12) -> int:
+    """Labour Code 2019 arts. 113–114: 12 days a year, plus 1 day per 5 full years of service."""
+    return base_days + max(0, years_of_service) // 5
