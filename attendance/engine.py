@@ -8,11 +8,14 @@ call (not per employee or per day), so a 2,000-person month is one pass.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -115,7 +118,13 @@ class Inputs:
         hi = dt.datetime.combine(end + dt.timedelta(days=2), dt.time(), WORKDAY_TZ)
         # Punches of devices still pending approval are kept but not used (ADMS).
         rows = Punch.objects.filter(employee_id__in=ids, timestamp__gte=lo, timestamp__lt=hi, device__approved=True)
-        for employee_id, ts in rows.values_list("employee_id", "timestamp").iterator(chunk_size=20000):
+        # A clock in the work-day zone recorded the local time itself: parse its text
+        # (fast) instead of converting every aware timestamp (5 µs each on SQLite).
+        same_zone = rows.filter(device__timezone=settings.TIME_ZONE)
+        for employee_id, local in same_zone.values_list("employee_id", "local_time").iterator(chunk_size=20000):
+            self.punches[employee_id].append(dt.datetime.fromisoformat(local))
+        other = rows.exclude(device__timezone=settings.TIME_ZONE)
+        for employee_id, ts in other.values_list("employee_id", "timestamp").iterator(chunk_size=20000):
             self.punches[employee_id].append(ts.astimezone(WORKDAY_TZ).replace(tzinfo=None))
         self.synced = self._watermarks(employees)
 
@@ -203,68 +212,155 @@ def days(start: dt.date, end: dt.date) -> Iterable[dt.date]:
         day += dt.timedelta(days=1)
 
 
-def evaluate(
-    employees: list[Employee], start: dt.date, end: dt.date, *, now: dt.datetime | None = None
-) -> list[DayResult]:
-    """Evaluate without writing: the DayResult rows the inputs imply."""
+ROW_COLUMNS = ["employee_id", "date", *[f for f in RESULT_FIELDS]]
+
+
+def evaluate(employees: list[Employee], start: dt.date, end: dt.date, *, now: dt.datetime | None = None) -> list[dict]:
+    """Evaluate without writing: one plain dict per (employee, day), DayResult's fields.
+
+    Punches are bucketed by local date and each day sees only its own and its
+    neighbours' (night shifts cross midnight), so the cost is linear in days + punches.
+    Plans are shared by everyone of a unit without an individual schedule.
+    """
     now = now or timezone.now()
     now_local = now.astimezone(WORKDAY_TZ).replace(tzinfo=None)
     inputs = Inputs(employees, start, end)
+    plans: dict[tuple[int, dt.date], tuple[rules.DayPlan, rules.Frame, dt.datetime]] = {}
+    one_day = dt.timedelta(days=1)
+    all_days = list(days(start, end))
     out = []
     for e in employees:
-        punches = sorted(inputs.punches.get(e.pk, ()))
+        buckets: dict[dt.date, list[dt.datetime]] = defaultdict(list)
+        for p in inputs.punches.get(e.pk, ()):
+            buckets[p.date()].append(p)
         mark = inputs.synced.get(e.unit_id)
         mark_local = mark.astimezone(WORKDAY_TZ).replace(tzinfo=None) if mark else None
-        for day in days(start, end):
-            plan = inputs.plan(e, day)
-            day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
-            if plan.sessions:
-                day_end = max(
-                    day_end,
-                    max(rules.session_bounds(day, s)[1] for s in plan.sessions)
-                    + dt.timedelta(minutes=plan.window_after),
+        individual = e.pk in inputs.overrides
+        leaves = inputs.leaves.get(e.pk)
+        for day in all_days:
+            key = (e.unit_id, day)
+            if individual or (e.start_date and day < e.start_date) or (e.leave_date and day >= e.leave_date):
+                plan = inputs.plan(e, day)
+                day_frame, day_end = rules.frame(day, plan), _day_end(day, plan)
+            else:
+                cached = plans.get(key)
+                if cached is None:
+                    plan = inputs.plan(e, day)
+                    cached = plans[key] = (plan, rules.frame(day, plan), _day_end(day, plan))
+                plan, day_frame, day_end = cached
+            if plan.kind in ("rest", "holiday", "not_employed"):
+                r = rules.evaluate_day(day, plan, ())
+            else:
+                nearby = buckets.get(day - one_day, []) + buckets.get(day, []) + buckets.get(day + one_day, [])
+                r = rules.evaluate_day(
+                    day,
+                    plan,
+                    nearby,
+                    inputs.leaves_on(e, day) if leaves else (),
+                    inputs.fixes.get((e.pk, day), ()),
+                    synced=mark_local is not None and mark_local >= day_end,
+                    now=now_local,
+                    day_frame=day_frame,
                 )
-            synced = mark_local is not None and mark_local >= day_end
-            r = rules.evaluate_day(
-                day,
-                plan,
-                punches,
-                inputs.leaves_on(e, day),
-                inputs.fixes.get((e.pk, day), ()),
-                synced=synced,
-                now=now_local,
-            )
             out.append(
-                DayResult(
-                    employee=e,
-                    date=day,
-                    status=r.status,
-                    symbol=r.symbol,
-                    late_minutes=r.late_minutes,
-                    early_minutes=r.early_minutes,
-                    worked_minutes=r.worked_minutes,
-                    missing_punches=r.missing_punches,
-                    late_count=r.late_count,
-                    early_count=r.early_count,
-                    absent_units=r.absent_units,
-                    sessions=[s.as_dict() for s in r.sessions],
-                    reasons=r.reasons,
-                    computed_at=now,
-                )
+                {
+                    "employee_id": e.pk,
+                    "date": day,
+                    "status": r.status,
+                    "symbol": r.symbol,
+                    "late_minutes": r.late_minutes,
+                    "early_minutes": r.early_minutes,
+                    "worked_minutes": r.worked_minutes,
+                    "missing_punches": r.missing_punches,
+                    "late_count": r.late_count,
+                    "early_count": r.early_count,
+                    "absent_units": r.absent_units,
+                    "sessions": [s.as_dict() for s in r.sessions],
+                    "reasons": r.reasons,
+                    "computed_at": now,
+                }
             )
     return out
 
 
-def recompute(employees, start: dt.date, end: dt.date, *, now: dt.datetime | None = None) -> int:
-    """Recompute and store the day results; locked months are left as they are."""
+def _day_end(day: dt.date, plan: rules.DayPlan) -> dt.datetime:
+    """When the day's last window closes: a clock synced past this has all its punches."""
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+    if plan.sessions:
+        last = max(rules.session_bounds(day, s)[1] for s in plan.sessions)
+        end = max(end, last + dt.timedelta(minutes=plan.window_after))
+    return end
+
+
+UPSERT_SQL = "INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT (employee_id, date) DO UPDATE SET {updates}"
+
+
+def store(rows: list[dict]) -> None:
+    """Upsert day results with multi-row statements (model instances and bulk_create's
+    per-field compilation cost more than the evaluation itself)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(DayResult._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in ROW_COLUMNS)
+    updates = ", ".join(
+        f"{connection.ops.quote_name(c)} = excluded.{connection.ops.quote_name(c)}" for c in RESULT_FIELDS
+    )
+    placeholder = "(" + ", ".join(["%s"] * len(ROW_COLUMNS)) + ")"
+    adapt_dt = functools.lru_cache(maxsize=4)(connection.ops.adapt_datetimefield_value)
+    adapt_date = connection.ops.adapt_datefield_value
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def as_json(value: list) -> str:
+        return encode(value) if value else "[]"
+
+    batch = 400
+    with transaction.atomic(), connection.cursor() as cursor:
+        for i in range(0, len(rows), batch):
+            chunk = rows[i : i + batch]
+            params = []
+            for r in chunk:
+                params.extend(
+                    (
+                        r["employee_id"],
+                        adapt_date(r["date"]),
+                        r["status"],
+                        r["symbol"],
+                        r["late_minutes"],
+                        r["early_minutes"],
+                        r["worked_minutes"],
+                        r["missing_punches"],
+                        r["late_count"],
+                        r["early_count"],
+                        str(r["absent_units"]),
+                        as_json(r["sessions"]),
+                        as_json(r["reasons"]),
+                        adapt_dt(r["computed_at"]),
+                    )
+                )
+            sql = UPSERT_SQL.format(
+                table=table, columns=columns, values=", ".join([placeholder] * len(chunk)), updates=updates
+            )
+            cursor.execute(sql, params)
+
+
+def recompute(
+    employees, start: dt.date, end: dt.date, *, now: dt.datetime | None = None, rows_out: list | None = None
+) -> int:
+    """Recompute and store the day results; locked months are left as they are.
+
+    `rows_out`, if given, receives the stored rows (callers building a timesheet use
+    them instead of reading the table back).
+    """
     employees = list(employees.select_related("unit") if hasattr(employees, "select_related") else employees)
     if not employees or end < start:
         return 0
     frozen = locked_pairs(employees, start, end)
-    rows = [r for r in evaluate(employees, start, end, now=now) if (r.employee_id, month_start(r.date)) not in frozen]
-    DayResult.objects.bulk_create(
-        rows, batch_size=1000, update_conflicts=True, unique_fields=["employee", "date"], update_fields=RESULT_FIELDS
-    )
+    rows = evaluate(employees, start, end, now=now)
+    if frozen:
+        rows = [r for r in rows if (r["employee_id"], month_start(r["date"])) not in frozen]
+    store(rows)
+    if rows_out is not None:
+        rows_out.extend(rows)
     return len(rows)
 
 

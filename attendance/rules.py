@@ -98,6 +98,11 @@ def _minutes(delta: dt.timedelta) -> int:
     return int(delta.total_seconds() // 60)
 
 
+def _hm(moment: dt.datetime) -> str:
+    # f-string formatting is several times cheaper than strftime on the hot path.
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
 def session_bounds(day: dt.date, session: Session) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime.combine(day, session.start)
     end = dt.datetime.combine(day, session.end)
@@ -106,10 +111,21 @@ def session_bounds(day: dt.date, session: Session) -> tuple[dt.datetime, dt.date
     return start, end
 
 
-def windows(day: dt.date, plan: DayPlan) -> list[tuple[dt.datetime, dt.datetime]]:
+Frame = tuple[list[tuple[dt.datetime, dt.datetime]], list[tuple[dt.datetime, dt.datetime]], list[tuple[str, str]]]
+
+
+def frame(day: dt.date, plan: DayPlan) -> Frame:
+    """(session bounds, acceptance windows, "HH:MM" labels) of a plan on a day; shared by
+    everyone on that plan, so the engine computes it once per unit and day."""
+    bounds = [session_bounds(day, s) for s in plan.sessions]
+    return bounds, windows(day, plan, bounds), [(_hm(a), _hm(b)) for a, b in bounds]
+
+
+def windows(day: dt.date, plan: DayPlan, bounds=None) -> list[tuple[dt.datetime, dt.datetime]]:
     """Each session's acceptance window, trimmed so neighbouring windows never overlap
     (they meet halfway between the sessions, as Frappe trims adjacent shifts)."""
-    bounds = [session_bounds(day, s) for s in plan.sessions]
+    if bounds is None:
+        bounds = [session_bounds(day, s) for s in plan.sessions]
     out = []
     for i, (start, end) in enumerate(bounds):
         lo = start - dt.timedelta(minutes=plan.window_before)
@@ -154,15 +170,16 @@ def _fix_for(session_index: int, fixes: list[Fix]) -> Fix | None:
 
 def evaluate_session(
     day: dt.date,
-    index: int,
-    session: Session,
+    bounds: tuple[dt.datetime, dt.datetime],
     window: tuple[dt.datetime, dt.datetime],
     punches,
     plan: DayPlan,
     fix: Fix | None,
+    labels: tuple[str, str] | None = None,
 ) -> SessionResult:
-    start, end = session_bounds(day, session)
-    result = SessionResult(start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
+    start, end = bounds
+    labels = labels or (_hm(start), _hm(end))
+    result = SessionResult(start=labels[0], end=labels[1])
     inside = [p for p in punches if window[0] <= p <= window[1]]
     first = inside[0] if inside else None
     last = inside[-1] if len(inside) >= 2 else None
@@ -185,14 +202,14 @@ def evaluate_session(
         return result  # absent from this session
     if last is None:
         # One punch only: direction is not trusted, so guess by which end it is nearer.
-        result.first_in = first.strftime("%H:%M")
+        result.first_in = _hm(first)
         near_start = abs(first - start) <= abs(first - end)
         result.status = "missing_out" if near_start else "missing_in"
         if not near_start:
-            result.first_in, result.last_out = None, first.strftime("%H:%M")
+            result.first_in, result.last_out = None, _hm(first)
         result.symbol = PRESENT
         return result
-    result.first_in, result.last_out = first.strftime("%H:%M"), last.strftime("%H:%M")
+    result.first_in, result.last_out = _hm(first), _hm(last)
     late = _minutes(first - start) if first > start else 0
     early = _minutes(end - last) if last < end else 0
     result.late_minutes = late if late > plan.late_grace else 0
@@ -219,6 +236,7 @@ def evaluate_day(
     *,
     synced: bool = True,
     now: dt.datetime | None = None,
+    day_frame: Frame | None = None,
 ) -> Result:
     """Evaluate one day. `punches` are naive local datetimes (any day; the windows pick).
 
@@ -238,23 +256,24 @@ def evaluate_day(
         return Result(status, full_leave.symbol, reasons=[f"Nghỉ/đi theo đơn: {full_leave.symbol}"])
 
     kept = debounce(punches, plan.debounce)
-    bounds = windows(day, plan)
+    bounds, wins, labels = day_frame or frame(day, plan)
     result = Result("present", PRESENT)
     if plan.note:
         result.reasons.append(plan.note)
     halves: list[str] = []
     absent_sessions = pending_sessions = 0
-    for index, session in enumerate(plan.sessions):
-        leave = _leave_for(index, leaves)
-        s_start, s_end = session_bounds(day, session)
+    for index in range(len(plan.sessions)):
+        leave = _leave_for(index, leaves) if leaves else None
         if leave is not None:
-            sr = SessionResult(s_start.strftime("%H:%M"), s_end.strftime("%H:%M"), status="leave", symbol=leave.symbol)
+            sr = SessionResult(*labels[index], status="leave", symbol=leave.symbol)
             result.sessions.append(sr)
             halves.append(leave.symbol)
             continue
-        sr = evaluate_session(day, index, session, bounds[index], kept, plan, _fix_for(index, fixes))
+        sr = evaluate_session(
+            day, bounds[index], wins[index], kept, plan, _fix_for(index, fixes) if fixes else None, labels[index]
+        )
         if sr.status == "absent":
-            if (now is not None and now < bounds[index][1]) or not synced:
+            if (now is not None and now < wins[index][1]) or not synced:
                 sr.status, sr.symbol = "pending", PENDING
                 pending_sessions += 1
             else:

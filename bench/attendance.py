@@ -1,0 +1,121 @@
+"""[A] figures: a month's timesheet computed from raw punches, at 2,000 employees on
+SQLite and 20,000 on PostgreSQL, with the cost per employee at both sizes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import sys
+
+from bench.common import report, setup_django, timer
+
+MONTH = dt.date(2026, 3, 1)  # 22 working days, no holiday
+
+
+def build(n_employees: int, sql_bulk: bool) -> object:
+    from attendance import actions
+    from devices.actions import store_punches
+    from devices.models import Device
+    from devices.records import RawPunch
+    from hr_system.models import Employee, OrgUnit
+
+    root = OrgUnit.add(code=f"B{n_employees}", name="Tỉnh (bench)", kind=OrgUnit.Kind.PROVINCE)
+    actions.create_schedule(
+        acting_user=None,
+        unit=root,
+        name="Giờ hành chính",
+        valid_from=dt.date(2026, 1, 1),
+        valid_to=None,
+        weekdays="01234",
+        sessions=[{"start": dt.time(7, 30), "end": dt.time(11, 30)}, {"start": dt.time(13, 30), "end": dt.time(17, 0)}],
+    )
+    Employee.objects.bulk_create(
+        Employee(
+            code=str(10_000_000 + i),
+            full_name=f"Nguyễn Văn Bình {i}",
+            unit=root,
+            category="civil_servant",
+            start_date=dt.date(2020, 1, 1),
+        )
+        for i in range(n_employees)
+    )
+    device = Device.objects.create(
+        name=f"bench-{n_employees}", host="127.0.0.1", unit=root, synced_through=dt.datetime(2026, 4, 2, tzinfo=dt.UTC)
+    )
+    workdays = [MONTH + dt.timedelta(days=i) for i in range(31) if (MONTH + dt.timedelta(days=i)).weekday() < 5]
+    assert len(workdays) == 22
+    if sql_bulk:
+        # 1.76 M punches: generated inside PostgreSQL, not over the wire, to keep set-up short.
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute(
+                """
+                INSERT INTO devices_punch (device_id, device_user_id, local_time, timestamp, status, punch, verify,
+                                           source, received_at, employee_id)
+                SELECT %s, e.code, to_char(d + t, 'YYYY-MM-DD HH24:MI:SS'), (d + t) AT TIME ZONE 'Asia/Ho_Chi_Minh',
+                       1, 255, 1, 'import', now(), e.id
+                FROM hr_system_employee e
+                CROSS JOIN generate_series(%s::date, %s::date, interval '1 day') AS d
+                CROSS JOIN (VALUES (time '07:25'), (time '11:33'), (time '13:27'), (time '17:04')) AS v(t)
+                WHERE e.unit_id = %s AND extract(isodow FROM d) < 6
+                """,
+                [device.pk, MONTH, dt.date(2026, 3, 31), root.pk],
+            )
+    else:
+        rng = random.Random(5)
+        codes = list(Employee.objects.filter(unit=root).values_list("code", flat=True))
+        batch = []
+        for day in workdays:
+            for code in codes:
+                for t in ((7, 20 + rng.randint(0, 25)), (11, 31), (13, 28), (17, rng.randint(0, 9))):
+                    batch.append(RawPunch(code, dt.datetime.combine(day, dt.time(*t))))
+            if len(batch) > 50_000:
+                store_punches(device=device, records=batch, source="import")
+                batch = []
+        store_punches(device=device, records=batch, source="import")
+    return root
+
+
+def run(n: int, target: float, label: str, sql_bulk: bool) -> None:
+    from attendance import reports
+    from attendance.models import DayResult
+
+    unit = build(n, sql_bulk)
+    with timer() as t:
+        sheet = reports.timesheet(unit, MONTH)
+    assert len(sheet["rows"]) == n
+    assert DayResult.objects.filter(employee__unit=unit, date__month=3).count() == n * 31
+    per = t["seconds"] / n * 1000
+    report(
+        f"timesheet {n:,} employees x 1 month from raw punches ({label})",
+        t["seconds"],
+        "s",
+        f"<= {target:g} s",
+        t["seconds"] <= target,
+        f"{per:.3f} ms per employee",
+    )
+
+
+def main() -> None:
+    which = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
+    if which == "sqlite":
+        setup_django()
+        run(2_000, 3, "SQLite", sql_bulk=False)
+        return
+    url = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/hr_bench")
+    import psycopg
+
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    setup_django(url)
+    run(2_000, 3, "PostgreSQL", sql_bulk=True)
+    run(20_000, 30, "PostgreSQL", sql_bulk=True)
+
+
+if __name__ == "__main__":
+    main()
