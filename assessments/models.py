@@ -1,1 +1,276 @@
-"""Models of this app; see the issue that builds it."""
+"""Question bank, exams and attempts.
+
+An exam's papers are generated ahead of the start (one per candidate, with its own
+question and option order), so starting is a single small write. Answers are one row
+per (attempt, paper item), upserted with a client sequence number; the server owns
+the clock (Attempt.deadline) and finalises attempts itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hr_system.models import Employee, OrgUnit
+
+
+class Category(models.Model):
+    """A bank category, e.g. state-management knowledge, law, IT, foreign language, specialty."""
+
+    code = models.CharField(max_length=50, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="question_categories", null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("chủ đề câu hỏi")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(models.Model):
+    """A bank item's identity; its text and key live in versions."""
+
+    category = models.ForeignKey(Category, models.PROTECT, related_name="questions")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    current = models.ForeignKey("QuestionVersion", models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class QuestionVersion(models.Model):
+    """One immutable-once-used version of a question.
+
+    `options` is a list of {"id": "a", "text": "...", "correct": bool}. Editing a
+    version that already sits on a paper creates a new version; results keep theirs.
+    Only approved versions reach a paper.
+    """
+
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Một đáp án đúng")
+        MULTIPLE = "multiple", _("Nhiều đáp án đúng")
+        TRUE_FALSE = "true_false", _("Đúng/Sai")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Bản nháp")
+        REVIEWED = "reviewed", _("Đã thẩm định")
+        APPROVED = "approved", _("Đã phê duyệt")
+        RETIRED = "retired", _("Ngừng sử dụng")
+
+    class Difficulty(models.IntegerChoices):
+        EASY = 1, _("Dễ")
+        MEDIUM = 2, _("Trung bình")
+        HARD = 3, _("Khó")
+
+    question = models.ForeignKey(Question, models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(default=1)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SINGLE)
+    text = models.TextField(_("nội dung"))
+    image = models.ImageField(_("hình ảnh"), upload_to="questions/", blank=True)
+    options = models.JSONField(default=list)
+    difficulty = models.PositiveSmallIntegerField(choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    tags = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    exposure_count = models.PositiveIntegerField(default=0, help_text="papers this version was put on")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["question", "number"]
+        constraints = [models.UniqueConstraint(fields=["question", "number"], name="question_version_once")]
+        indexes = [models.Index(fields=["status", "difficulty"])]
+
+    def correct_ids(self) -> set[str]:
+        return {o["id"] for o in self.options if o.get("correct")}
+
+    def clean(self) -> None:
+        ids = [o.get("id") for o in self.options]
+        if len(self.options) < 2 or len(set(ids)) != len(ids):
+            raise ValidationError(_("Câu hỏi cần ít nhất hai phương án với mã khác nhau."))
+        correct = self.correct_ids()
+        if not correct:
+            raise ValidationError(_("Câu hỏi phải có ít nhất một đáp án đúng."))
+        if self.kind in (self.Kind.SINGLE, self.Kind.TRUE_FALSE) and len(correct) != 1:
+            raise ValidationError(_("Câu hỏi một đáp án phải có đúng một phương án đúng."))
+
+
+class Exam(models.Model):
+    class Results(models.TextChoices):
+        IMMEDIATE = "immediate", _("Hiện kết quả ngay")
+        PUBLISHED = "published", _("Chỉ hiện khi công bố")
+
+    class Layout(models.TextChoices):
+        ONE = "one", _("Mỗi câu một màn hình")
+        ALL = "all", _("Tất cả trên một trang")
+
+    title = models.CharField(_("tên kỳ thi"), max_length=200)
+    unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="exams", help_text=_("đơn vị tổ chức"))
+    time_limit = models.PositiveIntegerField(_("thời gian làm bài (phút)"), default=60)
+    opens_at = models.DateTimeField(_("mở từ"))
+    closes_at = models.DateTimeField(_("đóng lúc"))
+    access_code_hash = models.CharField(max_length=64, blank=True)
+    allowed_networks = models.TextField(_("dải IP được phép"), blank=True, help_text=_("Mỗi dòng một dải CIDR"))
+    shuffle_questions = models.BooleanField(default=True)
+    shuffle_options = models.BooleanField(default=True)
+    negative_mark = models.DecimalField(
+        _("trừ điểm mỗi câu sai (phần của 1 câu)"), max_digits=4, decimal_places=2, default=0
+    )
+    floor_at_zero = models.BooleanField(_("điểm không âm"), default=True)
+    pass_percent = models.DecimalField(_("điểm đạt (%)"), max_digits=5, decimal_places=2, default=50)
+    results_policy = models.CharField(max_length=10, choices=Results.choices, default=Results.PUBLISHED)
+    layout = models.CharField(max_length=4, choices=Layout.choices, default=Layout.ONE)
+    grace_seconds = models.PositiveSmallIntegerField(default=10, help_text="network grace after the deadline")
+    published_at = models.DateTimeField(null=True, blank=True)
+    papers_generated_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="exam_window_ordered")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @staticmethod
+    def hash_code(code: str) -> str:
+        return hashlib.sha256(code.strip().encode()).hexdigest()
+
+    def set_access_code(self, code: str) -> None:
+        self.access_code_hash = self.hash_code(code) if code else ""
+
+    def check_access_code(self, code: str | None) -> bool:
+        return not self.access_code_hash or (code is not None and self.hash_code(code) == self.access_code_hash)
+
+    def ip_allowed(self, ip: str | None) -> bool:
+        networks = [line.strip() for line in self.allowed_networks.splitlines() if line.strip()]
+        if not networks:
+            return True
+        try:
+            address = ipaddress.ip_address(ip or "")
+        except ValueError:
+            return False
+        return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
+
+    def results_visible(self) -> bool:
+        return self.results_policy == self.Results.IMMEDIATE or self.published_at is not None
+
+    def is_open(self, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.opens_at <= now <= self.closes_at
+
+
+class ExamPart(models.Model):
+    exam = models.ForeignKey(Exam, models.CASCADE, related_name="parts")
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    pass_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["exam", "order"]
+
+
+class BlueprintRule(models.Model):
+    """`count` approved questions of `category` at `difficulty` (any difficulty if null)."""
+
+    part = models.ForeignKey(ExamPart, models.CASCADE, related_name="rules")
+    category = models.ForeignKey(Category, models.PROTECT, related_name="+")
+    difficulty = models.PositiveSmallIntegerField(choices=QuestionVersion.Difficulty.choices, null=True, blank=True)
+    count = models.PositiveSmallIntegerField()
+
+
+class Attempt(models.Model):
+    """One candidate's sitting of one exam; created with the paper, before the start."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Chưa bắt đầu")
+        IN_PROGRESS = "in_progress", _("Đang làm bài")
+        PAUSED = "paused", _("Tạm dừng")
+        FINALIZED = "finalized", _("Đã nộp")
+        TERMINATED = "terminated", _("Bị đình chỉ")
+
+    exam = models.ForeignKey(Exam, models.CASCADE, related_name="attempts")
+    employee = models.ForeignKey(Employee, models.PROTECT, related_name="attempts")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
+    seed = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+    extra_seconds = models.IntegerField(default=0)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    session_token = models.CharField(max_length=64, blank=True)
+    last_heartbeat = models.DateTimeField(null=True, blank=True)
+    answered = models.PositiveSmallIntegerField(default=0)
+    score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    part_scores = models.JSONField(default=list, blank=True)
+    passed = models.BooleanField(null=True)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["exam", "employee__full_name"]
+        constraints = [models.UniqueConstraint(fields=["exam", "employee"], name="one_attempt_per_candidate")]
+        indexes = [models.Index(fields=["status", "deadline"])]
+
+    def is_open_for_answers(self, now: dt.datetime) -> bool:
+        grace = dt.timedelta(seconds=self.exam.grace_seconds)
+        return self.status == self.Status.IN_PROGRESS and self.deadline is not None and now <= self.deadline + grace
+
+
+class PaperItem(models.Model):
+    """Position `position` of a candidate's paper: a question version and its option order."""
+
+    attempt = models.ForeignKey(Attempt, models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    part = models.ForeignKey(ExamPart, models.CASCADE, related_name="+")
+    version = models.ForeignKey(QuestionVersion, models.PROTECT, related_name="paper_items")
+    option_order = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="paper_position_once"),
+            models.UniqueConstraint(fields=["attempt", "version"], name="paper_question_once"),
+        ]
+
+
+class Response(models.Model):
+    """The candidate's latest answer to one paper item: one row, upserted with `seq`."""
+
+    attempt = models.ForeignKey(Attempt, models.CASCADE, related_name="responses")
+    item = models.OneToOneField(PaperItem, models.CASCADE, related_name="response")
+    selected = models.JSONField(default=list)
+    seq = models.PositiveIntegerField(default=0)
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["attempt"])]
+
+
+class AttemptEvent(models.Model):
+    """Append-only log: start, takeover, focus loss, refused late save, pause, extension…"""
+
+    attempt = models.ForeignKey(Attempt, models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=32)
+    detail = models.JSONField(default=dict, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["attempt", "kind"])]

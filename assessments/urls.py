@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("assessments.urls_bank")),
+    path("", include("assessments.urls_take")),
+    path("", include("assessments.urls_results")),
+]
