@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("assessments.urls_bank")),
     path("", include("assessments.urls_take")),
     path("", include("assessments.urls_results")),
+    path("", include("assessments.urls_transfers")),
 ]
