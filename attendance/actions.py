@@ -134,7 +134,10 @@ def cancel_leave(*, acting_user, leave: LeaveRequest, note: str = "") -> LeaveRe
     check_unlocked(leave.employee, leave.start_date, leave.end_date)
     was_approved = leave.status == LeaveRequest.Status.APPROVED
     with transaction.atomic():
-        _decide(leave, acting_user, LeaveRequest.Status.CANCELLED, note)
+        # Keep who approved it: the cancellation is its own audit record.
+        leave.status = LeaveRequest.Status.CANCELLED
+        leave.save(update_fields=["status"])
+        AuditLog.record(user=acting_user, action="leaverequest.cancelled", obj=leave, note=note)
     if was_approved:
         _recompute_employee(leave.employee, leave.start_date, leave.end_date)
     return leave
@@ -152,6 +155,16 @@ def annual_leave_balance(employee: Employee, year: int) -> dict:
     entitled = rules.annual_leave_entitlement(years)
     used = 0.0
     year_start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    # Leave days used are the working days inside each leave: public holidays and days off
+    # do not count, make-up working days do (the national calendar, reference §1.3).
+    special = dict(
+        CalendarDay.objects.filter(unit__isnull=True, date__range=(year_start, year_end)).values_list("date", "kind")
+    )
+
+    def working(day: dt.date) -> bool:
+        kind = special.get(day)
+        return kind == CalendarDay.Kind.WORKDAY or (day.weekday() < 5 and kind is None)
+
     for lv in LeaveRequest.objects.filter(
         employee=employee,
         leave_type="P",
@@ -159,9 +172,9 @@ def annual_leave_balance(employee: Employee, year: int) -> dict:
         start_date__lte=year_end,
         end_date__gte=year_start,
     ):
-        span = (min(lv.end_date, year_end) - max(lv.start_date, year_start)).days + 1
-        working = sum(1 for i in range(span) if (max(lv.start_date, year_start) + dt.timedelta(days=i)).weekday() < 5)
-        used += 0.5 if lv.portion != "full" else working
+        first = max(lv.start_date, year_start)
+        span = (min(lv.end_date, year_end) - first).days + 1
+        used += 0.5 if lv.portion != "full" else sum(1 for i in range(span) if working(first + dt.timedelta(days=i)))
     return {"year": year, "years_of_service": years, "entitled": entitled, "used": used, "remaining": entitled - used}
 
 

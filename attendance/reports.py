@@ -1,6 +1,6 @@
 """Timesheet (C01-HD) and discipline report tables. pandas lives here.
 
-Contract used by the API and pages (implemented by the reports work):
+Contract used by the API and pages:
 
     timesheet(unit: OrgUnit, month: date) -> dict
         {"unit", "month", "locked", "days_in_month", "rows": [{"employee_code", "full_name",
@@ -9,4 +9,667 @@ Contract used by the API and pages (implemented by the reports work):
         {"unit", "start", "end", "rows": [{"employee_code", "full_name", "late_count",
          "late_minutes", "early_count", "early_minutes", "absent_days", "missing_punches",
          "flags": [{"rule", "metric", "threshold", "value", "action"}]}]}
+
+Both bring the day results up to date first (`engine.recompute`, which leaves locked
+months alone), then read them back in one query. "unit" in the returned dicts is the
+unit's code; the unit's name is under "unit_name". Every dict holds plain values only
+(str, int, float, date), so the API can serialise it and the templates can render it.
 """
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import io
+import unicodedata
+from collections import defaultdict
+
+import pandas as pd
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+
+from attendance import engine, rules
+from attendance.models import DayResult, DisciplineRule, LeaveType, MonthLock
+from hr_system.models import Employee, OrgUnit
+from hr_system.pdf import render_pdf
+
+# Column titles of form C01-HD (Circular 107/2017/TT-BTC). Stoppage days are rare and
+# their pay rate depends on the cause (Labour Code 2019 art. 99), so the PDF shows that
+# column only in a month that has one.
+TOTAL_LABELS = {
+    "paid_time": "Số công hưởng lương thời gian",
+    "paid_leave": "Số công nghỉ hưởng 100% lương",
+    "social_insurance": "Số công hưởng BHXH",
+    "stoppage": "Số công ngừng việc",
+    "unpaid": "Số công không lương",
+}
+COUNT_LABELS = {"late_count": "Số lần đi muộn", "early_count": "Số lần về sớm", "absent_days": "Số ngày vắng KP"}
+# Report metric → DayResult field it sums (DisciplineRule.Metric values are the keys).
+METRIC_FIELDS = {
+    "late_count": "late_count",
+    "late_minutes": "late_minutes",
+    "early_count": "early_count",
+    "early_minutes": "early_minutes",
+    "absent_days": "absent_units",
+    "missing_punches": "missing_punches",
+}
+METRICS = list(METRIC_FIELDS)
+METRIC_LABELS = {
+    "late_count": "Số lần đi muộn",
+    "late_minutes": "Tổng số phút đi muộn",
+    "early_count": "Số lần về sớm",
+    "early_minutes": "Tổng số phút về sớm",
+    "absent_days": "Số ngày vắng không lý do",
+    "missing_punches": "Số lượt thiếu chấm công",
+}
+WEEKDAYS = ["T2", "T3", "T4", "T5", "T6", "T7", "CN"]
+NOT_LAW = (
+    "Ngưỡng theo nội quy, quy chế làm việc của đơn vị, không phải quy định của pháp luật; "
+    "chỉ là căn cứ để nhắc nhở bằng văn bản, không phải quyết định xử lý kỷ luật."
+)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def legend() -> list[dict]:
+    """What each timesheet symbol means (C01-HD symbols plus the unit's own ones)."""
+    out = [{"symbol": rules.PRESENT, "meaning": "Lương thời gian (ngày làm việc)"}]
+    out += [{"symbol": value, "meaning": str(label)} for value, label in LeaveType.choices]
+    out += [
+        {"symbol": rules.HOLIDAY, "meaning": "Nghỉ lễ, Tết"},
+        {"symbol": rules.ABSENT, "meaning": "Nghỉ không lý do"},
+        {"symbol": rules.PENDING, "meaning": "Chờ dữ liệu máy chấm công"},
+        {"symbol": "/", "meaning": "Nửa ngày, ví dụ +/P: nửa ngày làm việc, nửa ngày nghỉ phép"},
+    ]
+    return out
+
+
+# --- shared helpers ------------------------------------------------------------------
+
+# Vietnamese alphabetical order: ă and â follow a, đ follows d, ê follows e, ô and ơ
+# follow o, ư follows u; tones only break ties (ngang, huyền, hỏi, ngã, sắc, nặng).
+# Plain code-point order would put every "Đ…" name after "Y…".
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_RANK = {ch: i for i, ch in enumerate(_ALPHABET)}
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vn_sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    letters, tones = [], []
+    for ch in text.lower():
+        parts = unicodedata.normalize("NFD", ch)
+        tone = next((_TONES[m] for m in parts if m in _TONES), 0)
+        base = unicodedata.normalize("NFC", "".join(m for m in parts if m not in _TONES))
+        letters.append(_RANK.get(base, 100 + ord(base[0]) if base else 0))
+        tones.append(tone)
+    return tuple(letters), tuple(tones)
+
+
+def _person_key(e: Employee) -> tuple:
+    return (e.unit.path, vn_sort_key(e.given_name), vn_sort_key(e.full_name), e.code)
+
+
+def _month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    first = month.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def _months(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, dt.date]]:
+    """(month, first day inside the period, last day inside the period) for each month."""
+    out = []
+    month = start.replace(day=1)
+    while month <= end:
+        first, last = _month_bounds(month)
+        out.append((month, max(first, start), min(last, end)))
+        month = last + dt.timedelta(days=1)
+    return out
+
+
+def _employees(unit: OrgUnit, start: dt.date, end: dt.date):
+    """Everyone of the unit's subtree employed at any time in [start, end]."""
+    return (
+        Employee.objects.filter(unit__path__startswith=unit.path)
+        .filter(Q(start_date__isnull=True) | Q(start_date__lte=end))
+        .filter(Q(leave_date__isnull=True) | Q(leave_date__gt=start))
+        .select_related("unit")
+    )
+
+
+def _refresh(employees: list[Employee], start: dt.date, end: dt.date) -> None:
+    """Bring day results up to date before reading them; the engine skips locked months."""
+    today = timezone.localdate()
+    if employees and start <= today:
+        engine.recompute(employees, start, min(end, today))
+
+
+def _position(e: Employee) -> str:
+    return e.job_title or e.rank
+
+
+def place_of(unit: OrgUnit) -> str:
+    """The place name for the date line: the unit's, else its nearest ancestor's."""
+    if unit.place_name:
+        return unit.place_name
+    for ancestor in unit.ancestors().order_by("-depth"):
+        if ancestor.place_name:
+            return ancestor.place_name
+    return "Sơn La"
+
+
+def _month_label(month: dt.date) -> str:
+    return f"{month.month:02d}/{month.year}"
+
+
+def _document(unit: OrgUnit, **extra) -> dict:
+    return {"agency": unit.issuing_agency(), "place": place_of(unit), "unit_name": unit.name, **extra}
+
+
+# --- timesheet (C01-HD) --------------------------------------------------------------
+
+
+def timesheet(unit: OrgUnit, month: dt.date) -> dict:
+    first, last = _month_bounds(month)
+    today = timezone.localdate()
+    people = _employees(unit, first, last)
+    employees = sorted(people, key=_person_key)
+    _refresh(employees, first, last)
+    n = last.day
+
+    records = DayResult.objects.filter(employee__in=people.values("pk"), date__range=(first, last)).values_list(
+        "employee_id", "date", "symbol", "late_count", "early_count", "absent_units"
+    )
+    frame = pd.DataFrame.from_records(
+        list(records), columns=["employee_id", "date", "symbol", "late_count", "early_count", "absent_units"]
+    )
+    ids = [e.pk for e in employees]
+    if frame.empty:
+        grid = pd.DataFrame("", index=ids, columns=range(1, n + 1))
+        counts = pd.DataFrame(0.0, index=ids, columns=["late_count", "early_count", "absent_units"])
+    else:
+        # Days still to come are blank, not "waiting for the clock"; approved leave
+        # already on them still shows.
+        frame.loc[(frame["date"] > today) & (frame["symbol"] == rules.PENDING), "symbol"] = ""
+        frame["day"] = frame["date"].map(lambda d: d.day)
+        frame["absent_units"] = frame["absent_units"].astype(float)
+        grid = (
+            frame.pivot(index="employee_id", columns="day", values="symbol")
+            .reindex(index=ids, columns=range(1, n + 1))
+            .astype(object)
+            .fillna("")
+        )
+        counts = (
+            frame.groupby("employee_id")[["late_count", "early_count", "absent_units"]].sum().reindex(ids).fillna(0)
+        )
+
+    rows = []
+    for e in employees:
+        symbols = [str(s) for s in grid.loc[e.pk].tolist()]
+        rows.append(
+            {
+                "employee_code": e.code,
+                "full_name": e.full_name,
+                "position": _position(e),
+                "unit_name": e.unit.name,
+                "days": {str(day): symbol for day, symbol in enumerate(symbols, 1)},
+                "totals": rules.totals(symbols),
+                "late_count": int(counts.at[e.pk, "late_count"]),
+                "early_count": int(counts.at[e.pk, "early_count"]),
+                "absent_days": round(float(counts.at[e.pk, "absent_units"]), 2),
+            }
+        )
+
+    lock = (
+        MonthLock.objects.filter(unit_id__in=engine.ancestor_ids(unit), month=first)
+        .select_related("unit", "locked_by")
+        .order_by("-unit__depth")
+        .first()
+    )
+    return {
+        "unit": unit.code,
+        "unit_name": unit.name,
+        "month": first,
+        "locked": lock is not None,
+        "lock": None
+        if lock is None
+        else {
+            "unit": lock.unit.code,
+            "unit_name": lock.unit.name,
+            "locked_at": lock.locked_at,
+            "locked_by": lock.locked_by.get_username() if lock.locked_by else "",
+        },
+        "days_in_month": n,
+        "day_headers": [
+            {
+                "day": d,
+                "weekday": WEEKDAYS[first.replace(day=d).weekday()],
+                "weekend": first.replace(day=d).weekday() >= 5,
+            }
+            for d in range(1, n + 1)
+        ],
+        "rows": rows,
+        "legend": legend(),
+    }
+
+
+def _timesheet_frame(data: dict) -> pd.DataFrame:
+    days = [str(d) for d in range(1, data["days_in_month"] + 1)]
+    frame = pd.DataFrame(
+        [
+            {
+                "STT": i,
+                "Mã chấm công": row["employee_code"],
+                "Họ và tên": row["full_name"],
+                "Chức vụ/ngạch": row["position"],
+                **{d: row["days"].get(d, "") for d in days},
+                **{label: row["totals"][key] for key, label in TOTAL_LABELS.items()},
+                **{label: row[key] for key, label in COUNT_LABELS.items()},
+            }
+            for i, row in enumerate(data["rows"], 1)
+        ],
+        columns=[
+            "STT",
+            "Mã chấm công",
+            "Họ và tên",
+            "Chức vụ/ngạch",
+            *days,
+            *TOTAL_LABELS.values(),
+            *COUNT_LABELS.values(),
+        ],
+    )
+    return frame
+
+
+def _write_sheet(
+    frame: pd.DataFrame, sheet: str, titles: list[str], notes: list[str], widths: dict[int, float]
+) -> bytes:
+    """A table under a few title lines, with notes under it (openpyxl through pandas)."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    buffer = io.BytesIO()
+    top = len(titles) + 1
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name=sheet, index=False, startrow=top)
+        ws = writer.sheets[sheet]
+        for i, title in enumerate(titles, 1):
+            ws.cell(row=i, column=1, value=title).font = Font(bold=i > 1, size=13 if i == 2 else 11)
+        for column in range(1, frame.shape[1] + 1):
+            ws.cell(row=top + 1, column=column).alignment = Alignment(wrap_text=True, horizontal="center")
+            ws.column_dimensions[get_column_letter(column)].width = widths.get(column, 6)
+        row = top + len(frame) + 3
+        for note in notes:
+            ws.cell(row=row, column=2, value=note)
+            row += 1
+        ws.freeze_panes = ws.cell(row=top + 2, column=5)
+    return buffer.getvalue()
+
+
+def timesheet_xlsx(data: dict) -> bytes:
+    frame = _timesheet_frame(data)
+    month = data["month"]
+    titles = [data["unit_name"], "BẢNG CHẤM CÔNG", f"Tháng {month.month:02d} năm {month.year}"]
+    notes = ["Ký hiệu chấm công:"] + [f"{item['symbol']}: {item['meaning']}" for item in data["legend"]]
+    if data["locked"]:
+        notes.insert(0, "Tháng đã khóa sổ chấm công.")
+    widths = {1: 5, 2: 12, 3: 26, 4: 18}
+    for column in range(5, 5 + data["days_in_month"]):
+        widths[column] = 4.5
+    for column in range(5 + data["days_in_month"], frame.shape[1] + 1):
+        widths[column] = 11
+    return _write_sheet(frame, "Bảng chấm công", titles, notes, widths)
+
+
+# The PDF day grid: one table cell per row holds the whole month as monospaced text,
+# each day a fixed slot of SLOT characters. WeasyPrint's cost is per box (~1.7 ms for
+# each table cell or inline block): 31 day boxes × 300 rows took ~15 s, one text run
+# per row a fraction of that. The day numbers above use the same slots, so the columns
+# line up, and a background image repeated along the cell draws the day separators
+# without any extra boxes. Only the rare half-day symbols ("+/P") get a box of their
+# own, in a smaller font, so that they fit their slot.
+SLOT = 3
+GRID_FONT_PT = 7.0
+MONO_ADVANCE = 1229 / 2048  # em; every glyph of Liberation Mono (Courier metrics)
+SEPARATOR_PT = 0.4
+
+
+def _slots(values: list[str]) -> str:
+    out = []
+    for value in values:
+        if len(value) < SLOT:
+            out.append(escape(value.center(SLOT) if len(value) == 1 else value.ljust(SLOT)))
+        else:
+            out.append(format_html('<span class="half">{}</span>', value))
+    return mark_safe("".join(out))
+
+
+def timesheet_pdf(data: dict, unit: OrgUnit) -> bytes:
+    month = data["month"]
+    days = [str(d) for d in range(1, data["days_in_month"] + 1)]
+    show_stoppage = any(row["totals"]["stoppage"] for row in data["rows"])
+    totals = [k for k in TOTAL_LABELS if k != "stoppage" or show_stoppage]
+    slot = SLOT * MONO_ADVANCE * GRID_FONT_PT
+    # Separators sit a quarter character left of the slot edges: one-letter symbols
+    # (centred in the slot) and two-letter ones (in its first two characters) then both
+    # keep clear of them. The column ends on the last separator.
+    shift = MONO_ADVANCE * GRID_FONT_PT / 4
+    rows = [
+        {
+            "full_name": row["full_name"],
+            "position": row["position"],
+            "grid": _slots([row["days"].get(d, "") for d in days]),
+            "totals": [format_days(row["totals"][k]) for k in totals],
+        }
+        for row in data["rows"]
+    ]
+    context = _document(
+        unit,
+        doc_type="BẢNG CHẤM CÔNG",
+        doc_summary=f"Tháng {month.month:02d} năm {month.year}",
+        doc_symbol=f"BCC-{unit.doc_symbol or 'NV'}",
+        rows=rows,
+        total_labels=[TOTAL_LABELS[k] for k in totals],
+        day_numbers=_slots(days),
+        day_names=_slots([h["weekday"] for h in data["day_headers"]]),
+        legend=data["legend"],
+        # CSS lengths as strings: the Vietnamese locale would print 12.6 as "12,6".
+        grid_font_pt=f"{GRID_FONT_PT:g}",
+        slot_pt=f"{slot:.3f}",
+        separator_x=f"{slot - SEPARATOR_PT:.3f}",
+        separator_pt=f"{SEPARATOR_PT:g}",
+        separator_shift=f"{shift:.3f}",
+        half_pt=f"{slot - 2 * shift:.3f}",
+        half_pad_pt=f"{2 * shift:.3f}",
+        grid_pt=f"{slot * len(days) - shift:.3f}",
+        stt_pt="16",
+        position_pt="72",
+        total_pt="30" if len(totals) == 4 else "26",
+        locked=data["locked"],
+    )
+    return render_pdf("pdf/timesheet.html", context)
+
+
+def format_days(value: float, zero: str = "") -> str:
+    """1.0 → "1", 0.5 → "0,5" (Vietnamese decimal comma); 0 → `zero` (blank cells read faster)."""
+    if not value:
+        return zero
+    return (f"{value:.2f}".rstrip("0").rstrip(".")).replace(".", ",")
+
+
+# --- discipline ------------------------------------------------------------------------
+
+
+def _rules_for(employees: list[Employee], start: dt.date, end: dt.date) -> list[DisciplineRule]:
+    unit_ids = {uid for e in employees for uid in engine.ancestor_ids(e.unit)}
+    return list(
+        DisciplineRule.objects.filter(unit_id__in=unit_ids, valid_from__lte=end)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=start))
+        .select_related("unit")
+    )
+
+
+def _applicable(
+    employee: Employee, rules_by_unit: dict[int, list[DisciplineRule]], first: dt.date, last: dt.date
+) -> list[DisciplineRule]:
+    """Rules in force for this person on [first, last]: for each metric, those of the
+    nearest unit (own unit, then up the tree) that has one — a department's or a
+    school's own nội quy refines its parent's rather than adding to it."""
+    chosen: dict[str, list[DisciplineRule]] = {}
+    for uid in engine.ancestor_ids(employee.unit):
+        for rule in rules_by_unit.get(uid, ()):
+            effective = rule.valid_from <= last and (rule.valid_to is None or rule.valid_to >= first)
+            if not effective:
+                continue
+            if rule.metric in chosen and chosen[rule.metric][0].unit_id != uid:
+                continue
+            chosen.setdefault(rule.metric, []).append(rule)
+    return [rule for metric_rules in chosen.values() for rule in metric_rules]
+
+
+def _flag(rule: DisciplineRule, value: float, month: dt.date) -> dict:
+    label = METRIC_LABELS.get(rule.metric, rule.metric)
+    return {
+        "rule": f"Nội quy {rule.unit.name}: {label.lower()} từ {rule.threshold} trở lên trong một tháng",
+        "rule_id": rule.pk,
+        "metric": rule.metric,
+        "metric_label": label,
+        "threshold": rule.threshold,
+        "value": value,
+        "month": _month_label(month),
+        "action": rule.action,
+        "note": NOT_LAW,
+    }
+
+
+def discipline(unit: OrgUnit, start: dt.date, end: dt.date, *, employee_codes: list[str] | None = None) -> dict:
+    """Late, early, absent and missing-punch figures per person, with the flags the
+    unit's internal rules raise.
+
+    Rules are read as "per calendar month" ("3 or more late arrivals in a month"), the
+    way units write them. A period spanning several months is therefore evaluated month
+    by month, each month counting only its days inside the period, and every month that
+    reaches a threshold gives its own flag; summing a quarter and comparing it with a
+    monthly threshold would flag people who never broke the rule in any month. No
+    threshold here comes from law (Decree 112/2020 repealed the day counts; reference
+    vietnam-rules.md §2.1): a flag only proposes a written reminder.
+    """
+    people = _employees(unit, start, end)
+    if employee_codes is not None:
+        people = people.filter(code__in=employee_codes)
+    employees = sorted(people, key=_person_key)
+    _refresh(employees, start, end)
+
+    records = DayResult.objects.filter(employee__in=people.values("pk"), date__range=(start, end)).values_list(
+        "employee_id", "date", *METRIC_FIELDS.values()
+    )
+    frame = pd.DataFrame.from_records(list(records), columns=["employee_id", "date", *METRIC_FIELDS])
+    frame["absent_days"] = frame["absent_days"].astype(float)
+    frame["month"] = frame["date"].map(engine.month_start)
+    ids = [e.pk for e in employees]
+    whole = frame.groupby("employee_id")[METRICS].sum().reindex(ids).fillna(0)
+    monthly = frame.groupby(["employee_id", "month"])[METRICS].sum()
+
+    def dates_where(column: str) -> dict[int, list[dt.date]]:
+        hits = frame[frame[column] > 0]
+        return {k: sorted(v) for k, v in hits.groupby("employee_id")["date"].apply(list).items()}
+
+    late_dates, early_dates, absent_dates = (
+        dates_where("late_count"),
+        dates_where("early_count"),
+        dates_where("absent_days"),
+    )
+
+    all_rules = _rules_for(employees, start, end)
+    rules_by_unit: dict[int, list[DisciplineRule]] = defaultdict(list)
+    for rule in all_rules:
+        rules_by_unit[rule.unit_id].append(rule)
+    months = _months(start, end)
+
+    rows = []
+    for e in employees:
+        flags = []
+        for month, first, last in months:
+            if (e.pk, month) not in monthly.index:
+                continue
+            values = monthly.loc[(e.pk, month)]
+            for rule in _applicable(e, rules_by_unit, first, last):
+                value = _plain(values[rule.metric])
+                if value > 0 and value >= rule.threshold:
+                    flags.append(_flag(rule, value, month))
+        rows.append(
+            {
+                "employee_code": e.code,
+                "full_name": e.full_name,
+                "gender": e.gender,
+                "position": _position(e),
+                "unit_name": e.unit.name,
+                **{metric: _plain(whole.at[e.pk, metric]) for metric in METRICS},
+                "late_dates": late_dates.get(e.pk, []),
+                "early_dates": early_dates.get(e.pk, []),
+                "absent_dates": absent_dates.get(e.pk, []),
+                "flags": flags,
+            }
+        )
+    return {
+        "unit": unit.code,
+        "unit_name": unit.name,
+        "start": start,
+        "end": end,
+        "rules": [
+            {
+                "unit_name": r.unit.name,
+                "metric": r.metric,
+                "metric_label": METRIC_LABELS.get(r.metric, r.metric),
+                "threshold": r.threshold,
+                "action": r.action,
+                "valid_from": r.valid_from,
+                "valid_to": r.valid_to,
+            }
+            for r in sorted(all_rules, key=lambda r: (r.unit.path, r.metric, r.threshold))
+        ],
+        "rows": rows,
+        "note": NOT_LAW,
+    }
+
+
+def _plain(value) -> int | float:
+    """numpy scalars → int when whole (counts, minutes), else a rounded float (half days)."""
+    value = float(value)
+    return int(value) if value.is_integer() else round(value, 2)
+
+
+def _flags_text(flags: list[dict]) -> str:
+    return "; ".join(
+        f"Tháng {f['month']}: {f['metric_label'].lower()} {format_days(f['value'])} (≥ {f['threshold']})" for f in flags
+    )
+
+
+def discipline_xlsx(data: dict) -> bytes:
+    labels = {"employee_code": "Mã chấm công", "full_name": "Họ và tên", "position": "Chức vụ/ngạch"}
+    frame = pd.DataFrame(
+        [
+            {
+                "STT": i,
+                **{label: row[key] for key, label in labels.items()},
+                **{METRIC_LABELS[m]: row[m] for m in METRICS},
+                "Ngày đi muộn": ", ".join(d.strftime("%d/%m") for d in row["late_dates"]),
+                "Cần xem xét (theo nội quy)": _flags_text(row["flags"]),
+            }
+            for i, row in enumerate(data["rows"], 1)
+        ],
+        columns=[
+            "STT",
+            *labels.values(),
+            *(METRIC_LABELS[m] for m in METRICS),
+            "Ngày đi muộn",
+            "Cần xem xét (theo nội quy)",
+        ],
+    )
+    titles = [
+        data["unit_name"],
+        "BÁO CÁO TÌNH HÌNH CHẤP HÀNH THỜI GIỜ LÀM VIỆC",
+        f"Từ ngày {data['start']:%d/%m/%Y} đến ngày {data['end']:%d/%m/%Y}",
+    ]
+    widths = {1: 5, 2: 12, 3: 26, 4: 18, 11: 30, 12: 60}
+    for column in range(5, 11):
+        widths[column] = 11
+    return _write_sheet(frame, "Kỷ luật lao động", titles, [data["note"]], widths)
+
+
+def discipline_pdf(data: dict, unit: OrgUnit) -> bytes:
+    rows = [
+        {
+            **row,
+            "absent_text": format_days(row["absent_days"], "0"),
+            "flags_text": [
+                f"Tháng {f['month']}: {f['metric_label'].lower()} {format_days(f['value'])} (ngưỡng {f['threshold']}) — {f['action']}"
+                for f in row["flags"]
+            ],
+        }
+        for row in data["rows"]
+    ]
+    context = _document(
+        unit,
+        doc_type="BÁO CÁO",
+        doc_summary="Tình hình chấp hành thời giờ làm việc, kỷ luật lao động",
+        doc_symbol=f"BC-{unit.doc_symbol or 'NV'}",
+        start=data["start"],
+        end=data["end"],
+        rows=rows,
+        rules=data["rules"],
+        note=data["note"],
+        flagged=sum(1 for row in data["rows"] if row["flags"]),
+        recipients=["Thủ trưởng đơn vị", "Bộ phận tổ chức, cán bộ"],
+    )
+    return render_pdf("pdf/discipline.html", context)
+
+
+def reminder_pdf(unit: OrgUnit, employee_row: dict, period: tuple[dt.date, dt.date]) -> bytes:
+    """Draft a written reminder (nhắc nhở bằng văn bản) from the facts in one discipline row.
+
+    It is a draft for the head of the unit to review and sign, not a disciplinary
+    decision: Decree 112/2020 (and 172/2025, 234/2026) make a written reminder the step
+    before any khiển trách, which itself needs a review meeting and a council.
+    """
+    start, end = period
+    honorific = "Bà" if employee_row.get("gender") == Employee.Gender.FEMALE else "Ông"
+    context = _document(
+        unit,
+        doc_type="THÔNG BÁO",
+        doc_summary="V/v nhắc nhở chấp hành kỷ luật, kỷ cương hành chính",
+        doc_symbol=f"TB-{unit.doc_symbol or 'UBND'}",
+        row=employee_row,
+        honorific=honorific,
+        start=start,
+        end=end,
+        late_dates=", ".join(d.strftime("%d/%m/%Y") for d in employee_row.get("late_dates", [])),
+        early_dates=", ".join(d.strftime("%d/%m/%Y") for d in employee_row.get("early_dates", [])),
+        absent_dates=", ".join(d.strftime("%d/%m/%Y") for d in employee_row.get("absent_dates", [])),
+        absent_text=format_days(employee_row.get("absent_days", 0), "0"),
+        rules_text=sorted({f["rule"] for f in employee_row.get("flags", [])}),
+        recipients=[f"{honorific} {employee_row['full_name']} (để thực hiện)", "Bộ phận tổ chức, cán bộ (để theo dõi)"],
+    )
+    return render_pdf("pdf/reminder.html", context)
+
+
+# --- yearly summary for the annual evaluation ------------------------------------------
+
+
+def yearly_summary(employee: Employee, year: int) -> dict:
+    """A person's year in figures, for the annual evaluation and classification
+    (the "ý thức kỷ luật, kỷ cương" criterion; reference vietnam-rules.md §3).
+
+    Absences with a reason are the leave symbols except business trips and meetings
+    (CT, H), which count as working time; half days count 0.5.
+    """
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    through = min(end, timezone.localdate())
+    _refresh([employee], start, end)
+    records = DayResult.objects.filter(employee=employee, date__range=(start, through)).values_list(
+        "symbol", *METRIC_FIELDS.values()
+    )
+    frame = pd.DataFrame.from_records(list(records), columns=["symbol", *METRIC_FIELDS])
+    frame["absent_days"] = frame["absent_days"].astype(float)
+    leave_symbols = {value for value, _label in LeaveType.choices} - rules.PRESENT_LIKE_LEAVE
+    units = pd.DataFrame(
+        [(part, share) for symbol in frame["symbol"] for part, share in rules.day_units(symbol).items()],
+        columns=["symbol", "days"],
+    )
+    leave = units[units["symbol"].isin(leave_symbols)].groupby("symbol")["days"].sum()
+    sums = frame[METRICS].sum()
+    labels = dict(LeaveType.choices)
+    return {
+        "employee_code": employee.code,
+        "full_name": employee.full_name,
+        "year": year,
+        "through": through,
+        "leave_days": {symbol: round(float(days), 2) for symbol, days in leave.items()},
+        "leave_labels": {symbol: str(labels[symbol]) for symbol in leave.index},
+        "days_absent_with_reason": round(float(leave.sum()), 2),
+        "days_absent_without_reason": round(float(sums["absent_days"]), 2),
+        "late_count": int(sums["late_count"]),
+        "late_minutes": int(sums["late_minutes"]),
+        "early_count": int(sums["early_count"]),
+        "early_minutes": int(sums["early_minutes"]),
+        "missing_punches": int(sums["missing_punches"]),
+    }

@@ -184,20 +184,19 @@ def evaluate_session(
     first = inside[0] if inside else None
     last = inside[-1] if len(inside) >= 2 else None
     if fix is not None:
-        # An approved correction supplies the missing times, or excuses the session
-        # (off-site work, broken clock without times).
-        if fix.time_in is not None:
-            first = min(filter(None, [first, dt.datetime.combine(day, fix.time_in)]))
-        if fix.time_out is not None:
-            out = dt.datetime.combine(day, fix.time_out)
-            if out < start:
-                out += dt.timedelta(days=1)
-            last = max(filter(None, [last, out]))
+        # An approved correction adds the times the clock missed to the real punches
+        # (which stay as they are), or excuses the session (off-site work, broken clock).
         if fix.time_in is None and fix.time_out is None:
             result.status, result.symbol, result.worked_minutes = "corrected", PRESENT, _minutes(end - start)
             return result
-        if first is not None and last is None and fix.time_out is None:
-            last = None
+        moments = list(inside)
+        if fix.time_in is not None:
+            moments.append(dt.datetime.combine(day, fix.time_in))
+        if fix.time_out is not None:
+            out = dt.datetime.combine(day, fix.time_out)
+            moments.append(out + dt.timedelta(days=1) if out < start else out)
+        moments.sort()
+        first, last = moments[0], (moments[-1] if len(moments) >= 2 else None)
     if first is None:
         return result  # absent from this session
     if last is None:

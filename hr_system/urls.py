@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("devices.urls")),
     path("", include("devices.web_urls")),
     path("", include("attendance.urls")),
+    path("", include("attendance.self_urls")),
     path("", include("assessments.urls")),
 ]

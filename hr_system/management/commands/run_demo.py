@@ -50,10 +50,17 @@ class Command(BaseCommand):
 
 
 def demo_workers() -> list[list[str]]:
-    """Background processes the demo runs beside the web server."""
+    """Background processes the demo runs beside the web server: every installed app
+    may offer `demo_workers()` in its `demo` module (clocks, poller, recompute…)."""
+    import importlib
+
+    from django.apps import apps
+
     workers = list(DEMO_WORKERS)
-    try:
-        from devices.demo import demo_workers as device_workers
-    except ImportError:
-        return workers
-    return workers + device_workers()
+    for config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{config.name}.demo")
+        except ImportError:
+            continue
+        workers += getattr(module, "demo_workers", list)()
+    return workers

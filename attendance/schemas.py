@@ -1,0 +1,374 @@
+"""Attendance API schemas: explicit fields in and out; inputs reject unknown keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+from pydantic import field_validator, model_validator
+
+from attendance.models import CalendarDay, Correction, LeaveRequest, LeaveType
+from hr_system.schemas import InSchema
+
+MONTH_DAY = r"^\d{2}-\d{2}$"
+
+
+# --- day results -------------------------------------------------------------------
+
+
+class SessionOut(Schema):
+    start: str
+    end: str
+    first_in: str | None = None
+    last_out: str | None = None
+    late_minutes: int = 0
+    early_minutes: int = 0
+    status: str = ""
+
+
+class DayOut(Schema):
+    date: dt.date
+    status: str
+    status_label: str
+    symbol: str
+    late_minutes: int
+    early_minutes: int
+    worked_minutes: int
+    sessions: list[SessionOut]
+    reasons: list[str]
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return obj.get_status_display()
+
+
+# --- timesheet and discipline (shapes of attendance.reports) ----------------------
+
+
+def _code(value) -> str:
+    return getattr(value, "code", value)
+
+
+def _month(value) -> str:
+    return value.strftime("%Y-%m") if isinstance(value, dt.date) else str(value)
+
+
+class TimesheetRowOut(Schema):
+    employee_code: str
+    full_name: str
+    position: str = ""
+    unit_name: str = ""
+    days: dict[str, str]
+    totals: dict[str, float]
+    late_count: int = 0
+    early_count: int = 0
+    absent_days: float = 0
+
+
+class TimesheetOut(Schema):
+    unit: str
+    unit_name: str = ""
+    month: str
+    locked: bool
+    days_in_month: int | None = None
+    rows: list[TimesheetRowOut]
+
+    @staticmethod
+    def resolve_unit(obj) -> str:
+        return _code(obj["unit"])
+
+    @staticmethod
+    def resolve_month(obj) -> str:
+        return _month(obj["month"])
+
+
+class DisciplineFlagOut(Schema):
+    rule: str
+    metric: str
+    threshold: int
+    value: float
+    month: str = ""
+    action: str
+
+
+class DisciplineRowOut(Schema):
+    employee_code: str
+    full_name: str
+    unit_name: str = ""
+    late_count: int
+    late_minutes: int
+    early_count: int
+    early_minutes: int
+    absent_days: float
+    missing_punches: int
+    flags: list[DisciplineFlagOut]
+
+
+class DisciplineOut(Schema):
+    unit: str
+    unit_name: str = ""
+    start: dt.date
+    end: dt.date
+    rows: list[DisciplineRowOut]
+    note: str = ""
+
+    @staticmethod
+    def resolve_unit(obj) -> str:
+        return _code(obj["unit"])
+
+
+# --- leave ---------------------------------------------------------------------------
+
+
+class LeaveIn(InSchema):
+    employee: str | None = Field(None, description="Mã chấm công; bỏ trống: đơn của chính mình")
+    leave_type: LeaveType
+    start_date: dt.date
+    end_date: dt.date
+    portion: LeaveRequest.Portion = LeaveRequest.Portion.FULL
+    reason: str = Field(..., min_length=1, max_length=2000)
+    approve: bool = Field(False, description="Trưởng đơn vị/Phòng Nội vụ duyệt luôn khi nhập")
+
+
+class LeaveFilter(Schema):
+    status: LeaveRequest.Status | None = None
+    employee: str | None = None
+
+
+class DecisionIn(InSchema):
+    note: str = Field("", max_length=2000)
+
+
+class LeaveOut(Schema):
+    id: int
+    employee: str = Field(..., alias="employee.code")
+    employee_name: str = Field(..., alias="employee.full_name")
+    leave_type: str
+    leave_type_label: str
+    start_date: dt.date
+    end_date: dt.date
+    portion: str
+    reason: str
+    status: str
+    status_label: str
+    requested_by: str | None
+    requested_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_note: str
+    has_attachment: bool
+
+    @staticmethod
+    def resolve_leave_type_label(obj) -> str:
+        return obj.get_leave_type_display()
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_requested_by(obj) -> str | None:
+        return obj.requested_by.username if obj.requested_by_id else None
+
+    @staticmethod
+    def resolve_decided_by(obj) -> str | None:
+        return obj.decided_by.username if obj.decided_by_id else None
+
+    @staticmethod
+    def resolve_has_attachment(obj) -> bool:
+        return bool(obj.attachment)
+
+
+class LeaveBalanceOut(Schema):
+    employee: str
+    year: int
+    years_of_service: int
+    entitled: float
+    used: float
+    remaining: float
+
+
+# --- corrections ---------------------------------------------------------------------
+
+
+class CorrectionIn(InSchema):
+    employee: str | None = Field(None, description="Mã chấm công; bỏ trống: đề nghị của chính mình")
+    date: dt.date
+    kind: Correction.Kind
+    session: Correction.Session = Correction.Session.ALL
+    time_in: dt.time | None = None
+    time_out: dt.time | None = None
+    reason: str = Field(..., min_length=1, max_length=2000)
+    approve: bool = False
+
+    @model_validator(mode="after")
+    def forgot_needs_a_time(self):
+        # Without times the engine treats a correction as an excused session; a forgotten
+        # punch must say when the person actually arrived or left.
+        if self.kind == Correction.Kind.FORGOT and self.time_in is None and self.time_out is None:
+            raise ValueError("Quên chấm công: cần ghi giờ vào hoặc giờ ra.")
+        return self
+
+
+class CorrectionFilter(Schema):
+    status: Correction.Status | None = None
+    employee: str | None = None
+
+
+class CorrectionOut(Schema):
+    id: int
+    employee: str = Field(..., alias="employee.code")
+    employee_name: str = Field(..., alias="employee.full_name")
+    date: dt.date
+    kind: str
+    kind_label: str
+    session: str
+    time_in: dt.time | None
+    time_out: dt.time | None
+    reason: str
+    status: str
+    status_label: str
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None
+    decision_note: str
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return obj.get_status_display()
+
+
+# --- schedules ----------------------------------------------------------------------
+
+
+def _valid_month_day(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        dt.date(2000, int(value[:2]), int(value[3:]))  # 2000 is a leap year: 02-29 is allowed
+    except ValueError:
+        raise ValueError("Ngày trong năm không hợp lệ (MM-DD).") from None
+    return value
+
+
+class ScheduleSessionIn(InSchema):
+    start: dt.time
+    end: dt.time
+    season_start: str | None = Field(None, pattern=MONTH_DAY, description="MM-DD, ví dụ 04-16")
+    season_end: str | None = Field(None, pattern=MONTH_DAY, description="MM-DD, ví dụ 10-15")
+
+    check_month_days = field_validator("season_start", "season_end")(_valid_month_day)
+
+    @model_validator(mode="after")
+    def season_is_a_pair(self):
+        if bool(self.season_start) != bool(self.season_end):
+            raise ValueError("Mùa cần có cả ngày bắt đầu và ngày kết thúc.")
+        return self
+
+
+class ScheduleIn(InSchema):
+    unit: str
+    name: str = Field(..., min_length=1, max_length=120)
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    weekdays: str = Field("01234", pattern=r"^[0-6]{1,7}$", description="0 = thứ Hai … 6 = Chủ nhật")
+    sessions: list[ScheduleSessionIn] = Field(..., min_length=1, max_length=8)
+    late_grace: int = Field(5, ge=0, le=120)
+    early_grace: int = Field(5, ge=0, le=120)
+    window_before: int = Field(60, ge=0, le=720)
+    window_after: int = Field(60, ge=0, le=720)
+    debounce: int = Field(3, ge=0, le=60)
+    employees: list[str] = Field(default_factory=list, description="Mã chấm công: lịch riêng cho từng người")
+
+
+class ScheduleSessionOut(Schema):
+    start: dt.time
+    end: dt.time
+    season_start: str
+    season_end: str
+
+
+class ScheduleOut(Schema):
+    id: int
+    unit: str | None = Field(None, alias="unit.code")
+    name: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    weekdays: str
+    late_grace: int
+    early_grace: int
+    window_before: int
+    window_after: int
+    debounce: int
+    sessions: list[ScheduleSessionOut]
+    employees: list[str]
+
+    @staticmethod
+    def resolve_sessions(obj) -> list:
+        return sorted(obj.sessions.all(), key=lambda s: (s.season_start, s.order))
+
+    @staticmethod
+    def resolve_employees(obj) -> list[str]:
+        from attendance.models import EmployeeSchedule
+
+        return list(
+            EmployeeSchedule.objects.filter(schedule=obj)
+            .order_by("employee__code")
+            .values_list("employee__code", flat=True)
+        )
+
+
+# --- calendar -----------------------------------------------------------------------
+
+
+class CalendarDayIn(InSchema):
+    date: dt.date
+    kind: CalendarDay.Kind
+    name: str = Field("", max_length=200)
+    notice: str = Field("", max_length=100, description="Số văn bản, ví dụ 12729/VPCP-KGVX")
+    unit: str | None = Field(None, description="Mã đơn vị; bỏ trống: lịch chung toàn quốc")
+
+
+class CalendarDayOut(Schema):
+    id: int
+    date: dt.date
+    kind: str
+    kind_label: str
+    name: str
+    notice: str
+    unit: str | None = Field(None, alias="unit.code")
+    source: str
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return obj.get_kind_display()
+
+
+class SeedOut(Schema):
+    year: int
+    created: int
+
+
+# --- today's board ----------------------------------------------------------------------
+
+
+class BoardRowOut(Schema):
+    employee_code: str
+    full_name: str
+    unit: str
+    status: str
+    status_label: str
+    first_punch: str | None
+    late_minutes: int
+    note: str
+
+
+class BoardOut(Schema):
+    unit: str
+    date: dt.date
+    generated_at: dt.datetime
+    counts: dict[str, int]
+    rows: list[BoardRowOut]

@@ -1,0 +1,304 @@
+"""Attendance pages: the monthly timesheet (C01-HD) with its month lock, and the
+discipline report with drafted reminders. Every unit goes through hr_system.access."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from attendance import actions, reports, rules
+from attendance.access import DECIDERS, can_manage_rules
+from hr_system import access
+from hr_system.models import OrgUnit
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_PERIOD_DAYS = 366
+
+
+class BadInput(ValueError):
+    """A malformed query parameter; the message is shown to the user as is."""
+
+
+def _report_units(user):
+    """Units whose attendance the user may read: HR officers' and unit heads' subtrees.
+
+    Plain employees may see their own unit in the org pages (access.units_for), but not
+    their colleagues' attendance or discipline figures.
+    """
+    q = access.scope_q(user, DECIDERS)
+    units = access.units_for(user)
+    return units if q is None else units.filter(q)
+
+
+def _report_unit(request, code: str) -> OrgUnit:
+    if not access.has_role(request.user, *DECIDERS):
+        raise PermissionDenied(_("Bạn không có quyền xem số liệu chấm công."))
+    unit = access.get_unit_for_user(request.user, code)  # out of scope: 404
+    if not _report_units(request.user).filter(pk=unit.pk).exists():
+        raise Http404(_("Không tìm thấy đơn vị."))
+    return unit
+
+
+def _parse_month(value: str | None) -> dt.date:
+    if not value:
+        return timezone.localdate().replace(day=1)
+    match = MONTH_RE.match(value.strip())
+    if not match or not (1 <= int(match[2]) <= 12) or not (2000 <= int(match[1]) <= 2100):
+        raise BadInput(_("Tháng không hợp lệ: %(v)s. Nhập theo dạng năm-tháng, ví dụ 2026-03.") % {"v": value})
+    return dt.date(int(match[1]), int(match[2]), 1)
+
+
+def _parse_date(value: str | None, default: dt.date, label: str) -> dt.date:
+    if not value:
+        return default
+    try:
+        if not DATE_RE.match(value.strip()):
+            raise ValueError
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise BadInput(_("%(f)s không hợp lệ: %(v)s. Nhập theo dạng năm-tháng-ngày.") % {"f": label, "v": value})
+
+
+def _parse_period(request) -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    start = _parse_date(request.GET.get("start"), today.replace(day=1), _("Ngày bắt đầu"))
+    end = _parse_date(request.GET.get("end"), today, _("Ngày kết thúc"))
+    if end < start:
+        raise BadInput(_("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."))
+    if (end - start).days >= MAX_PERIOD_DAYS:
+        raise BadInput(_("Khoảng thời gian tối đa là một năm."))
+    return start, end
+
+
+def _bad_request(message: str) -> HttpResponse:
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- timesheet -------------------------------------------------------------------------
+
+
+def _cell_class(symbol: str) -> str:
+    """Colour family of a timesheet cell."""
+    if not symbol:
+        return "rest"
+    if rules.ABSENT in symbol.split("/"):
+        return "absent"
+    if "/" in symbol:
+        return "half"
+    if symbol == rules.PRESENT:
+        return "work"
+    if symbol == rules.HOLIDAY:
+        return "holiday"
+    if symbol == rules.PENDING:
+        return "pending"
+    if symbol in rules.PRESENT_LIKE_LEAVE:
+        return "trip"
+    if symbol in rules.SOCIAL_INSURANCE:
+        return "insurance"
+    if symbol in rules.UNPAID or symbol in rules.STOPPAGE:
+        return "unpaid"
+    return "leave"
+
+
+@login_required
+def timesheet(request):
+    units = _report_units(request.user).order_by("path")
+    context = {"units": units, "unit": None, "data": None, "month_value": request.GET.get("month", "")}
+    code = request.GET.get("unit")
+    try:
+        month = _parse_month(request.GET.get("month"))
+    except BadInput as exc:
+        messages.error(request, str(exc))
+        return render(request, "attendance/timesheet.html", context, status=400)
+    context["month_value"] = f"{month:%Y-%m}"
+    if not code:
+        if not access.has_role(request.user, *DECIDERS):
+            raise PermissionDenied(_("Bạn không có quyền xem số liệu chấm công."))
+        return render(request, "attendance/timesheet.html", context)
+    unit = _report_unit(request, code)
+    data = reports.timesheet(unit, month)
+    headers = data["day_headers"]
+    for row in data["rows"]:
+        row["totals_text"] = {k: reports.format_days(v, "0") for k, v in row["totals"].items()}
+        row["cells"] = [
+            (row["days"][str(h["day"])], _cell_class(row["days"][str(h["day"])]), h["weekend"]) for h in headers
+        ]
+    lock = data["lock"]
+    can_manage = can_manage_rules(request.user, unit)
+    context.update(
+        {
+            "unit": unit,
+            "data": data,
+            "query": urlencode({"unit": unit.code, "month": f"{month:%Y-%m}"}),
+            "can_lock": can_manage and lock is None,
+            # A lock set on a parent unit is lifted there, by whoever manages that unit.
+            "can_unlock": lock is not None
+            and access.units_for(request.user, write=True).filter(code=lock["unit"]).exists(),
+        }
+    )
+    return render(request, "attendance/timesheet.html", context)
+
+
+def _timesheet_data(request):
+    code = request.GET.get("unit")
+    if not code:
+        raise Http404(_("Chưa chọn đơn vị."))
+    unit = _report_unit(request, code)
+    month = _parse_month(request.GET.get("month"))
+    return unit, month, reports.timesheet(unit, month)
+
+
+@login_required
+def timesheet_pdf(request):
+    try:
+        unit, month, data = _timesheet_data(request)
+    except BadInput as exc:
+        return _bad_request(str(exc))
+    return _download(
+        reports.timesheet_pdf(data, unit), "application/pdf", f"bang-cham-cong-{unit.code}-{month:%Y-%m}.pdf"
+    )
+
+
+@login_required
+def timesheet_xlsx(request):
+    try:
+        unit, month, data = _timesheet_data(request)
+    except BadInput as exc:
+        return _bad_request(str(exc))
+    return _download(reports.timesheet_xlsx(data), reports.XLSX, f"bang-cham-cong-{unit.code}-{month:%Y-%m}.xlsx")
+
+
+@login_required
+@require_POST
+def timesheet_lock(request):
+    """Lock or unlock a unit's month (HR officers of that unit); unlocking needs a reason."""
+    back = request.POST.get("back_unit") or request.POST.get("unit", "")
+    try:
+        month = _parse_month(request.POST.get("month"))
+    except BadInput as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("attendance_timesheet") + "?" + urlencode({"unit": back}))
+    # Out of scope: 404; in read scope only (a unit head): 403.
+    unit = access.get_unit_for_user(request.user, request.POST.get("unit", ""), write=True)
+    try:
+        if request.POST.get("action") == "unlock":
+            actions.unlock_month(
+                acting_user=request.user, unit=unit, month=month, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("Đã mở khóa tháng %(m)s của %(u)s.") % {"m": f"{month:%m/%Y}", "u": unit.name})
+        else:
+            actions.lock_month(acting_user=request.user, unit=unit, month=month)
+            messages.success(request, _("Đã khóa sổ tháng %(m)s của %(u)s.") % {"m": f"{month:%m/%Y}", "u": unit.name})
+    except actions.AttendanceError as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("attendance_timesheet") + "?" + urlencode({"unit": back, "month": f"{month:%Y-%m}"}))
+
+
+# --- discipline ------------------------------------------------------------------------
+
+
+@login_required
+def discipline(request):
+    units = _report_units(request.user).order_by("path")
+    today = timezone.localdate()
+    context = {
+        "units": units,
+        "unit": None,
+        "data": None,
+        "start_value": request.GET.get("start") or f"{today.replace(day=1):%Y-%m-%d}",
+        "end_value": request.GET.get("end") or f"{today:%Y-%m-%d}",
+    }
+    if not access.has_role(request.user, *DECIDERS):
+        raise PermissionDenied(_("Bạn không có quyền xem số liệu chấm công."))
+    try:
+        start, end = _parse_period(request)
+    except BadInput as exc:
+        messages.error(request, str(exc))
+        return render(request, "attendance/discipline.html", context, status=400)
+    code = request.GET.get("unit")
+    if not code:
+        return render(request, "attendance/discipline.html", context)
+    unit = _report_unit(request, code)
+    data = reports.discipline(unit, start, end)
+    period = {"unit": unit.code, "start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"}
+    for row in data["rows"]:
+        row["absent_text"] = reports.format_days(row["absent_days"], "0")
+        row["reminder_query"] = urlencode({**period, "employee": row["employee_code"]})
+    only_flagged = request.GET.get("only") == "flagged"
+    context.update(
+        {
+            "unit": unit,
+            "data": data,
+            "rows": [r for r in data["rows"] if r["flags"]] if only_flagged else data["rows"],
+            "only_flagged": only_flagged,
+            "flagged": sum(1 for r in data["rows"] if r["flags"]),
+            "query": urlencode(period),
+        }
+    )
+    return render(request, "attendance/discipline.html", context)
+
+
+def _discipline_data(request, **kwargs):
+    code = request.GET.get("unit")
+    if not code:
+        raise Http404(_("Chưa chọn đơn vị."))
+    unit = _report_unit(request, code)
+    start, end = _parse_period(request)
+    return unit, start, end, reports.discipline(unit, start, end, **kwargs)
+
+
+@login_required
+def discipline_pdf(request):
+    try:
+        unit, start, end, data = _discipline_data(request)
+    except BadInput as exc:
+        return _bad_request(str(exc))
+    return _download(
+        reports.discipline_pdf(data, unit), "application/pdf", f"ky-luat-lao-dong-{unit.code}-{start:%Y%m%d}.pdf"
+    )
+
+
+@login_required
+def discipline_xlsx(request):
+    try:
+        unit, start, end, data = _discipline_data(request)
+    except BadInput as exc:
+        return _bad_request(str(exc))
+    return _download(reports.discipline_xlsx(data), reports.XLSX, f"ky-luat-lao-dong-{unit.code}-{start:%Y%m%d}.xlsx")
+
+
+@login_required
+def reminder_pdf(request):
+    """A draft written reminder for one flagged person; never a disciplinary decision."""
+    code = request.GET.get("employee", "")
+    try:
+        unit, start, end, data = _discipline_data(request, employee_codes=[code])
+    except BadInput as exc:
+        return _bad_request(str(exc))
+    employee = access.get_employee_for_user(request.user, code)
+    row = next((r for r in data["rows"] if r["employee_code"] == employee.code), None)
+    if row is None:
+        raise Http404(_("Cán bộ này không thuộc đơn vị đã chọn."))
+    if not row["flags"]:
+        raise Http404(_("Trong khoảng thời gian này, cán bộ chưa đến mức cần nhắc nhở theo nội quy."))
+    return _download(
+        reports.reminder_pdf(unit, row, (start, end)), "application/pdf", f"nhac-nho-{employee.code}-{start:%Y%m%d}.pdf"
+    )
