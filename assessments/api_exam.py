@@ -1,3 +1,773 @@
-from ninja import Router
+"""Exam API, mounted at /api/v1/assessments/exams/.
 
-router = Router()
+Two audiences:
+- the exam board / HR in scope (assessments.access.exams_for): create and list exams,
+  add candidates from the HR registry, generate papers, watch the monitor, extend,
+  pause, resume and terminate;
+- the candidate's exam page, on their own attempt only (access.get_own_attempt; not on
+  the list → 404): start, paper, answers, heartbeat, events, finalize, result. These
+  carry the sitting's session token in `X-Exam-Session`; a token replaced by a later
+  start gets 409 `session_taken_over`.
+
+Nothing a candidate receives is derived from the answer key: the paper sends option ids
+and texts only, and the result sends only the score fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from decimal import Decimal
+
+from django.db.models import Count
+from django.http import Http404
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import ConfigDict
+
+from assessments import access, attempts
+from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
+from assessments.papers import ExamError, generate_papers
+from hr_system import access as hr_access
+from hr_system.api import ApiError, PageNumber, invalid
+from hr_system.models import Employee, OrgUnit
+
+router = Router(tags=["Kỳ thi"])
+
+SESSION_HEADER = "X-Exam-Session"
+
+
+class InSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+@contextmanager
+def exam_errors():
+    """ExamError → the one error envelope with its status; 422s name the field."""
+    try:
+        yield
+    except ExamError as exc:
+        message = str(exc)
+        if exc.status == 422:
+            raise ApiError(422, "validation_error", message, {exc.field: [message]}) from None
+        code = getattr(exc, "code", "exam_error")
+        fields = {exc.field: [message]} if exc.field != "__all__" else None
+        raise ApiError(exc.status, code, message, fields) from None
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def _session(request) -> str:
+    return request.headers.get(SESSION_HEADER, "")
+
+
+def _client_ip(request) -> str:
+    # REMOTE_ADDR, not X-Forwarded-For: a venue restriction that trusts a header the
+    # candidate can set is no restriction. Behind a proxy, set REMOTE_ADDR there.
+    return request.META.get("REMOTE_ADDR", "")
+
+
+# --- schemas ---------------------------------------------------------------------------
+
+
+class RuleIn(InSchema):
+    category: str = Field(..., description="Mã chủ đề câu hỏi")
+    difficulty: int | None = Field(None, description="1 dễ, 2 trung bình, 3 khó; bỏ trống = mọi mức")
+    count: int
+
+
+class PartIn(InSchema):
+    title: str = Field(..., max_length=200)
+    pass_percent: Decimal | None = None
+    rules: list[RuleIn]
+
+
+class ExamIn(InSchema):
+    title: str = Field(..., max_length=200)
+    unit: str = Field(..., description="Mã đơn vị tổ chức")
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    time_limit: int = Field(..., description="phút")
+    access_code: str = Field("", max_length=64)
+    allowed_networks: list[str] = Field(default_factory=list, description="Các dải CIDR được phép dự thi")
+    shuffle_questions: bool = True
+    shuffle_options: bool = True
+    negative_mark: Decimal = Decimal(0)
+    floor_at_zero: bool = True
+    pass_percent: Decimal = Decimal(50)
+    results_policy: Exam.Results = Exam.Results.PUBLISHED
+    layout: Exam.Layout = Exam.Layout.ONE
+    grace_seconds: int = 10
+    parts: list[PartIn]
+
+
+class RuleOut(Schema):
+    category: str
+    category_name: str
+    difficulty: int | None
+    count: int
+
+
+class PartOut(Schema):
+    order: int
+    title: str
+    pass_percent: Decimal | None
+    rules: list[RuleOut]
+
+
+class ExamSummaryOut(Schema):
+    id: int
+    title: str
+    unit: str = Field(..., alias="unit.code")
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    time_limit: int
+    layout: str
+    results_policy: str
+    papers_generated_at: dt.datetime | None
+    candidates: int = Field(0, alias="n_candidates")
+
+
+class ExamOut(Schema):
+    id: int
+    title: str
+    unit: str
+    unit_name: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    time_limit: int
+    has_access_code: bool
+    allowed_networks: list[str]
+    shuffle_questions: bool
+    shuffle_options: bool
+    negative_mark: Decimal
+    floor_at_zero: bool
+    pass_percent: Decimal
+    results_policy: str
+    layout: str
+    grace_seconds: int
+    published_at: dt.datetime | None
+    papers_generated_at: dt.datetime | None
+    candidates: int
+    without_paper: int
+    parts: list[PartOut]
+
+
+class CandidatesIn(InSchema):
+    unit: str | None = Field(None, description="Mã đơn vị: mọi cán bộ của đơn vị (và đơn vị trực thuộc)")
+    include_subunits: bool = True
+    category: Employee.Category | None = None
+    employees: list[str] = Field(default_factory=list, max_length=20000, description="Mã chấm công")
+    active_only: bool = True
+
+
+class CandidatesOut(Schema):
+    added: int
+    candidates: int
+    without_paper: int
+
+
+class GeneratedOut(Schema):
+    generated: int
+    papers_generated_at: dt.datetime | None
+
+
+class MonitorRowOut(Schema):
+    attempt_id: int
+    employee: str
+    full_name: str
+    unit: str
+    status: str
+    status_label: str
+    answered: int
+    total: int
+    started_at: dt.datetime | None
+    deadline: dt.datetime | None
+    last_heartbeat: dt.datetime | None
+    seconds_since_heartbeat: int | None
+    remaining_seconds: int | None
+    extra_minutes: int
+    focus_losses: int
+
+
+class MonitorOut(Schema):
+    exam_id: int
+    title: str
+    server_now: dt.datetime
+    counts: dict[str, int]
+    attempts: list[MonitorRowOut]
+
+
+class ReasonIn(InSchema):
+    reason: str = Field(..., max_length=500)
+
+
+class ExtendIn(InSchema):
+    minutes: int
+    reason: str = Field(..., max_length=500)
+
+
+class ExamExtendIn(ExtendIn):
+    employees: list[str] | None = Field(None, description="Mã chấm công; bỏ trống = mọi thí sinh")
+
+
+class ExtendedOut(Schema):
+    extended: int
+
+
+class AttemptStateOut(Schema):
+    attempt_id: int
+    status: str
+    deadline: dt.datetime | None
+    extra_minutes: int
+    remaining_seconds: int | None
+
+
+class MyExamOut(Schema):
+    exam_id: int
+    title: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    time_limit: int
+    status: str
+    status_label: str
+
+
+class StartIn(InSchema):
+    access_code: str = Field("", max_length=64)
+
+
+class AttemptOut(Schema):
+    id: int
+    status: str
+    started_at: dt.datetime | None
+    deadline: dt.datetime | None
+    answered: int
+
+
+class StartOut(Schema):
+    attempt: AttemptOut
+    session_token: str
+    deadline: dt.datetime
+    server_now: dt.datetime
+    layout: str
+    title: str
+
+
+class OptionOut(Schema):
+    id: str
+    text: str
+
+
+class ItemOut(Schema):
+    position: int
+    part: str
+    kind: str
+    text: str
+    image: str | None
+    options: list[OptionOut]
+    selected: list[str]
+    seq: int
+
+
+class PaperOut(Schema):
+    attempt_id: int
+    title: str
+    layout: str
+    status: str
+    deadline: dt.datetime
+    server_now: dt.datetime
+    remaining_seconds: int | None
+    max_seq: int
+    items: list[ItemOut]
+
+
+class AnswerIn(InSchema):
+    position: int = Field(..., ge=1, le=10000)
+    selected: list[str] = Field(..., max_length=26)
+    seq: int = Field(..., ge=1, le=2_000_000_000)
+
+
+class SaveOut(Schema):
+    saved: bool
+    seq: int
+    server_now: dt.datetime
+    deadline: dt.datetime
+
+
+class HeartbeatOut(Schema):
+    status: str
+    active: bool
+    remaining_seconds: int | None
+    deadline: dt.datetime | None
+    server_now: dt.datetime
+    answered: int
+
+
+class EventIn(InSchema):
+    kind: str = Field(..., max_length=32)
+    detail: dict = Field(default_factory=dict)
+
+
+class OkOut(Schema):
+    ok: bool
+
+
+class FinalizedOut(Schema):
+    status: str
+    finalized_at: dt.datetime | None
+
+
+class PartScoreOut(Schema):
+    title: str | None = None
+    score: float | None = None
+    max_score: float | None = None
+    percent: float | None = None
+    passed: bool | None = None
+
+
+class ResultOut(Schema):
+    exam_id: int
+    title: str
+    status: str
+    status_label: str
+    finalized_at: dt.datetime | None
+    answered: int
+    total: int
+    scored: bool
+    score: float | None
+    max_score: float | None
+    percent: float | None
+    passed: bool | None
+    rank: int | None
+    parts: list[PartScoreOut]
+
+
+# --- management ------------------------------------------------------------------------
+
+
+def _managed_exam(request, exam_id: int) -> Exam:
+    access.require_manager(request.user)
+    return access.get_exam_for_user(request.user, exam_id)
+
+
+def _managed_attempt(request, attempt_id: int) -> Attempt:
+    access.require_manager(request.user)
+    attempt = (
+        Attempt.objects.select_related("exam")
+        .filter(pk=attempt_id, exam__in=access.exams_for(request.user).values("pk"))
+        .first()
+    )
+    if attempt is None:
+        raise Http404("Không tìm thấy bài thi.")
+    return attempt
+
+
+def exam_detail(exam: Exam) -> dict:
+    parts = exam.parts.prefetch_related("rules__category").order_by("order", "pk")
+    candidates = exam.attempts.count()
+    with_paper = exam.attempts.filter(items__isnull=False).distinct().count()
+    return {
+        "id": exam.pk,
+        "title": exam.title,
+        "unit": exam.unit.code,
+        "unit_name": exam.unit.name,
+        "opens_at": exam.opens_at,
+        "closes_at": exam.closes_at,
+        "time_limit": exam.time_limit,
+        "has_access_code": bool(exam.access_code_hash),
+        "allowed_networks": [n for n in exam.allowed_networks.splitlines() if n.strip()],
+        "shuffle_questions": exam.shuffle_questions,
+        "shuffle_options": exam.shuffle_options,
+        "negative_mark": exam.negative_mark,
+        "floor_at_zero": exam.floor_at_zero,
+        "pass_percent": exam.pass_percent,
+        "results_policy": exam.results_policy,
+        "layout": exam.layout,
+        "grace_seconds": exam.grace_seconds,
+        "published_at": exam.published_at,
+        "papers_generated_at": exam.papers_generated_at,
+        "candidates": candidates,
+        "without_paper": candidates - with_paper,
+        "parts": [
+            {
+                "order": p.order,
+                "title": p.title,
+                "pass_percent": p.pass_percent,
+                "rules": [
+                    {
+                        "category": r.category.code,
+                        "category_name": r.category.name,
+                        "difficulty": r.difficulty,
+                        "count": r.count,
+                    }
+                    for r in p.rules.all()
+                ],
+            }
+            for p in parts
+        ],
+    }
+
+
+@router.post("", response={201: ExamOut})
+def create_exam(request, payload: ExamIn):
+    """Create an exam with its parts and blueprint (categories by code, in scope)."""
+    access.require_manager(request.user)
+    scope = hr_access.scope_q(request.user, access.MANAGERS)
+    units = OrgUnit.objects.all() if scope is None else OrgUnit.objects.filter(scope)
+    unit = units.filter(code=payload.unit).first()
+    if unit is None:
+        raise invalid("unit", "Không có đơn vị này trong phạm vi bạn quản lý.")
+    categories = {c.code: c for c in access.categories_for(request.user)}
+    parts = []
+    for i, part in enumerate(payload.parts):
+        rules = []
+        for j, rule in enumerate(part.rules):
+            if rule.category not in categories:
+                raise invalid(f"parts.{i}.rules.{j}.category", "Không có chủ đề câu hỏi này trong phạm vi của bạn.")
+            rules.append({"category": categories[rule.category], "difficulty": rule.difficulty, "count": rule.count})
+        parts.append({"title": part.title, "pass_percent": part.pass_percent, "rules": rules})
+    with exam_errors():
+        exam = attempts.create_exam(
+            acting_user=request.user,
+            unit=unit,
+            title=payload.title,
+            opens_at=_aware(payload.opens_at),
+            closes_at=_aware(payload.closes_at),
+            time_limit=payload.time_limit,
+            parts=parts,
+            access_code=payload.access_code,
+            allowed_networks=payload.allowed_networks,
+            shuffle_questions=payload.shuffle_questions,
+            shuffle_options=payload.shuffle_options,
+            negative_mark=payload.negative_mark,
+            floor_at_zero=payload.floor_at_zero,
+            pass_percent=payload.pass_percent,
+            results_policy=payload.results_policy,
+            layout=payload.layout,
+            grace_seconds=payload.grace_seconds,
+        )
+    return Status(201, exam_detail(exam))
+
+
+@router.get("", response=list[ExamSummaryOut])
+@paginate(PageNumber)
+def list_exams(request):
+    access.require_manager(request.user)
+    return access.exams_for(request.user).annotate(n_candidates=Count("attempts")).order_by("-opens_at", "-pk")
+
+
+@router.get("/mine", response=list[MyExamOut])
+def my_exams(request):
+    """The caller's own exams (as a candidate), newest first."""
+    rows = Attempt.objects.filter(employee__user=request.user).select_related("exam").order_by("-exam__opens_at", "-pk")
+    return [
+        {
+            "exam_id": a.exam_id,
+            "title": a.exam.title,
+            "opens_at": a.exam.opens_at,
+            "closes_at": a.exam.closes_at,
+            "time_limit": a.exam.time_limit,
+            "status": a.status,
+            "status_label": a.get_status_display(),
+        }
+        for a in rows
+    ]
+
+
+@router.get("/{int:exam_id}", response=ExamOut)
+def get_exam(request, exam_id: int):
+    return exam_detail(_managed_exam(request, exam_id))
+
+
+def _without_paper(exam: Exam) -> int:
+    return exam.attempts.filter(items__isnull=True).count()
+
+
+@router.post("/{int:exam_id}/candidates", response=CandidatesOut)
+def add_candidates(request, exam_id: int, payload: CandidatesIn):
+    """Candidates from the HR registry: a unit (subtree), a staff category, an explicit
+    list of codes, or a combination (all given filters apply). Idempotent."""
+    exam = _managed_exam(request, exam_id)
+    if not (payload.unit or payload.category or payload.employees):
+        raise invalid("__all__", "Chọn đơn vị, loại cán bộ hoặc danh sách mã chấm công.")
+    employees = hr_access.employees_for(request.user)
+    if payload.unit:
+        unit = hr_access.get_unit_for_user(request.user, payload.unit)
+        employees = (
+            employees.filter(unit__path__startswith=unit.path)
+            if payload.include_subunits
+            else employees.filter(unit=unit)
+        )
+    if payload.category:
+        employees = employees.filter(category=payload.category)
+    if payload.employees:
+        codes = list(dict.fromkeys(c.strip() for c in payload.employees if c.strip()))
+        employees = employees.filter(code__in=codes)
+        found = set(employees.values_list("code", flat=True))
+        missing = [c for c in codes if c not in found]
+        if missing:
+            shown = ", ".join(missing[:20]) + ("…" if len(missing) > 20 else "")
+            raise invalid("employees", f"Không tìm thấy cán bộ (hoặc ngoài phạm vi / không khớp bộ lọc): {shown}")
+    if payload.active_only:
+        employees = employees.filter(pk__in=Employee.objects.active_on(timezone.localdate()).values("pk"))
+    with exam_errors():
+        added = attempts.add_candidates(
+            acting_user=request.user, exam=exam, employees=employees.values_list("pk", flat=True)
+        )
+    return {"added": added, "candidates": exam.attempts.count(), "without_paper": _without_paper(exam)}
+
+
+@router.post("/{int:exam_id}/generate-papers", response=GeneratedOut)
+def generate(request, exam_id: int):
+    """One paper per candidate without one, ahead of the start (starting is then one small write)."""
+    exam = _managed_exam(request, exam_id)
+    with exam_errors():
+        generated = generate_papers(acting_user=request.user, exam=exam)
+    exam.refresh_from_db(fields=["papers_generated_at"])
+    return {"generated": generated, "papers_generated_at": exam.papers_generated_at}
+
+
+@router.get("/{int:exam_id}/monitor", response=MonitorOut)
+def monitor(request, exam_id: int):
+    exam = _managed_exam(request, exam_id)
+    return {"exam_id": exam.pk, "title": exam.title, **attempts.monitor(exam)}
+
+
+@router.post("/{int:exam_id}/extend", response=ExtendedOut)
+def extend_exam(request, exam_id: int, payload: ExamExtendIn):
+    """Extra minutes for everyone (power cut, fire alarm) or for the listed candidates."""
+    exam = _managed_exam(request, exam_id)
+    targets = exam.attempts.all()
+    if payload.employees is not None:
+        targets = targets.filter(employee__code__in=payload.employees)
+    with exam_errors():
+        n = attempts.extend(
+            acting_user=request.user,
+            attempts=list(targets.values_list("pk", flat=True)),
+            minutes=payload.minutes,
+            reason=payload.reason,
+        )
+    return {"extended": n}
+
+
+def _state(attempt: Attempt) -> dict:
+    return {
+        "attempt_id": attempt.pk,
+        "status": attempt.status,
+        "deadline": attempt.deadline,
+        "extra_minutes": attempt.extra_seconds // 60,
+        "remaining_seconds": attempts.remaining_seconds(attempt, timezone.now()),
+    }
+
+
+@router.post("/attempts/{int:attempt_id}/pause", response=AttemptStateOut)
+def pause_attempt(request, attempt_id: int, payload: ReasonIn):
+    attempt = _managed_attempt(request, attempt_id)
+    with exam_errors():
+        return _state(attempts.pause(acting_user=request.user, attempt=attempt, reason=payload.reason))
+
+
+@router.post("/attempts/{int:attempt_id}/resume", response=AttemptStateOut)
+def resume_attempt(request, attempt_id: int, payload: ReasonIn):
+    attempt = _managed_attempt(request, attempt_id)
+    with exam_errors():
+        return _state(attempts.resume(acting_user=request.user, attempt=attempt, reason=payload.reason))
+
+
+@router.post("/attempts/{int:attempt_id}/terminate", response=AttemptStateOut)
+def terminate_attempt(request, attempt_id: int, payload: ReasonIn):
+    attempt = _managed_attempt(request, attempt_id)
+    with exam_errors():
+        return _state(attempts.terminate(acting_user=request.user, attempt=attempt, reason=payload.reason))
+
+
+@router.post("/attempts/{int:attempt_id}/extend", response=AttemptStateOut)
+def extend_attempt(request, attempt_id: int, payload: ExtendIn):
+    attempt = _managed_attempt(request, attempt_id)
+    with exam_errors():
+        attempts.extend(acting_user=request.user, attempts=[attempt], minutes=payload.minutes, reason=payload.reason)
+    attempt.refresh_from_db()
+    return _state(attempt)
+
+
+# --- the candidate's exam page -----------------------------------------------------------
+
+
+@router.post("/{int:exam_id}/start", response=StartOut)
+def start(request, exam_id: int, payload: StartIn):
+    """Start (or take over) the caller's own sitting; returns the session token the
+    page sends in X-Exam-Session from now on. The deadline never moves on a restart."""
+    attempt = access.get_own_attempt(request.user, exam_id)
+    with exam_errors():
+        attempt = attempts.start_attempt(
+            attempt=attempt, ip=_client_ip(request), access_code=payload.access_code, now=timezone.now()
+        )
+    return {
+        "attempt": attempt,
+        "session_token": attempt.session_token,
+        "deadline": attempt.deadline,
+        "server_now": timezone.now(),
+        "layout": attempt.exam.layout,
+        "title": attempt.exam.title,
+    }
+
+
+def _check_open_session(attempt: Attempt, token: str) -> None:
+    with exam_errors():
+        attempts.check_session(attempt, token)
+        if attempt.status in attempts.CLOSED_STATUSES:
+            raise attempts.AttemptError("Bài thi đã kết thúc.", code="finished")
+        if attempt.status == Attempt.Status.NOT_STARTED:
+            raise attempts.AttemptError("Bài thi chưa bắt đầu.", code="not_started")
+
+
+def _option_texts(version: QuestionVersion) -> dict[str, str]:
+    # Only id → text: the version's `correct` flags never leave this function.
+    return {o["id"]: o.get("text", "") for o in version.options}
+
+
+@router.get("/{int:exam_id}/paper", response=PaperOut)
+def paper(request, exam_id: int):
+    """The candidate's paper in paper order, options in their order, with what they
+    have saved so far (and its seq), for the first load and every reload."""
+    attempt = access.get_own_attempt(request.user, exam_id)
+    _check_open_session(attempt, _session(request))
+    items = PaperItem.objects.filter(attempt=attempt).select_related("version", "part", "response").order_by("position")
+    out = []
+    max_seq = 0
+    for item in items:
+        texts = _option_texts(item.version)
+        response = getattr(item, "response", None)
+        seq = response.seq if response is not None else 0
+        max_seq = max(max_seq, seq)
+        out.append(
+            {
+                "position": item.position,
+                "part": item.part.title,
+                "kind": item.version.kind,
+                "text": item.version.text,
+                "image": item.version.image.url if item.version.image else None,
+                "options": [{"id": oid, "text": texts.get(oid, "")} for oid in item.option_order],
+                "selected": list(response.selected) if response is not None else [],
+                "seq": seq,
+            }
+        )
+    now = timezone.now()
+    return {
+        "attempt_id": attempt.pk,
+        "title": attempt.exam.title,
+        "layout": attempt.exam.layout,
+        "status": attempt.status,
+        "deadline": attempt.deadline,
+        "server_now": now,
+        "remaining_seconds": attempts.remaining_seconds(attempt, now),
+        "max_seq": max_seq,
+        "items": out,
+    }
+
+
+@router.post("/{int:exam_id}/answers", response=SaveOut)
+def save_answer(request, exam_id: int, payload: AnswerIn):
+    """Save one answer at once; idempotent by seq (a doubled or late-arriving older
+    save never overwrites a newer one). Kept to a handful of queries: it is the hot path."""
+    attempt = access.get_own_attempt(request.user, exam_id)
+    with exam_errors():
+        return attempts.save_answer(
+            attempt=attempt,
+            session_token=_session(request),
+            position=payload.position,
+            selected=payload.selected,
+            seq=payload.seq,
+            now=timezone.now(),
+        )
+
+
+@router.post("/{int:exam_id}/heartbeat", response=HeartbeatOut)
+def heartbeat(request, exam_id: int):
+    attempt = access.get_own_attempt(request.user, exam_id)
+    with exam_errors():
+        return attempts.heartbeat(attempt=attempt, session_token=_session(request), now=timezone.now())
+
+
+@router.post("/{int:exam_id}/events", response={201: OkOut})
+def log_event(request, exam_id: int, payload: EventIn):
+    attempt = access.get_own_attempt(request.user, exam_id)
+    with exam_errors():
+        attempts.log_event(
+            attempt=attempt,
+            session_token=_session(request),
+            kind=payload.kind,
+            detail=payload.detail,
+            now=timezone.now(),
+        )
+    return Status(201, {"ok": True})
+
+
+@router.post("/{int:exam_id}/finalize", response=FinalizedOut)
+def finalize(request, exam_id: int):
+    """Voluntary submit. Not needed at the deadline: the server finalises then itself."""
+    attempt = access.get_own_attempt(request.user, exam_id)
+    with exam_errors():
+        attempts.check_session(attempt, _session(request))
+        attempt = attempts.finalize(attempt=attempt, now=timezone.now(), reason="submitted")
+    return {"status": attempt.status, "finalized_at": attempt.finalized_at}
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def result_data(attempt: Attempt) -> dict:
+    """The candidate's own result: status and score fields only (no per-item key data).
+
+    `part_scores` is written by the scoring code (assessments.results): one entry per
+    part with part_id, score, max, percent, passed; only those fields are passed on.
+    """
+    score, max_score = _number(attempt.score), _number(attempt.max_score)
+    percent = round(100 * score / max_score, 2) if score is not None and max_score else None
+    by_part = {p.get("part_id"): p for p in attempt.part_scores or [] if isinstance(p, dict)}
+    parts = []
+    if by_part:
+        for part in attempt.exam.parts.order_by("order", "pk"):
+            entry = by_part.get(part.pk, {})
+            parts.append(
+                {
+                    "title": part.title,
+                    "score": _number(entry.get("score")),
+                    "max_score": _number(entry.get("max", entry.get("max_score"))),
+                    "percent": _number(entry.get("percent")),
+                    "passed": entry.get("passed"),
+                }
+            )
+    return {
+        "exam_id": attempt.exam_id,
+        "title": attempt.exam.title,
+        "status": attempt.status,
+        "status_label": attempt.get_status_display(),
+        "finalized_at": attempt.finalized_at,
+        "answered": attempt.answered,
+        "total": attempt.items.count(),
+        "scored": score is not None,
+        "score": score,
+        "max_score": max_score,
+        "percent": percent,
+        "passed": attempt.passed,
+        # A rank under the "immediate" policy would still move while others write.
+        "rank": attempt.rank if attempt.exam.published_at else None,
+        "parts": parts,
+    }
+
+
+@router.get("/{int:exam_id}/result", response=ResultOut)
+def result(request, exam_id: int):
+    """Own result, once the sitting is over and the exam's results are visible."""
+    attempt = access.get_own_attempt(request.user, exam_id)
+    if attempt.status not in attempts.CLOSED_STATUSES:
+        raise ApiError(409, "not_finished", "Bài thi chưa kết thúc.")
+    if not attempt.exam.results_visible():
+        raise ApiError(403, "results_not_published", "Kết quả kỳ thi chưa được công bố; vui lòng xem lại sau.")
+    return result_data(attempt)

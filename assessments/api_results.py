@@ -1,3 +1,228 @@
-from ninja import Router
+"""Results API, mounted at /api/v1/assessments/results/.
 
-router = Router()
+Managers (exam board, HR) reach an exam only through access.get_exam_for_user, so an
+exam of another commune is a 404. A candidate reaches only their own attempt, and
+only once exam.results_visible() says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from pydantic import ConfigDict
+
+from assessments import reports, results
+from assessments.access import get_exam_for_user, get_own_attempt
+from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
+from hr_system.api import ApiError, invalid
+
+router = Router(tags=["Kết quả"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- schemas -----------------------------------------------------------------------------
+
+
+class PartOut(Schema):
+    id: int
+    title: str
+    pass_percent: float | None
+
+
+class ResultRowOut(Schema):
+    attempt_id: int
+    employee_code: str
+    full_name: str
+    unit_name: str
+    status: str
+    parts: list[float | None]
+    score: float | None
+    max_score: float | None
+    percent: float | None
+    passed: bool | None
+    result: str
+    rank: int | None
+
+
+class ExamResultsOut(Schema):
+    exam_id: int
+    title: str
+    published_at: dt.datetime | None
+    results_policy: str
+    parts: list[PartOut]
+    pass_rule: str
+    tie_break: str
+    rows: list[ResultRowOut]
+
+
+class ScoreOut(Schema):
+    scored: int
+    ranked: int
+
+
+class KeyCorrectionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    version_id: int
+    correct_ids: list[str] = Field(..., min_length=1, max_length=20)
+    reason: str = Field(..., min_length=1, max_length=1000)
+
+
+class KeyCorrectionOut(Schema):
+    version_id: int
+    old_key: list[str]
+    new_key: list[str]
+    exams: list[int]
+    rescored: int
+    changed: int
+
+
+class CandidatePartOut(Schema):
+    title: str
+    score: float | None
+    max: float | None
+    percent: float | None
+    pass_percent: float | None
+    passed: bool | None
+    right: int | None
+    wrong: int | None
+    blank: int | None
+
+
+class CandidateResultOut(Schema):
+    exam_id: int
+    exam_title: str
+    employee_code: str
+    full_name: str
+    unit_name: str
+    status: str
+    finalized_at: dt.datetime | None
+    parts: list[CandidatePartOut]
+    score: float | None
+    max_score: float | None
+    passed: bool | None
+    result: str
+    rank: int | None
+    ranked_count: int | None
+    published_at: dt.datetime | None
+    pass_rule: str
+    tie_break: str
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _fail(exc: results.ResultsError) -> ApiError:
+    code = "conflict" if exc.status == 409 else "validation_error"
+    fields = {exc.field: [exc.message]} if exc.status == 422 else None
+    return ApiError(exc.status, code, exc.message, fields)
+
+
+def exam_results(exam: Exam) -> dict:
+    data = results.result_rows(exam)
+    return {
+        "exam_id": exam.pk,
+        "title": exam.title,
+        "published_at": exam.published_at,
+        "results_policy": exam.results_policy,
+        **data,
+    }
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def own_visible_attempt(user, exam_id: int) -> Attempt:
+    """The caller's attempt, once results may be shown to candidates (else 403)."""
+    attempt = get_own_attempt(user, exam_id)
+    if not attempt.exam.results_visible():
+        raise ApiError(403, "results_not_published", _("Kết quả kỳ thi chưa được công bố."))
+    return attempt
+
+
+# --- managers -----------------------------------------------------------------------------
+
+
+@router.get("/exams/{exam_id}", response=ExamResultsOut)
+def get_results(request, exam_id: int):
+    """Every candidate on the list with part scores, total, result and rank."""
+    return exam_results(get_exam_for_user(request.user, exam_id))
+
+
+@router.post("/exams/{exam_id}/score", response=ScoreOut)
+def score(request, exam_id: int):
+    """Score all finalized attempts, then rank them."""
+    exam = get_exam_for_user(request.user, exam_id)
+    return {"scored": results.score_exam(exam), "ranked": results.rank_exam(exam)}
+
+
+@router.post("/exams/{exam_id}/publish", response=ExamResultsOut)
+def publish(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    try:
+        exam = results.publish(acting_user=request.user, exam=exam)
+    except results.ResultsError as exc:
+        raise _fail(exc) from None
+    return exam_results(exam)
+
+
+@router.post("/exams/{exam_id}/key-correction", response=KeyCorrectionOut)
+def key_correction(request, exam_id: int, payload: KeyCorrectionIn):
+    """Correct the key of a question version used on this exam; every attempt that had
+    the version (on any exam) is re-scored and re-ranked, and the change is audited."""
+    exam = get_exam_for_user(request.user, exam_id)
+    if not PaperItem.objects.filter(attempt__exam=exam, version_id=payload.version_id).exists():
+        raise invalid("version_id", _("Câu hỏi này không có trong đề của kỳ thi."))
+    version = QuestionVersion.objects.get(pk=payload.version_id)
+    try:
+        return results.correct_key(
+            acting_user=request.user, version=version, correct_ids=payload.correct_ids, reason=payload.reason
+        )
+    except results.ResultsError as exc:
+        raise _fail(exc) from None
+
+
+@router.get("/exams/{exam_id}/item-analysis", response=dict)
+def item_analysis(request, exam_id: int):
+    """Per-question statistics and flags, and the test's reliability (see reports.analyse)."""
+    return reports.item_analysis(get_exam_for_user(request.user, exam_id))
+
+
+@router.get("/exams/{exam_id}/results.xlsx")
+def results_xlsx(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    return _download(reports.results_xlsx(exam), XLSX, f"ket-qua-{exam.pk}.xlsx")
+
+
+@router.get("/exams/{exam_id}/results.pdf")
+def results_pdf(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    return _download(reports.results_pdf(exam), "application/pdf", f"ket-qua-{exam.pk}.pdf")
+
+
+@router.get("/exams/{exam_id}/item-analysis.pdf")
+def item_analysis_pdf(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    return _download(reports.item_analysis_pdf(exam), "application/pdf", f"phan-tich-cau-hoi-{exam.pk}.pdf")
+
+
+# --- the candidate ------------------------------------------------------------------------
+
+
+@router.get("/exams/{exam_id}/mine", response=CandidateResultOut)
+def my_result(request, exam_id: int):
+    """The caller's own result; 403 until the results are visible to candidates."""
+    return results.candidate_result(own_visible_attempt(request.user, exam_id))
+
+
+@router.get("/exams/{exam_id}/mine.pdf")
+def my_result_pdf(request, exam_id: int):
+    attempt = own_visible_attempt(request.user, exam_id)
+    return _download(reports.candidate_result_pdf(attempt), "application/pdf", f"ket-qua-ca-nhan-{exam_id}.pdf")

@@ -14,5 +14,6 @@ def roles(request):
         "is_unit_head": admin or Role.Kind.UNIT_HEAD in kinds,
         "is_exam_board": admin or Role.Kind.EXAM_BOARD in kinds,
         "is_sysadmin": admin,
+        "has_employee": Role.Kind.EMPLOYEE in kinds,
         "can_browse_org": admin or bool(kinds & {Role.Kind.HR_OFFICER, Role.Kind.UNIT_HEAD, Role.Kind.EXAM_BOARD}),
     }

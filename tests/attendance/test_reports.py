@@ -206,13 +206,13 @@ def test_timesheet_page_shows_the_grid_and_download_links(cast, march, login):
     assert "Nguyễn Văn An" in html and "Lò Thị Hương" in html
     assert 'class="s-absent">KP<' in html and 'class="s-half">+/P<' in html
     assert "/attendance/timesheet.pdf?unit=P-MC&amp;month=2025-03" in html
-    assert "Chưa khóa sổ" in html and "Khóa sổ tháng" in html  # HR with write scope
+    assert "Chưa khóa sổ" in html and 'value="lock"' in html  # HR with write scope: the lock form
 
 
 def test_unit_head_sees_the_sheet_but_no_lock_form(cast, march, login):
     r = login(cast.head_a).get("/attendance/timesheet/", {"unit": "P-MC-TH", "month": "2025-03"})
     assert r.status_code == 200 and "Lò Thị Hương" in r.content.decode()
-    assert "Khóa sổ tháng" not in r.content.decode()
+    assert 'value="lock"' not in r.content.decode()
     assert login(cast.head_a).get("/attendance/timesheet/", {"unit": "P-MC", "month": "2025-03"}).status_code == 404
 
 
@@ -269,6 +269,7 @@ def test_locked_month_refuses_leave_and_unlock_needs_a_reason(cast, march, login
     client = login(cast.hr_a)
     r = lock_post(client, "lock")
     assert r.status_code == 200 and "Đã khóa sổ" in r.content.decode()
+    assert 'name="reason"' in r.content.decode() and 'value="lock"' not in r.content.decode()
     assert MonthLock.objects.filter(unit=cast.commune_a, month=MARCH).exists()
     assert reports.timesheet(cast.commune_a, MARCH)["locked"] is True
     assert reports.timesheet(cast.office_a, MARCH)["locked"] is True  # a lock covers the subtree

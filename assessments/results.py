@@ -1,0 +1,351 @@
+"""Scoring attempts, ranking an exam, publishing results and correcting an answer key.
+
+The rules themselves are in scoring.py; this module loads papers, stores what the
+rules return and writes the audit trail. Each paper item is scored with its OWN
+question version, so a result always reflects the paper the candidate sat.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments import scoring
+from assessments.models import Attempt, Exam, ExamPart, PaperItem, QuestionVersion
+from hr_system.models import AuditLog
+
+TIE_BREAKS = scoring.DEFAULT_TIE_BREAKS
+RESULT_FIELDS = ["score", "max_score", "part_scores", "passed"]
+
+
+class ResultsError(ValueError):
+    """A results operation that cannot be done; the message is shown as is."""
+
+    def __init__(self, message: str, field: str = "__all__", status: int = 422):
+        super().__init__(message)
+        self.message, self.field, self.status = message, field, status
+
+
+# --- scoring -------------------------------------------------------------------------
+
+
+def _parts(exam_id: int) -> list[ExamPart]:
+    return list(ExamPart.objects.filter(exam_id=exam_id).order_by("order", "pk"))
+
+
+def _papers(items) -> dict[int, list[dict]]:
+    """{attempt id: [{part_id, kind, correct, selected}]} from a PaperItem queryset:
+    one query for the items with their responses, one for the versions they use."""
+    rows = list(
+        items.order_by("attempt_id", "position").values_list(
+            "attempt_id", "part_id", "version_id", "response__selected"
+        )
+    )
+    versions = {
+        pk: (kind, [o["id"] for o in options if o.get("correct")])
+        for pk, kind, options in QuestionVersion.objects.filter(pk__in={r[2] for r in rows}).values_list(
+            "pk", "kind", "options"
+        )
+    }
+    papers: dict[int, list[dict]] = {}
+    for attempt_id, part_id, version_id, selected in rows:
+        kind, correct = versions[version_id]
+        papers.setdefault(attempt_id, []).append(
+            {"part_id": part_id, "kind": kind, "correct": correct, "selected": selected or []}
+        )
+    return papers
+
+
+def _apply(attempt: Attempt, exam: Exam, parts: list[ExamPart], paper: list[dict]) -> bool:
+    """Score `paper` into `attempt`'s fields; True when the stored result changed."""
+    result = scoring.score_paper(
+        paper,
+        {p.pk: (float(p.pass_percent) if p.pass_percent is not None else None) for p in parts},
+        float(exam.negative_mark),
+        exam.floor_at_zero,
+        float(exam.pass_percent) if exam.pass_percent is not None else None,
+    )
+    before = (attempt.score, attempt.passed)
+    attempt.score = Decimal(str(result["score"])).quantize(Decimal("0.01"))
+    attempt.max_score = Decimal(str(result["max_score"])).quantize(Decimal("0.01"))
+    attempt.part_scores = result["parts"]
+    attempt.passed = result["passed"]
+    return before != (attempt.score, attempt.passed)
+
+
+def score_attempt(attempt: Attempt) -> Attempt:
+    """Score one finalized attempt and store score, max_score, part_scores and passed.
+
+    Three queries: the exam's parts, the paper items with their responses, and the
+    versions on the paper (plus the exam itself if it was not loaded with the attempt).
+    """
+    if attempt.status != Attempt.Status.FINALIZED:
+        raise ResultsError(_("Chỉ chấm điểm bài đã nộp."), status=409)
+    exam = attempt.exam
+    paper = _papers(PaperItem.objects.filter(attempt_id=attempt.pk)).get(attempt.pk, [])
+    _apply(attempt, exam, _parts(exam.pk), paper)
+    attempt.save(update_fields=RESULT_FIELDS)
+    return attempt
+
+
+def _score_many(exam: Exam, attempts_q: Q) -> tuple[int, int]:
+    """Score the exam's finalized attempts matching `attempts_q`; (scored, changed)."""
+    attempts = list(exam.attempts.filter(attempts_q, status=Attempt.Status.FINALIZED).order_by("pk"))
+    if not attempts:
+        return 0, 0
+    parts = _parts(exam.pk)
+    papers = _papers(
+        PaperItem.objects.filter(attempt__in=exam.attempts.filter(attempts_q, status=Attempt.Status.FINALIZED))
+    )
+    changed = sum(_apply(a, exam, parts, papers.get(a.pk, [])) for a in attempts)
+    Attempt.objects.bulk_update(attempts, RESULT_FIELDS, batch_size=500)
+    return len(attempts), changed
+
+
+def score_exam(exam: Exam) -> int:
+    """Score every finalized attempt of the exam (a few queries whatever its size)."""
+    with transaction.atomic():
+        return _score_many(exam, Q())[0]
+
+
+def rank_exam(exam: Exam) -> int:
+    """Rank the exam's scored, finalized attempts with the tie-break chain of
+    scoring.rank; every other attempt loses any rank it had. Returns how many ranked."""
+    rows = []
+    for pk, score, parts, finalized_at in exam.attempts.filter(
+        status=Attempt.Status.FINALIZED, score__isnull=False
+    ).values_list("pk", "score", "part_scores", "finalized_at"):
+        parts = parts or []
+        rows.append(
+            {
+                "id": pk,
+                "score": score,
+                "first_part": parts[0]["score"] if parts else None,
+                "wrong": sum(p.get("wrong", 0) for p in parts),
+                "finalized_at": finalized_at,
+            }
+        )
+    ranks = scoring.rank(rows, TIE_BREAKS)
+    with transaction.atomic():
+        attempts = list(exam.attempts.only("pk", "rank"))
+        for attempt in attempts:
+            attempt.rank = ranks.get(attempt.pk)
+        Attempt.objects.bulk_update(attempts, ["rank"], batch_size=1000)
+    return len(ranks)
+
+
+# --- publishing and key correction -------------------------------------------------
+
+
+def publish(*, acting_user, exam: Exam) -> Exam:
+    """Score and rank everything once more, then make results visible to candidates.
+
+    Refused while a candidate is still writing, or while the exam window is open and
+    someone on the list has not started: a published list must be final.
+    """
+    with transaction.atomic():
+        exam = Exam.objects.select_for_update().select_related("unit").get(pk=exam.pk)
+        if exam.published_at is not None:
+            raise ResultsError(_("Kết quả kỳ thi này đã được công bố."), status=409)
+        writing = exam.attempts.filter(status__in=[Attempt.Status.IN_PROGRESS, Attempt.Status.PAUSED]).count()
+        if writing:
+            raise ResultsError(
+                _("Còn %(n)s thí sinh đang làm bài; chưa thể công bố kết quả.") % {"n": writing}, status=409
+            )
+        if timezone.now() < exam.closes_at and exam.attempts.filter(status=Attempt.Status.NOT_STARTED).exists():
+            raise ResultsError(
+                _("Kỳ thi chưa kết thúc và còn thí sinh chưa làm bài; chưa thể công bố kết quả."), status=409
+            )
+        scored = score_exam(exam)
+        ranked = rank_exam(exam)
+        exam.published_at = timezone.now()
+        exam.save(update_fields=["published_at"])
+        passed = exam.attempts.filter(passed=True, status=Attempt.Status.FINALIZED).count()
+        AuditLog.record(
+            user=acting_user, action="exam.results_published", obj=exam, scored=scored, ranked=ranked, passed=passed
+        )
+    return exam
+
+
+def correct_key(*, acting_user, version: QuestionVersion, correct_ids: list[str], reason: str) -> dict:
+    """Fix the answer key of a version that candidates have already answered.
+
+    This is the one sanctioned in-place change to a used version: a wrong key is an
+    error in the question, not a new question, so every attempt that had the version
+    is re-scored against the corrected key and each affected exam is re-ranked. The
+    old and new keys and the reason go to the audit log.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ResultsError(_("Cần ghi rõ lý do sửa đáp án."), "reason")
+    new_key = sorted(set(correct_ids))
+    with transaction.atomic():
+        version = QuestionVersion.objects.select_for_update().get(pk=version.pk)
+        option_ids = [o["id"] for o in version.options]
+        unknown = [c for c in new_key if c not in option_ids]
+        if unknown:
+            raise ResultsError(
+                _("Phương án không có trong câu hỏi: %(ids)s.") % {"ids": ", ".join(unknown)}, "correct_ids"
+            )
+        if not new_key:
+            raise ResultsError(_("Câu hỏi phải có ít nhất một đáp án đúng."), "correct_ids")
+        if version.kind != QuestionVersion.Kind.MULTIPLE and len(new_key) != 1:
+            raise ResultsError(_("Câu hỏi một đáp án phải có đúng một phương án đúng."), "correct_ids")
+        old_key = sorted(version.correct_ids())
+        if old_key == new_key:
+            raise ResultsError(_("Đáp án mới trùng với đáp án hiện tại."), "correct_ids")
+        version.options = [{**o, "correct": o["id"] in new_key} for o in version.options]
+        version.save(update_fields=["options"])
+
+        had_version = Q(pk__in=PaperItem.objects.filter(version=version).values("attempt_id"))
+        exam_ids = sorted(set(Attempt.objects.filter(had_version).values_list("exam_id", flat=True)))
+        rescored = changed = 0
+        for exam in Exam.objects.filter(pk__in=exam_ids).order_by("pk"):
+            n, c = _score_many(exam, had_version)
+            rescored, changed = rescored + n, changed + c
+            rank_exam(exam)
+        AuditLog.record(
+            user=acting_user,
+            action="question.key_corrected",
+            obj=version,
+            question_id=version.question_id,
+            old_key=old_key,
+            new_key=new_key,
+            reason=reason,
+            exams=exam_ids,
+            rescored=rescored,
+            changed=changed,
+        )
+    return {
+        "version_id": version.pk,
+        "old_key": old_key,
+        "new_key": new_key,
+        "exams": exam_ids,
+        "rescored": rescored,
+        "changed": changed,
+    }
+
+
+# --- what the lists and notices show -------------------------------------------------
+
+
+def status_label(attempt: Attempt, now=None) -> str:
+    """Kết quả column: Đạt / Không đạt, or why there is no result."""
+    if attempt.status == Attempt.Status.FINALIZED:
+        if attempt.passed is None:
+            return _("Chưa chấm")
+        return _("Đạt") if attempt.passed else _("Không đạt")
+    if attempt.status == Attempt.Status.TERMINATED:
+        return _("Bị đình chỉ")
+    if attempt.status == Attempt.Status.NOT_STARTED:
+        closed = (now or timezone.now()) > attempt.exam.closes_at
+        return _("Vắng thi") if closed else _("Chưa thi")
+    return _("Đang làm bài")
+
+
+def _given_name_key(full_name: str) -> tuple[str, str]:
+    # Vietnamese lists sort by the given name (the last word), then the full name.
+    return (full_name.split()[-1] if full_name.split() else "", full_name)
+
+
+def result_rows(exam: Exam) -> dict:
+    """The results list: parts, one row per candidate (ranked first, by rank; then the
+    rest by name) and the ranking rule in words."""
+    parts = _parts(exam.pk)
+    attempts = list(exam.attempts.select_related("employee__unit", "exam"))
+    attempts.sort(key=lambda a: (a.rank is None, a.rank or 0, *_given_name_key(a.employee.full_name), a.employee.code))
+    now = timezone.now()
+    rows = []
+    for attempt in attempts:
+        by_part = {p.get("part_id"): p for p in attempt.part_scores or []}
+        rows.append(
+            {
+                "attempt_id": attempt.pk,
+                "employee_code": attempt.employee.code,
+                "full_name": attempt.employee.full_name,
+                "unit_name": attempt.employee.unit.name,
+                "status": attempt.status,
+                "parts": [by_part[p.pk]["score"] if p.pk in by_part else None for p in parts],
+                "score": float(attempt.score) if attempt.score is not None else None,
+                "max_score": float(attempt.max_score) if attempt.max_score is not None else None,
+                "percent": (
+                    round(100 * float(attempt.score) / float(attempt.max_score), 2)
+                    if attempt.score is not None and attempt.max_score
+                    else None
+                ),
+                "passed": attempt.passed if attempt.status == Attempt.Status.FINALIZED else None,
+                "result": status_label(attempt, now),
+                "rank": attempt.rank,
+            }
+        )
+    return {
+        "parts": [{"id": p.pk, "title": p.title, "pass_percent": p.pass_percent} for p in parts],
+        "rows": rows,
+        "tie_break": scoring.describe_tie_breaks(TIE_BREAKS),
+        "pass_rule": pass_rule(exam, parts),
+    }
+
+
+def pass_rule(exam: Exam, parts: list[ExamPart] | None = None) -> str:
+    parts = _parts(exam.pk) if parts is None else parts
+    text = _("Đạt khi tổng điểm từ %(p)s%% số điểm tối đa trở lên") % {"p": f"{float(exam.pass_percent):g}"}
+    marked = [p for p in parts if p.pass_percent is not None]
+    if marked:
+        text += _(" và mỗi phần đạt mức tối thiểu: %(parts)s") % {
+            "parts": "; ".join(f"{p.title} {float(p.pass_percent):g}%" for p in marked)
+        }
+    if exam.negative_mark:
+        text += _("; mỗi câu trả lời sai bị trừ %(m)s điểm, câu bỏ trống không bị trừ") % {
+            "m": f"{float(exam.negative_mark):g}"
+        }
+    return text + "."
+
+
+def candidate_result(attempt: Attempt) -> dict:
+    """One candidate's own result; nothing about anyone else but the number ranked.
+
+    The rank is shown only once results are published: under the "immediate" policy
+    it would still move while others are writing.
+    """
+    exam = attempt.exam
+    if attempt.status == Attempt.Status.FINALIZED and attempt.score is None:
+        score_attempt(attempt)
+    parts = _parts(exam.pk)
+    by_part = {p.get("part_id"): p for p in attempt.part_scores or []}
+    published = exam.published_at is not None
+    return {
+        "exam_id": exam.pk,
+        "exam_title": exam.title,
+        "employee_code": attempt.employee.code,
+        "full_name": attempt.employee.full_name,
+        "unit_name": attempt.employee.unit.name,
+        "status": attempt.status,
+        "finalized_at": attempt.finalized_at,
+        "parts": [
+            {
+                "title": p.title,
+                "score": by_part.get(p.pk, {}).get("score"),
+                "max": by_part.get(p.pk, {}).get("max"),
+                "percent": by_part.get(p.pk, {}).get("percent"),
+                "pass_percent": float(p.pass_percent) if p.pass_percent is not None else None,
+                "passed": by_part.get(p.pk, {}).get("passed"),
+                "right": by_part.get(p.pk, {}).get("right"),
+                "wrong": by_part.get(p.pk, {}).get("wrong"),
+                "blank": by_part.get(p.pk, {}).get("blank"),
+            }
+            for p in parts
+        ],
+        "score": float(attempt.score) if attempt.score is not None else None,
+        "max_score": float(attempt.max_score) if attempt.max_score is not None else None,
+        "passed": attempt.passed if attempt.status == Attempt.Status.FINALIZED else None,
+        "result": status_label(attempt),
+        "rank": attempt.rank if published else None,
+        "ranked_count": exam.attempts.filter(rank__isnull=False).count() if published else None,
+        "published_at": exam.published_at,
+        "tie_break": scoring.describe_tie_breaks(TIE_BREAKS),
+        "pass_rule": pass_rule(exam, parts),
+    }

@@ -1,0 +1,163 @@
+"""Results pages: the results list (score, publish, downloads), the item-analysis report
+with answer-key correction, and a candidate's own result. Exams come only through
+assessments.access, so another commune's exam is a 404 here as in the API."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from assessments import reports, results
+from assessments.access import MANAGERS, exams_for, get_exam_for_user, get_own_attempt
+from assessments.models import Attempt, PaperItem, QuestionVersion
+from hr_system import access
+from hr_system.models import Employee
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def results_index(request):
+    """Exams whose results the caller manages, and the caller's own sittings."""
+    user = request.user
+    managed = []
+    if access.has_role(user, *MANAGERS):
+        managed = list(exams_for(user).order_by("-opens_at")[:200])
+    try:
+        employee = user.employee
+    except Employee.DoesNotExist:
+        employee = None
+    own = list(Attempt.objects.filter(employee=employee).select_related("exam")) if employee else []
+    return render(request, "assessments/results/index.html", {"managed": managed, "own": own})
+
+
+@login_required
+def results_exam(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    data = results.result_rows(exam)
+    return render(
+        request,
+        "assessments/results/exam.html",
+        {
+            "exam": exam,
+            "can_publish": exam.published_at is None,
+            "unscored": sum(1 for r in data["rows"] if r["status"] == Attempt.Status.FINALIZED and r["score"] is None),
+            **data,
+        },
+    )
+
+
+@login_required
+@require_POST
+def results_score(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    scored, ranked = results.score_exam(exam), results.rank_exam(exam)
+    messages.success(request, _("Đã chấm %(s)s bài và xếp hạng %(r)s thí sinh.") % {"s": scored, "r": ranked})
+    return redirect("results_exam", exam_id=exam.pk)
+
+
+@login_required
+@require_POST
+def results_publish(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    try:
+        results.publish(acting_user=request.user, exam=exam)
+    except results.ResultsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã công bố kết quả. Thí sinh có thể xem kết quả của mình."))
+    return redirect("results_exam", exam_id=exam.pk)
+
+
+@login_required
+def results_xlsx(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    return _download(reports.results_xlsx(exam), XLSX, f"ket-qua-{exam.pk}.xlsx")
+
+
+@login_required
+def results_pdf(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    return _download(reports.results_pdf(exam), "application/pdf", f"ket-qua-{exam.pk}.pdf")
+
+
+@login_required
+def results_item_analysis(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    report = reports.item_analysis(exam)
+    flagged_only = request.GET.get("only") == "flagged"
+    items = [i for i in report["items"] if i["flags"]] if flagged_only else report["items"]
+    return render(
+        request,
+        "assessments/results/item_analysis.html",
+        {"exam": exam, "report": report, "test": report["test"], "items": items, "flagged_only": flagged_only},
+    )
+
+
+@login_required
+def results_item_analysis_pdf(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    return _download(reports.item_analysis_pdf(exam), "application/pdf", f"phan-tich-cau-hoi-{exam.pk}.pdf")
+
+
+@login_required
+@require_POST
+def results_key_correction(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    version_id = request.POST.get("version_id", "")
+    version = None
+    if version_id.isdigit() and PaperItem.objects.filter(attempt__exam=exam, version_id=int(version_id)).exists():
+        version = QuestionVersion.objects.get(pk=int(version_id))
+    if version is None:
+        messages.error(request, _("Câu hỏi này không có trong đề của kỳ thi."))
+        return redirect("results_item_analysis", exam_id=exam.pk)
+    try:
+        outcome = results.correct_key(
+            acting_user=request.user,
+            version=version,
+            correct_ids=request.POST.getlist("correct_ids"),
+            reason=request.POST.get("reason", ""),
+        )
+    except results.ResultsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Đã sửa đáp án câu hỏi #%(q)s từ %(old)s thành %(new)s; chấm lại %(n)s bài, %(c)s bài thay đổi kết quả.")
+            % {
+                "q": version.question_id,
+                "old": ", ".join(outcome["old_key"]),
+                "new": ", ".join(outcome["new_key"]),
+                "n": outcome["rescored"],
+                "c": outcome["changed"],
+            },
+        )
+    return redirect("results_item_analysis", exam_id=exam.pk)
+
+
+@login_required
+def results_mine(request, exam_id: int):
+    attempt = get_own_attempt(request.user, exam_id)
+    if not attempt.exam.results_visible():
+        return render(request, "assessments/results/mine.html", {"exam": attempt.exam, "r": None}, status=403)
+    return render(
+        request, "assessments/results/mine.html", {"exam": attempt.exam, "r": results.candidate_result(attempt)}
+    )
+
+
+@login_required
+def results_mine_pdf(request, exam_id: int):
+    attempt = get_own_attempt(request.user, exam_id)
+    if not attempt.exam.results_visible():
+        return render(request, "assessments/results/mine.html", {"exam": attempt.exam, "r": None}, status=403)
+    return _download(reports.candidate_result_pdf(attempt), "application/pdf", f"ket-qua-ca-nhan-{exam_id}.pdf")
