@@ -409,7 +409,9 @@ class EvidenceOut(Schema):
 def add_evidence(request, round_id: int, payload: EvidenceIn):
     round = actions.get_round_for_user(request.user, round_id, write=True)
     with domain_errors():
-        row = actions.add_evidence(acting_user=request.user, round=round, employee_code=payload.employee, **payload.dict(exclude={"employee"}))
+        row = actions.add_evidence(
+            acting_user=request.user, round=round, employee_code=payload.employee, **payload.dict(exclude={"employee"})
+        )
     return Status(201, row)
 
 
@@ -787,9 +789,7 @@ def my_scores(request, selection_id: int):
 def enter_scores(request, selection_id: int, payload: ScoresIn):
     member = actions.get_panel_member(request.user, selection_id)
     with domain_errors():
-        actions.enter_scores(
-            acting_user=request.user, member=member, scores=[s.dict() for s in payload.scores]
-        )
+        actions.enter_scores(acting_user=request.user, member=member, scores=[s.dict() for s in payload.scores])
     return _own_scores(member)
 
 
@@ -835,4 +835,3 @@ def selection_results(request, selection_id: int):
 def selection_results_pdf(request, selection_id: int):
     selection = actions.get_selection_for_user(request.user, selection_id)
     return _pdf(actions.leader_results_pdf(selection), f"ket-qua-thi-tuyen-{selection.pk}.pdf")
-

@@ -373,14 +373,16 @@ def _upsert_response(attempt: Attempt, item_id: int, selected: list[str], seq: i
     is still open to this session; the stored seq if applied, else None.
 
     The attempt guard in the same statement closes the race with a finaliser or a
-    takeover between the checks and the write; on PostgreSQL FOR SHARE makes the insert
-    wait for a finaliser holding the row and re-check its status after it commits.
+    takeover between the checks and the write. On PostgreSQL the guard locks the
+    attempt row (FOR UPDATE: the caller then updates that row in the same transaction,
+    and two share locks upgraded at once would deadlock), so the insert waits for a
+    finaliser holding the row and re-checks its status after it commits.
     """
     responses = _table(Response)
     selected_db = Response._meta.get_field("selected").get_db_prep_value(selected, connection)
     saved_at = Response._meta.get_field("saved_at").get_db_prep_value(now, connection)
     earliest = Attempt._meta.get_field("deadline").get_db_prep_value(now - _grace(attempt), connection)
-    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    lock = " FOR UPDATE OF a" if connection.vendor == "postgresql" else ""
     sql = (
         f"INSERT INTO {responses} (attempt_id, item_id, selected, seq, saved_at) "
         f"SELECT a.id, %s, %s, %s, %s FROM {_table(Attempt)} a "
@@ -450,7 +452,11 @@ def save_answer(
     if kind != QuestionVersion.Kind.MULTIPLE and len(chosen) > 1:
         raise ExamError("Câu hỏi này chỉ được chọn một phương án.", "selected")
     canonical = [option for option in option_order if option in chosen]
-    stored = _upsert_response(attempt, item_id, canonical, seq, now)
+    # One transaction (one commit, one WAL flush) for the answer and the count.
+    with transaction.atomic():
+        stored = _upsert_response(attempt, item_id, canonical, seq, now)
+        if stored is not None:
+            _recount_answered(attempt.pk)
     if stored is None:
         current = Response.objects.filter(item_id=item_id).values_list("seq", flat=True).first()
         if current is None or current < seq:
@@ -460,7 +466,6 @@ def save_answer(
             _check_answerable(attempt, now, position=position)
             raise AttemptError("Câu trả lời chưa được ghi nhận; vui lòng thử lại.", code="retry")
         return {"saved": False, "seq": current, "server_now": now, "deadline": attempt.deadline}
-    _recount_answered(attempt.pk)
     return {"saved": True, "seq": stored, "server_now": now, "deadline": attempt.deadline}
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -33,7 +33,7 @@ from assessments.transfer_models import (
     TargetPost,
     TransferRound,
 )
-from hr_system import access, pdf
+from hr_system import pdf
 from hr_system.models import AuditLog, Employee, OrgUnit
 
 Status = TransferRound.Status
@@ -299,9 +299,7 @@ def create_round(
         raise TransferError("Cần ít nhất một đơn vị nguồn", field="source_units")
     outside = [u.code for u in source_units if not u.path.startswith(unit.path)]
     if outside:
-        raise TransferError(
-            f"Đơn vị nguồn không thuộc đơn vị tổ chức: {', '.join(outside)}", field="source_units"
-        )
+        raise TransferError(f"Đơn vị nguồn không thuộc đơn vị tổ chức: {', '.join(outside)}", field="source_units")
     found = TransferRound.objects.create(
         title=title,
         unit=unit,
@@ -352,9 +350,7 @@ def add_candidates(*, acting_user, round: TransferRound, employees: Iterable[Emp
     employees = list(employees)
     outside = [e.code for e in employees if not any(e.unit.path.startswith(p) for p in paths)]
     if outside:
-        raise TransferError(
-            f"Không thuộc đơn vị nguồn của đợt: {', '.join(sorted(outside))}", field="employees"
-        )
+        raise TransferError(f"Không thuộc đơn vị nguồn của đợt: {', '.join(sorted(outside))}", field="employees")
     present = set(round.candidates.values_list("employee_id", flat=True))
     new = [Candidate(round=round, employee=e, added_by=acting_user) for e in employees if e.pk not in present]
     Candidate.objects.bulk_create(new)
@@ -367,8 +363,6 @@ def add_candidates(*, acting_user, round: TransferRound, employees: Iterable[Emp
 
 def source_employees(round: TransferRound, *, job_title_contains: str = ""):
     """Everyone working in the round's source units (for 'add the whole pool')."""
-    from django.db.models import Q
-
     q = Q(pk__in=[])
     for path in _in_sources(round):
         q |= Q(unit__path__startswith=path)
@@ -387,7 +381,9 @@ def add_target_post(*, acting_user, round: TransferRound, unit: OrgUnit, title: 
         raise TransferError("Chỉ tiêu phải từ 1 trở lên", field="count")
     order = (round.posts.aggregate(m=Max("order"))["m"] or 0) + 1
     post = TargetPost.objects.create(round=round, unit=unit, title=title, count=count, order=order)
-    AuditLog.record(user=acting_user, action="transfer_round.post", obj=round, post=post.pk, unit=unit.code, count=count)
+    AuditLog.record(
+        user=acting_user, action="transfer_round.post", obj=round, post=post.pk, unit=unit.code, count=count
+    )
     return post
 
 
@@ -425,9 +421,7 @@ def add_evidence(
         raise _conflict("Đợt đã chốt: không bổ sung minh chứng.", "round_final")
     candidate = round.candidates.select_related("employee").filter(employee__code=employee_code).first()
     if candidate is None:
-        raise TransferError(
-            f"Cán bộ mã {employee_code} không có trong danh sách xem xét của đợt này", field="employee"
-        )
+        raise TransferError(f"Cán bộ mã {employee_code} không có trong danh sách xem xét của đợt này", field="employee")
     if not (document_ref or "").strip():
         raise TransferError("Cần ghi văn bản, giấy tờ làm căn cứ", field="document_ref")
     try:
@@ -679,9 +673,7 @@ def finalise_round(*, acting_user, round: TransferRound, now: dt.datetime | None
     if round.status != Status.PUBLISHED:
         raise _conflict("Chỉ chốt được danh sách đã công khai.", "round_state")
     if now <= round.objection_closes_at:
-        raise _conflict(
-            f"Chưa hết thời hạn nhận phản hồi (đến {_local(round.objection_closes_at)}).", "window_open"
-        )
+        raise _conflict(f"Chưa hết thời hạn nhận phản hồi (đến {_local(round.objection_closes_at)}).", "window_open")
     if Objection.objects.filter(candidate__round=round, status=Objection.Status.PENDING).exists():
         raise _conflict("Còn ý kiến phản hồi chưa xử lý.", "objections_pending")
     TransferRound.objects.filter(pk=round.pk).update(status=Status.FINAL, finalised_at=now)
@@ -731,8 +723,10 @@ def resolve_objection(
 ) -> Objection:
     """HR's decision. Accepting adds the corrected evidence and recomputes the round from
     the stored snapshot; the audit record keeps every rank that moved (before, after)."""
-    objection = Objection.objects.select_for_update().select_related("candidate__round", "candidate__employee").get(
-        pk=objection.pk
+    objection = (
+        Objection.objects.select_for_update()
+        .select_related("candidate__round", "candidate__employee")
+        .get(pk=objection.pk)
     )
     if objection.status != Objection.Status.PENDING:
         raise _conflict("Ý kiến này đã được xử lý.", "objection_resolved")
@@ -984,7 +978,7 @@ def _place(unit: OrgUnit) -> str:
     return "Sơn La"
 
 
-def _parent_agency(round_unit: OrgUnit, agency: str) -> str:
+def _parent_agency(agency: str) -> str:
     """The line above the issuer: none for a People's Committee, the province otherwise."""
     return "" if agency.startswith("ỦY BAN NHÂN DÂN") else settings.ORG_PARENT_NAME
 
@@ -1029,7 +1023,7 @@ def _round_context(round: TransferRound) -> dict:
     return {
         "round": round,
         "agency": agency,
-        "parent_agency": _parent_agency(round.unit, agency),
+        "parent_agency": _parent_agency(agency),
         "place": _place(round.unit),
         "criteria": criteria,
         "criteria_rules": [(c, rules.rule_text(c.spec())) for c in criteria],

@@ -51,20 +51,17 @@ def _ancestor_paths(path: str) -> list[str]:
 
 
 class CriteriaSetQuerySet(models.QuerySet):
-    def for_user(self, user, *, write: bool = False) -> CriteriaSetQuerySet:
+    def for_user(self, user) -> CriteriaSetQuerySet:
         """Shared templates, sets issued above the caller's units (a province's quy chế
         applies to its communes) and sets issued inside their subtree."""
         if access.is_admin(user):
             return self
-        kinds = ROUND_WRITERS if write else ROUND_READERS
-        roles = [r for r in access.roles_of(user) if r.kind in kinds and r.unit is not None]
+        roles = [r for r in access.roles_of(user) if r.kind in ROUND_READERS and r.unit is not None]
         if not roles:
             return self.none()
         q = Q(unit__isnull=True)
         for role in roles:
-            q |= Q(unit__path__startswith=role.unit.path)
-            if not write:
-                q |= Q(unit__path__in=_ancestor_paths(role.unit.path))
+            q |= Q(unit__path__startswith=role.unit.path) | Q(unit__path__in=_ancestor_paths(role.unit.path))
         return self.filter(q)
 
 

@@ -21,11 +21,11 @@ added up, so a breakdown can be checked by hand against its total.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 # --- numbers ---------------------------------------------------------------------------
 
@@ -52,9 +52,24 @@ def round2(value: Decimal) -> Decimal:
 def fmt(value) -> str:
     """Vietnamese number: decimal comma, no trailing zeros ('7,5', '12', '0,33')."""
     kind = type(value)
+    if kind is float or kind is Decimal:
+        return _fmt_number(value)
+    return _fmt(value)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _fmt_number(value) -> str:
+    # Breakdowns print the same few thousand values (years, km, points) over and over.
+    return _fmt(value)
+
+
+def _fmt(value) -> str:
+    kind = type(value)
     if kind is int:
         return str(value)
     if kind is float:
+        if value.is_integer():
+            return str(int(value))
         text = f"{value:.2f}".rstrip("0").rstrip(".")
         return "0" if text == "-0" else text.replace(".", ",")
     number = to_decimal(value)
@@ -97,7 +112,12 @@ RATINGS: dict[str, str] = {
     "hoan_thanh": "Hoàn thành nhiệm vụ",
     "khong_hoan_thanh": "Không hoàn thành nhiệm vụ",
 }
-RATING_SHORT = {"xuat_sac": "xuất sắc", "tot": "tốt", "hoan_thanh": "hoàn thành", "khong_hoan_thanh": "không hoàn thành"}
+RATING_SHORT = {
+    "xuat_sac": "xuất sắc",
+    "tot": "tốt",
+    "hoan_thanh": "hoàn thành",
+    "khong_hoan_thanh": "không hoàn thành",
+}
 # Used only to compare ratings in the tie-break chain, whatever the set awards for them.
 RATING_ORDER = {"xuat_sac": 3, "tot": 2, "hoan_thanh": 1, "khong_hoan_thanh": 0}
 
@@ -110,8 +130,6 @@ PRIORITY_GROUPS: dict[str, str] = {
     "4": "Cán bộ công đoàn trưởng thành từ cơ sở",
 }
 
-PURPOSES = {"surplus": "Sắp xếp người dôi dư", "closer_to_home": "Chuyển công tác về gần nơi cư trú"}
-KINDS = {"transfer": "điều động", "secondment": "biệt phái", "rotation": "chuyển đổi vị trí công tác"}
 
 TIE_BREAKS: dict[str, str] = {
     "years_in_sector": "thời gian công tác trong ngành dài hơn",
@@ -944,24 +962,38 @@ _PRIORITY_RANK = {"1": 4, "2": 3, "3": 2, "4": 1}
 _MISSING = -1e12
 
 
-def _tie_value(item: str, inputs: dict, cents: dict) -> float:
+def _ratings_level(inputs: dict, cents: dict) -> float:
+    codes = [code for _, code in (inputs.get("ratings") or [])[:3]]
+    return sum(RATING_ORDER.get(c, 0) for c in codes) / len(codes) if codes else _MISSING
+
+
+def _older(inputs: dict, cents: dict) -> float:
+    birth = _date(inputs.get("date_of_birth"))
+    return -float(birth.toordinal()) if birth else _MISSING
+
+
+def _tie_getter(item: str):
+    """A function (inputs, cents) -> float for one link of the chain; larger is favoured."""
     if item.startswith(REF_PREFIX):
-        return cents.get(item[len(REF_PREFIX) :], 0) / 100
+        code = item[len(REF_PREFIX) :]
+        return lambda inputs, cents: cents.get(code, 0) / 100
     if item == "female":
-        return 1.0 if inputs.get("gender") == "female" else 0.0
+        return lambda inputs, cents: 1.0 if inputs.get("gender") == "female" else 0.0
     if item == "older":
-        birth = _date(inputs.get("date_of_birth"))
-        return -float(birth.toordinal()) if birth else _MISSING
+        return _older
     if item == "ratings":
-        codes = [code for _, code in (inputs.get("ratings") or [])[:3]]
-        return sum(RATING_ORDER.get(c, 0) for c in codes) / len(codes) if codes else _MISSING
+        return _ratings_level
     if item == "priority_group":
-        return float(_PRIORITY_RANK.get(inputs.get("priority_group") or "", 0))
-    value = inputs.get(item)
-    return _MISSING if value is None else float(value)
+        return lambda inputs, cents: float(_PRIORITY_RANK.get(inputs.get("priority_group") or "", 0))
+
+    def plain(inputs: dict, cents: dict) -> float:
+        value = inputs.get(item)
+        return _MISSING if value is None else float(value)
+
+    return plain
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One candidate as the ranking sees it."""
 
@@ -971,9 +1003,9 @@ class Entry:
     total: Decimal = ZERO
     cents: dict = field(default_factory=dict)  # points by criterion, in cents
 
-    def favour(self, chain: list[str]) -> tuple:
+    def favour(self, getters: list) -> tuple:
         """Larger is more favoured: kept in a surplus, served first when moving home."""
-        return (self.total, *(_tie_value(item, self.inputs, self.cents) for item in chain))
+        return (float(self.total), *(get(self.inputs, self.cents) for get in getters))
 
 
 def rank(
@@ -986,7 +1018,8 @@ def rank(
     them first), then the *lowest* points move first; for closer to home, the highest
     points are served first.
     """
-    eligible = [(e.favour(chain), e) for e in entries if e.eligible]
+    getters = [_tie_getter(item) for item in chain]
+    eligible = [(e.favour(getters), e) for e in entries if e.eligible]
     best_first = sorted(eligible, key=lambda fe: (tuple(-x for x in fe[0]), fe[1].key))
     if purpose == "closer_to_home":
         ordered = best_first
@@ -997,7 +1030,8 @@ def rank(
     ties: list[list[str]] = []
     for i in range(1, len(ordered)):
         (prev_key, prev), (key, cur) = ordered[i - 1], ordered[i]
-        same_group = bool(prev.inputs.get("volunteer")) == bool(cur.inputs.get("volunteer")) or purpose != "surplus"
+        split = purpose != "closer_to_home" and volunteers_first  # volunteers are a group of their own
+        same_group = not split or bool(prev.inputs.get("volunteer")) == bool(cur.inputs.get("volunteer"))
         if prev_key == key and same_group:
             if ties and ties[-1][-1] == prev.key:
                 ties[-1].append(cur.key)
@@ -1032,7 +1066,7 @@ def assign_posts(
     return assigned, [(pid, room[pid]) for pid in post_order if room[pid] > 0]
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     key: str
     eligible: bool

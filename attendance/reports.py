@@ -173,38 +173,34 @@ def timesheet(unit: OrgUnit, month: dt.date) -> dict:
     today = timezone.localdate()
     people = _employees(unit, first, last)
     employees = sorted(people, key=_person_key)
-    _refresh(employees, first, last)
     n = last.day
-
-    records = DayResult.objects.filter(employee__in=people.values("pk"), date__range=(first, last)).values_list(
-        "employee_id", "date", "symbol", "late_count", "early_count", "absent_units"
-    )
-    frame = pd.DataFrame.from_records(
-        list(records), columns=["employee_id", "date", "symbol", "late_count", "early_count", "absent_units"]
-    )
-    ids = [e.pk for e in employees]
-    if frame.empty:
-        grid = pd.DataFrame("", index=ids, columns=range(1, n + 1))
-        counts = pd.DataFrame(0.0, index=ids, columns=["late_count", "early_count", "absent_units"])
-    else:
-        # Days still to come are blank, not "waiting for the clock"; approved leave
-        # already on them still shows.
-        frame.loc[(frame["date"] > today) & (frame["symbol"] == rules.PENDING), "symbol"] = ""
-        frame["day"] = frame["date"].map(lambda d: d.day)
-        frame["absent_units"] = frame["absent_units"].astype(float)
-        grid = (
-            frame.pivot(index="employee_id", columns="day", values="symbol")
-            .reindex(index=ids, columns=range(1, n + 1))
-            .astype(object)
-            .fillna("")
+    # The recompute hands back what it stored; only rows it left alone (locked months)
+    # are read back from the table.
+    fresh: list[dict] = []
+    if employees and first <= today:
+        engine.recompute(employees, first, min(last, today), rows_out=fresh)
+    by_employee: dict[int, dict[int, dict]] = {}
+    for r in fresh:
+        by_employee.setdefault(r["employee_id"], {})[r["date"].day] = r
+    missing = [e.pk for e in employees if e.pk not in by_employee]
+    if missing:
+        stored = DayResult.objects.filter(employee_id__in=missing, date__range=(first, last)).values(
+            "employee_id", "date", "symbol", "late_count", "early_count", "absent_units"
         )
-        counts = (
-            frame.groupby("employee_id")[["late_count", "early_count", "absent_units"]].sum().reindex(ids).fillna(0)
-        )
-
+        for r in stored:
+            by_employee.setdefault(r["employee_id"], {})[r["date"].day] = r
     rows = []
     for e in employees:
-        symbols = [str(s) for s in grid.loc[e.pk].tolist()]
+        days = by_employee.get(e.pk, {})
+        symbols = []
+        for d in range(1, n + 1):
+            r = days.get(d)
+            symbol = r["symbol"] if r else ""
+            # Days still to come are blank, not "waiting for the clock"; approved leave
+            # already on them still shows.
+            if symbol == rules.PENDING and first.replace(day=d) > today:
+                symbol = ""
+            symbols.append(symbol)
         rows.append(
             {
                 "employee_code": e.code,
@@ -213,9 +209,9 @@ def timesheet(unit: OrgUnit, month: dt.date) -> dict:
                 "unit_name": e.unit.name,
                 "days": {str(day): symbol for day, symbol in enumerate(symbols, 1)},
                 "totals": rules.totals(symbols),
-                "late_count": int(counts.at[e.pk, "late_count"]),
-                "early_count": int(counts.at[e.pk, "early_count"]),
-                "absent_days": round(float(counts.at[e.pk, "absent_units"]), 2),
+                "late_count": sum(r["late_count"] for r in days.values()),
+                "early_count": sum(r["early_count"] for r in days.values()),
+                "absent_days": round(sum(float(r["absent_units"]) for r in days.values()), 2),
             }
         )
 

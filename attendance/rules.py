@@ -332,7 +332,7 @@ def _combine(halves: list[str]) -> str:
     distinct = [h for h in halves if h]
     if not distinct:
         return ""
-    if all(h == distinct[0] for h in distinct):
+    if len(set(distinct)) == 1:
         return distinct[0]
     return "/".join(distinct)
 

@@ -16,6 +16,7 @@ import calendar
 import datetime as dt
 import io
 import random
+import time
 import zoneinfo
 
 from bench.common import report, setup_django, timer
@@ -137,8 +138,10 @@ def main() -> None:
         True,
         f"{len(punches)} punches",
     )
+    cpu = time.process_time()
     with timer() as t:
         content = reports.timesheet_pdf(data, unit)
+    cpu = time.process_time() - cpu
     pages = len(PdfReader(io.BytesIO(content)).pages)
     report(
         f"timesheet PDF (C01-HD), {PEOPLE} people",
@@ -146,7 +149,8 @@ def main() -> None:
         "s",
         "<= 8 s",
         t["seconds"] <= 8,
-        f"{pages} pages, {len(content) // 1024} KiB",
+        # CPU time as well: on a busy machine the wall clock measures the neighbours.
+        f"{pages} pages, {len(content) // 1024} KiB, CPU {cpu:.2f} s",
     )
     with timer() as t:
         xlsx = reports.timesheet_xlsx(data)

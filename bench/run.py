@@ -1,6 +1,8 @@
 """`make bench`: every figure the issues ask for, each beside its target.
 
-Each section runs in its own process so that each gets a fresh database.
+Each section runs in its own process so that each gets a fresh database:
+    python bench/run.py                 # all sections
+    python bench/run.py bench.devices   # one section
 """
 
 import subprocess
@@ -8,12 +10,21 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ["bench.foundation", "bench.devices", "bench.adms"]
+SECTIONS = [
+    ["bench.foundation"],
+    ["bench.devices"],
+    ["bench.adms"],
+    ["bench.attendance", "sqlite"],
+    ["bench.attendance", "postgres"],
+    ["bench.attendance_pdf"],
+    ["bench.transfers"],
+    ["bench.exam_load"],
+]
 
 if __name__ == "__main__":
-    selected = sys.argv[1:] or SECTIONS
+    selected = [[m] for m in sys.argv[1:]] or SECTIONS
     failed = 0
-    for module in selected:
-        print(f"== {module} ==", flush=True)
-        failed |= subprocess.call([sys.executable, "-m", module], cwd=ROOT)
+    for module, *args in selected:
+        print(f"== {module} {' '.join(args)} ==", flush=True)
+        failed |= subprocess.call([sys.executable, "-m", module, *args], cwd=ROOT)
     sys.exit(failed)

@@ -395,7 +395,11 @@ def test_leader_ranking_with_weights_pass_marks_and_the_exam_tie_break():
     )
     out = {r["key"]: r for r in ranked}
     # A: (80 + 140 + 60) / 4 = 70; B: (70 + 150 + 65) / 4 = 71.25; C: (90 + 90 + 90) / 4 = 67.5
-    assert (out["A"]["total"], out["B"]["total"], out["C"]["total"]) == (Decimal("70"), Decimal("71.25"), Decimal("67.5"))
+    assert (out["A"]["total"], out["B"]["total"], out["C"]["total"]) == (
+        Decimal("70"),
+        Decimal("71.25"),
+        Decimal("67.5"),
+    )
     assert [r["key"] for r in ranked] == ["B", "A", "C", "D"]
     assert out["C"]["passed"] is False and "điểm sàn 50" in out["C"]["failed"][0]
     assert out["D"]["rank"] is None and out["D"]["complete"] is False

@@ -27,7 +27,7 @@ from pypdf import PdfReader
 from assessments import transfer_actions as actions
 from assessments.models import Attempt, Exam
 from assessments.transfer_models import Computation, CriteriaSet, Evidence, Objection, PanelScore, TransferRound
-from hr_system.models import AuditLog, Employee, OrgUnit
+from hr_system.models import AuditLog, Employee, OrgUnit, Role
 
 API = "/api/v1/assessments/transfers"
 REF = dt.date(2026, 9, 30)
@@ -199,6 +199,26 @@ def test_an_invalid_set_is_refused_with_errors_naming_the_criteria_and_a_valid_o
     v2 = ok(call(hr, "post", "/criteria-sets", body), 201)
     assert (v1["version"], v2["version"], v2["unit"]) == (1, 2, "P-MC")
     assert AuditLog.objects.filter(action="criteria_set.create").count() == 2
+
+
+def test_criteria_sets_are_scoped_a_provinces_set_applies_below_it(pool, login):
+    body = {
+        "valid_from": "2026-01-01",
+        "criteria": [
+            {"code": "svc", "label": "Thâm niên", "input": "years_in_sector", "rule": "per_unit", "params": {"rate": 1}}
+        ],
+    }
+    province = ok(
+        call(login(pool.cast.admin), "post", "/criteria-sets", {**body, "name": "Quy chế tỉnh", "unit": "SL"}), 201
+    )
+    commune = ok(
+        call(login(pool.cast.hr_a), "post", "/criteria-sets", {**body, "name": "Quy chế phường", "unit": "P-MC"}), 201
+    )
+    hr_b = login(pool.cast.hr_b)
+    assert [s["id"] for s in ok(call(hr_b, "get", "/criteria-sets"))["items"]] == [province["id"]]
+    assert call(hr_b, "get", f"/criteria-sets/{commune['id']}").status_code == 404
+    refused = call(hr_b, "post", "/criteria-sets", {**body, "name": "X", "unit": "P-MC"})
+    assert refused.status_code == 422 and "unit" in refused.json()["error"]["fields"]
 
 
 # --- computing, direction, tie-breaks, assignment ------------------------------------------
@@ -424,7 +444,17 @@ def test_hr_of_another_commune_gets_404_on_the_round(hr, pool, login):
     assert other.get(f"/transfers/rounds/{rid}/").status_code == 404
 
 
-def test_a_unit_head_cannot_change_a_round_in_scope_and_a_candidate_sees_only_their_own_row(hr, pool, login):
+def test_the_exam_board_may_read_a_round_but_not_change_it_and_a_unit_head_sees_nothing(hr, pool, login):
+    rid = make_round(hr, pool)["id"]
+    board = get_user_model().objects.create_user(username="board", password="x")
+    Role.objects.create(user=board, kind=Role.Kind.EXAM_BOARD, unit=pool.cast.commune_a)
+    client = login(board)
+    assert ok(call(client, "get", f"/rounds/{rid}"))["id"] == rid
+    assert call(client, "post", f"/rounds/{rid}/compute").status_code == 403
+    assert call(login(pool.cast.head_a), "get", f"/rounds/{rid}").status_code == 404
+
+
+def test_a_candidate_sees_only_their_own_row_once_published(hr, pool, login):
     rid = make_round(hr, pool)["id"]
     compute(hr, rid)
     hoa = login(pool.hoa.user)
@@ -441,8 +471,8 @@ def test_a_unit_head_cannot_change_a_round_in_scope_and_a_candidate_sees_only_th
     page = hoa.get(f"/transfers/rounds/{rid}/me/")
     assert page.status_code == 200
     content = page.content.decode()
-    assert "Lò Thị Hoa" not in content or "Nguyễn Văn Bình" not in content
-    assert "Khoảng cách từ nơi ở đến nơi làm việc" in content and "Nguyễn Văn Bình" not in content
+    assert "Khoảng cách từ nơi ở đến nơi làm việc" in content and "15 km" in content  # her own distance
+    assert not any(name in content for name in ("Nguyễn Văn Bình", "Cầm Văn Nam", "Hà Thị Lan", "Quàng Văn Sơn"))
     # An office clerk with an account is in no pool: 404.
     assert call(login(pool.cast.staff_user), "get", f"/rounds/{rid}/me").status_code == 404
 
