@@ -19,7 +19,7 @@ import datetime as dt
 from contextlib import contextmanager
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
@@ -369,7 +369,7 @@ def _managed_attempt(request, attempt_id: int) -> Attempt:
 def exam_detail(exam: Exam) -> dict:
     parts = exam.parts.prefetch_related("rules__category").order_by("order", "pk")
     candidates = exam.attempts.count()
-    with_paper = exam.attempts.filter(items__isnull=False).distinct().count()
+    with_paper = exam.attempts.filter(Exists(PaperItem.objects.filter(attempt=OuterRef("pk")))).count()
     return {
         "id": exam.pk,
         "title": exam.title,
@@ -484,7 +484,7 @@ def get_exam(request, exam_id: int):
 
 
 def _without_paper(exam: Exam) -> int:
-    return exam.attempts.filter(items__isnull=True).count()
+    return exam.attempts.exclude(Exists(PaperItem.objects.filter(attempt=OuterRef("pk")))).count()
 
 
 @router.post("/{int:exam_id}/candidates", response=CandidatesOut)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from attendance import engine
@@ -246,7 +247,11 @@ def _recompute_unit(unit: OrgUnit | None, start: dt.date, end: dt.date | None) -
     if start > end:
         return
     employees = Employee.objects.all() if unit is None else _unit_employees(unit)
-    engine.recompute(employees.active_on(start) | employees.active_on(end), start, end)
+    # Everyone employed at any time in the range, not only on its first or last day.
+    employed = employees.filter(Q(start_date__isnull=True) | Q(start_date__lte=end)).filter(
+        Q(leave_date__isnull=True) | Q(leave_date__gt=start)
+    )
+    engine.recompute(employed, start, end)
 
 
 def create_schedule(

@@ -233,7 +233,7 @@ class DayResult(models.Model):
     missing_punches = models.PositiveSmallIntegerField(default=0)
     late_count = models.PositiveSmallIntegerField(default=0)
     early_count = models.PositiveSmallIntegerField(default=0)
-    absent_units = models.DecimalField(max_digits=3, decimal_places=1, default=0, help_text="unexcused, in days")
+    absent_units = models.DecimalField(max_digits=4, decimal_places=2, default=0, help_text="unexcused, in days")
     sessions = models.JSONField(default=list)
     reasons = models.JSONField(default=list)
     computed_at = models.DateTimeField(default=timezone.now)

@@ -94,7 +94,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
     # A file, not shared-cache memory, for the test database: pollers and the race tests
     # use threads and processes, which need SQLite's real locking (busy timeout, WAL).
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+    # One file per test process, so two test runs in one checkout do not collide.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -7,11 +7,14 @@ candidates, papers) are shared with the API and browser tests.
 from __future__ import annotations
 
 import datetime as dt
+import random
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from assessments import attempts
@@ -258,6 +261,30 @@ def test_doubled_and_reordered_saves_keep_the_newest_answer(setup, cast):
     assert rows.get().selected == [first] and rows.get().seq == 5
     newer = attempts.save_answer(attempt=attempt, session_token=token, position=1, selected=[second], seq=6)
     assert newer["saved"] is True and Response.objects.get(attempt=attempt).selected == [second]
+
+
+def test_concurrent_saves_in_any_order_leave_the_highest_seq(transactional_db, cast):
+    """Twenty saves of one question racing on separate connections: the newest wins."""
+    s = build_exam(cast)
+    attempt = started(s.exam, cast.emp_a)
+    options = item_options(attempt, 1)
+    seqs = list(range(1, 21))
+    random.Random(7).shuffle(seqs)
+
+    def send(seq: int) -> None:
+        try:
+            mine = attempt_of(s.exam, cast.emp_a)
+            attempts.save_answer(
+                attempt=mine, session_token=mine.session_token, position=1, selected=[options[seq % 4]], seq=seq
+            )
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(send, seqs))
+    row = Response.objects.get(attempt=attempt)
+    assert row.seq == 20 and row.selected == [options[20 % 4]]
+    assert attempt_of(s.exam, cast.emp_a).answered == 1
 
 
 def test_answered_count_follows_saves_and_clears(setup, cast):
