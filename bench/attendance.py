@@ -32,7 +32,7 @@ def build(n_employees: int, sql_bulk: bool) -> object:
     )
     Employee.objects.bulk_create(
         Employee(
-            code=str(10_000_000 + i),
+            code=str(n_employees * 1000 + i),  # distinct per bench size
             full_name=f"Nguyễn Văn Bình {i}",
             unit=root,
             category="civil_servant",
