@@ -398,15 +398,17 @@ def _upsert_response(attempt: Attempt, item_id: int, selected: list[str], seq: i
     return row[0] if row else None
 
 
-def _recount_answered(attempt_id: int) -> None:
-    """Attempt.answered = questions with a non-empty answer (for the monitor)."""
+def _recount_answered(attempt_id: int, now: dt.datetime) -> None:
+    """Attempt.answered = questions with a non-empty answer, and a save counts as a
+    heartbeat (the page skips heartbeats while it is saving), both for the monitor."""
     length = "jsonb_array_length" if connection.vendor == "postgresql" else "json_array_length"
     sql = (
-        f"UPDATE {_table(Attempt)} SET answered = (SELECT COUNT(*) FROM {_table(Response)} r "
+        f"UPDATE {_table(Attempt)} SET last_heartbeat = %s, answered = (SELECT COUNT(*) FROM {_table(Response)} r "
         f"WHERE r.attempt_id = %s AND {length}(r.selected) > 0) WHERE id = %s"
     )
+    seen = Attempt._meta.get_field("last_heartbeat").get_db_prep_value(now, connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [attempt_id, attempt_id])
+        cursor.execute(sql, [seen, attempt_id, attempt_id])
 
 
 def _answered_count_expr():
@@ -456,7 +458,7 @@ def save_answer(
     with transaction.atomic():
         stored = _upsert_response(attempt, item_id, canonical, seq, now)
         if stored is not None:
-            _recount_answered(attempt.pk)
+            _recount_answered(attempt.pk, now)
     if stored is None:
         current = Response.objects.filter(item_id=item_id).values_list("seq", flat=True).first()
         if current is None or current < seq:

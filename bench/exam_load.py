@@ -9,7 +9,8 @@ Not a test: a script that prints figures beside their targets. It
 - simulates the candidates with one asyncio HTTP client: all start within 10 s, each
   answers its 60 questions at compressed think times, 20 % change some answers, 5 %
   reload (re-fetch the paper and check what it restores), 2 % of saves are sent twice
-  (a retry after a lost response), a heartbeat every 20 s, and all finalise;
+  (a retry after a lost response), a heartbeat after 20 s without a save (as the exam
+  page does), and all finalise;
 - prints p50/p95/p99 per endpoint, error and 5xx counts, and checks in the database that
   every candidate's last answer per question is stored exactly once.
 
@@ -246,13 +247,15 @@ async def sit(client: httpx.AsyncClient, stats: Stats, c: Candidate, base: str, 
     reload_after = rng.randrange(10, len(items)) if rng.random() < RELOADERS else None
 
     async def save(item: dict, selected: list[str]) -> None:
-        nonlocal seq
+        nonlocal seq, next_beat
         seq += 1
         body = {"position": item["position"], "selected": selected, "seq": seq}
         c.sent[item["position"]] = selected
         status, out = await call(client, stats, "answers", "POST", f"{base}/answers", json=body, headers=headers)
         if status == 200 and out["seq"] == seq:
             c.acked[item["position"]] = selected
+        if status == 200:  # like the exam page: a save is a heartbeat too
+            next_beat = time.monotonic() + HEARTBEAT_EVERY
         if rng.random() < DOUBLED_SAVES:  # the same save again, as after a lost response
             status, out = await call(client, stats, "answers", "POST", f"{base}/answers", json=body, headers=headers)
             if status == 200 and out["saved"]:

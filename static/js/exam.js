@@ -9,6 +9,8 @@
  * - Unsaved answers wait in a queue in localStorage and are retried with backoff, and
  *   replayed after a reload or a crash.
  * - A later start elsewhere takes the sitting over: this page then stops saving.
+ * - A heartbeat goes out after 20 s without a save (a save tells the server as much),
+ *   so a candidate who is answering costs one request per answer, not two.
  * - At the deadline the server finalises the attempt itself; the page only waits for it.
  */
 (function () {
@@ -497,6 +499,7 @@
           failures = 0;
           netState(true);
           settle(entry, "saved");
+          if (state === "running") scheduleHeartbeat(); // a save is a heartbeat too
           flush();
         } else if (r.status === 422) {
           settle(entry, "failed");

@@ -287,8 +287,9 @@ def test_concurrent_saves_in_any_order_leave_the_highest_seq(transactional_db, c
     assert attempt_of(s.exam, cast.emp_a).answered == 1
 
 
-def test_answered_count_follows_saves_and_clears(setup, cast):
-    attempt = started(setup.exam, cast.emp_a)
+def test_answered_count_and_last_contact_follow_saves(setup, cast):
+    t0 = timezone.now()
+    attempt = started(setup.exam, cast.emp_a, now=t0)
     token = attempt.session_token
     for position, seq in ((1, 1), (2, 2)):
         attempts.save_answer(
@@ -300,9 +301,11 @@ def test_answered_count_follows_saves_and_clears(setup, cast):
         )
     attempt.refresh_from_db()
     assert attempt.answered == 2
-    attempts.save_answer(attempt=attempt, session_token=token, position=2, selected=[], seq=3)
+    later = t0 + dt.timedelta(minutes=3)
+    attempts.save_answer(attempt=attempt, session_token=token, position=2, selected=[], seq=3, now=later)
     attempt.refresh_from_db()
     assert attempt.answered == 1
+    assert attempt.last_heartbeat == later  # a save counts as a heartbeat on the monitor
 
 
 def test_position_not_on_the_paper_is_422(setup, cast):
