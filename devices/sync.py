@@ -73,7 +73,7 @@ def _poll_once(device: Device, run: SyncRun, client_factory: ClientFactory, star
             try:
                 punches, invalid = client.read_attendance()
                 run.fetched, run.invalid = len(punches), invalid
-                run.new, run.duplicates = actions.store_punches(device=device, records=punches, source="pull")
+                run.new, run.duplicates = actions.store_rows(device=device, rows=punches, source="pull")
                 if clear and _all_stored(device, punches) and invalid == 0:
                     client.clear_attendance()
                     info.records = 0
@@ -119,9 +119,9 @@ def _record_identity(device: Device, info) -> None:
             setattr(device, field, value)
 
 
-def _all_stored(device: Device, punches) -> bool:
+def _all_stored(device: Device, rows) -> bool:
     """Every record read from the device is in the store (checked in the database)."""
-    keys = {p.key for p in punches}
+    keys = {(row[0], row[1]) for row in rows}
     if not keys:
         return True
     times = [k[1] for k in keys]

@@ -26,7 +26,7 @@ from zk import ZK, const
 from zk.base import Finger, User
 from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
 
-from devices.records import RawPunch
+from devices.records import PunchRow
 from devices.zk import protocol
 
 TCP_MAX_CHUNK = 0xFFC0  # the chunk size pyzk and ZK firmware use on TCP
@@ -189,8 +189,9 @@ class ZKClient:
         records = protocol.parse_users(data, 28 if size == 28 else 72)
         return [DeviceUser(r.uid, r.user_id, r.name, r.privilege) for r in records]
 
-    def read_attendance(self) -> tuple[list[RawPunch], int]:
-        """All attendance records on the device, and the count of impossible ones skipped."""
+    def read_attendance(self) -> tuple[list[PunchRow], int]:
+        """All attendance records on the device as store rows ``(user_id, "YYYY-MM-DD HH:MM:SS", status,
+        punch, verify)``, and the count of impossible ones skipped."""
         users_count, records = self.sizes()
         if records == 0:
             return [], 0
@@ -203,9 +204,8 @@ class ZKClient:
         if record_size == 8:
             # 8-byte records carry only the internal uid; map it through the user table.
             by_uid = {u.uid: u.user_id for u in self.read_users()} if users_count else {}
-        rows, invalid = protocol.parse_attendance(data, record_size, by_uid)
-        punches = [RawPunch(user_id, when, status, punch) for user_id, when, status, punch, _uid in rows]
-        return punches, invalid
+        rows, invalid = protocol.parse_attendance(data, record_size, by_uid, as_text=True)
+        return [(user_id, when, status, punch, 0) for user_id, when, status, punch, _uid in rows], invalid
 
     def read_templates(self) -> list[tuple[int, int, int, bytes]]:
         """(uid, finger, valid, template) for every enrolled fingerprint."""

@@ -73,7 +73,7 @@ def test_large_log_is_read_completely(cast, emulator, clock):
     with ZKClient("127.0.0.1", emu.port) as client:
         punches, invalid = client.read_attendance()
     assert len(punches) == 20000 and invalid == 0
-    assert punches[-1].local_time == BASE + dt.timedelta(minutes=19999)
+    assert punches[-1][1] == (BASE + dt.timedelta(minutes=19999)).isoformat(" ")
 
 
 def test_impossible_dates_are_skipped_and_counted(cast, emulator, clock):
@@ -258,3 +258,23 @@ def test_two_poller_processes_never_poll_one_device_at_once(cast, emulator, cloc
             assert a.finished_at <= b.started_at  # never at the same time
     assert Punch.objects.count() == 4 * 2000
     assert len({r.worker for r in runs}) >= 1
+
+
+@pytest.mark.parametrize(
+    "zone, local, instant",
+    [
+        # Whole-hour offset: the fast path swaps only the "YYYY-MM-DD HH" head.
+        ("Asia/Ho_Chi_Minh", "2026-01-01 03:15:09", dt.datetime(2025, 12, 31, 20, 15, 9, tzinfo=dt.UTC)),
+        # Half-hour offset: full arithmetic.
+        ("Asia/Kolkata", "2026-03-01 00:10:00", dt.datetime(2026, 2, 28, 18, 40, tzinfo=dt.UTC)),
+        # Daylight saving: the offset is looked up for each local hour.
+        ("Europe/Berlin", "2026-03-29 01:59:59", dt.datetime(2026, 3, 29, 0, 59, 59, tzinfo=dt.UTC)),
+        ("Europe/Berlin", "2026-03-29 03:00:00", dt.datetime(2026, 3, 29, 1, 0, tzinfo=dt.UTC)),
+    ],
+)
+def test_stored_instant_follows_the_device_time_zone(cast, zone, local, instant):
+    device = Device.objects.create(name=f"tz-{zone}", host="127.0.0.1", unit=cast.commune_a, timezone=zone)
+    assert actions.store_rows(device=device, rows=[("101", local, 1, 0, 0)], source="import") == (1, 0)
+    punch = Punch.objects.get(device=device)
+    assert punch.local_time == local and punch.timestamp == instant
+    assert Punch.objects.filter(timestamp=instant).count() == 1  # queries by instant find it

@@ -334,3 +334,14 @@ def test_parse_users_skips_nothing_and_rejects_unknown_sizes():
     assert [u.user_id for u in zp.parse_users(zp.dataset(body), 28)] == ["1", "2", "3", "4", "5"]
     with pytest.raises(ValueError):
         zp.parse_users(body, 30)
+
+
+@pytest.mark.parametrize("size", [8, 16, 40])
+def test_parse_attendance_as_text_matches_the_datetimes(size):
+    users = {1: "101", 2: "102"}
+    bad = zp.pack_attendance(size, 2, "102", zp.encode_raw_time(2025, 2, 30, 8, 0, 0), 1, 0)
+    body = _records(size, ROWS) + bad
+    as_dt, invalid_dt = zp.parse_attendance(body, size, users)
+    as_text, invalid_text = zp.parse_attendance(body, size, users, as_text=True)
+    assert invalid_dt == invalid_text == 1
+    assert as_text == [(u, t.strftime("%Y-%m-%d %H:%M:%S"), s, p, uid) for u, t, s, p, uid in as_dt]
