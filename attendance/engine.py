@@ -13,9 +13,10 @@ import json
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ from attendance.models import (
     Schedule,
 )
 from devices.models import Device, Punch
+from hr_system import bulk
 from hr_system.models import Employee, OrgUnit
 
 WORKDAY_TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)  # a work day is a local date in Asia/Ho_Chi_Minh
@@ -292,20 +294,11 @@ def _day_end(day: dt.date, plan: rules.DayPlan) -> dt.datetime:
     return end
 
 
-UPSERT_SQL = "INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT (employee_id, date) DO UPDATE SET {updates}"
-
-
 def store(rows: list[dict]) -> None:
-    """Upsert day results with multi-row statements (model instances and bulk_create's
-    per-field compilation cost more than the evaluation itself)."""
+    """Upsert day results as plain tuples (hr_system.bulk): model instances and
+    bulk_create's per-field compilation cost more than the evaluation itself."""
     if not rows:
         return
-    table = connection.ops.quote_name(DayResult._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in ROW_COLUMNS)
-    updates = ", ".join(
-        f"{connection.ops.quote_name(c)} = excluded.{connection.ops.quote_name(c)}" for c in RESULT_FIELDS
-    )
-    placeholder = "(" + ", ".join(["%s"] * len(ROW_COLUMNS)) + ")"
     adapt_dt = functools.lru_cache(maxsize=4)(connection.ops.adapt_datetimefield_value)
     adapt_date = connection.ops.adapt_datefield_value
     encode = json.JSONEncoder(ensure_ascii=False).encode
@@ -313,34 +306,35 @@ def store(rows: list[dict]) -> None:
     def as_json(value: list) -> str:
         return encode(value) if value else "[]"
 
-    batch = 400
-    with transaction.atomic(), connection.cursor() as cursor:
-        for i in range(0, len(rows), batch):
-            chunk = rows[i : i + batch]
-            params = []
-            for r in chunk:
-                params.extend(
-                    (
-                        r["employee_id"],
-                        adapt_date(r["date"]),
-                        r["status"],
-                        r["symbol"],
-                        r["late_minutes"],
-                        r["early_minutes"],
-                        r["worked_minutes"],
-                        r["missing_punches"],
-                        r["late_count"],
-                        r["early_count"],
-                        str(r["absent_units"]),
-                        as_json(r["sessions"]),
-                        as_json(r["reasons"]),
-                        adapt_dt(r["computed_at"]),
-                    )
-                )
-            sql = UPSERT_SQL.format(
-                table=table, columns=columns, values=", ".join([placeholder] * len(chunk)), updates=updates
-            )
-            cursor.execute(sql, params)
+    values = [
+        (
+            r["employee_id"],
+            adapt_date(r["date"]),
+            r["status"],
+            r["symbol"],
+            r["late_minutes"],
+            r["early_minutes"],
+            r["worked_minutes"],
+            r["missing_punches"],
+            r["late_count"],
+            r["early_count"],
+            str(r["absent_units"]),
+            as_json(r["sessions"]),
+            as_json(r["reasons"]),
+            adapt_dt(r["computed_at"]),
+        )
+        for r in rows
+    ]
+    bulk.write(DayResult._meta.db_table, ROW_COLUMNS, values, conflict=("employee_id", "date"), update=RESULT_FIELDS)
+
+
+# Big recomputes (a province's month) evaluate in chunks of employees and hand each
+# chunk to a writer thread with its own database connection, so the database stores
+# one chunk while Python evaluates the next: on PostgreSQL the insert and its index and
+# foreign-key work run in the server process, on SQLite in C with the GIL released.
+# Only outside a transaction: a caller's transaction must see (and own) every write.
+PIPELINE_MIN_EMPLOYEES = 400
+PIPELINE_CHUNK = 500
 
 
 def recompute(
@@ -354,14 +348,46 @@ def recompute(
     employees = list(employees.select_related("unit") if hasattr(employees, "select_related") else employees)
     if not employees or end < start:
         return 0
+    now = now or timezone.now()
     frozen = locked_pairs(employees, start, end)
-    rows = evaluate(employees, start, end, now=now)
-    if frozen:
-        rows = [r for r in rows if (r["employee_id"], month_start(r["date"])) not in frozen]
-    store(rows)
-    if rows_out is not None:
-        rows_out.extend(rows)
-    return len(rows)
+
+    def evaluate_chunk(chunk: list[Employee]) -> list[dict]:
+        rows = evaluate(chunk, start, end, now=now)
+        if frozen:
+            rows = [r for r in rows if (r["employee_id"], month_start(r["date"])) not in frozen]
+        if rows_out is not None:
+            rows_out.extend(rows)
+        return rows
+
+    if len(employees) < PIPELINE_MIN_EMPLOYEES or connection.in_atomic_block:
+        rows = evaluate_chunk(employees)
+        store(rows)
+        return len(rows)
+    return _recompute_pipelined(employees, evaluate_chunk)
+
+
+def _recompute_pipelined(employees: list[Employee], evaluate_chunk) -> int:
+    """Evaluate chunk n+1 while a writer thread stores chunk n (at most one in flight).
+
+    Each chunk commits on its own: day results are derived data and recomputing is
+    idempotent, so a failure part-way leaves correct rows and the rest to recompute.
+    """
+    count = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dayresult-writer") as writer:
+        in_flight = None
+        try:
+            for i in range(0, len(employees), PIPELINE_CHUNK):
+                rows = evaluate_chunk(employees[i : i + PIPELINE_CHUNK])
+                if in_flight is not None:
+                    in_flight.result()  # re-raises the writer's error here
+                in_flight = writer.submit(store, rows)
+                count += len(rows)
+            if in_flight is not None:
+                in_flight.result()
+        finally:
+            # The writer thread's own connection is not closed by any request cycle.
+            writer.submit(connections.close_all).result()
+    return count
 
 
 def is_locked(employee: Employee, day: dt.date) -> bool:

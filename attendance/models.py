@@ -223,7 +223,9 @@ class DayResult(models.Model):
         PENDING = "pending", _("Chờ dữ liệu máy chấm công")
         NOT_EMPLOYED = "not_employed", _("Chưa/không còn làm việc")
 
-    employee = models.ForeignKey(Employee, models.CASCADE, related_name="day_results")
+    # No separate index: the unique key (employee, date) serves lookups by employee,
+    # and every extra index slows the month-sized upserts.
+    employee = models.ForeignKey(Employee, models.CASCADE, related_name="day_results", db_index=False)
     date = models.DateField()
     status = models.CharField(max_length=16, choices=Status.choices)
     symbol = models.CharField(max_length=8, blank=True)

@@ -242,17 +242,18 @@ def evaluate_day(
     `synced`: every clock of the unit has sent its records past the end of this day.
     `now`: local time; sessions not yet over are pending, never absent.
     """
-    leaves, fixes = list(leaves), list(fixes)
     if plan.kind == "not_employed":
         return Result("not_employed", "", reasons=["Ngoài thời gian công tác"])
     if plan.kind == "holiday":
         return Result("holiday", HOLIDAY, reasons=[plan.note or "Ngày lễ, Tết"])
-    full_leave = next((lv for lv in leaves if lv.portion == "full"), None)
     if plan.kind == "rest" or not plan.sessions:
         return Result("rest", "", reasons=[plan.note] if plan.note else [])
-    if full_leave is not None:
-        status = "business_trip" if full_leave.symbol == "CT" else "leave"
-        return Result(status, full_leave.symbol, reasons=[f"Nghỉ/đi theo đơn: {full_leave.symbol}"])
+    leaves = list(leaves) if leaves else ()
+    fixes = list(fixes) if fixes else ()
+    for full_leave in leaves:
+        if full_leave.portion == "full":
+            status = "business_trip" if full_leave.symbol == "CT" else "leave"
+            return Result(status, full_leave.symbol, reasons=[f"Nghỉ/đi theo đơn: {full_leave.symbol}"])
 
     kept = debounce(punches, plan.debounce)
     bounds, wins, labels = day_frame or frame(day, plan)
@@ -260,13 +261,14 @@ def evaluate_day(
     if plan.note:
         result.reasons.append(plan.note)
     halves: list[str] = []
-    absent_sessions = pending_sessions = 0
+    absent_sessions = pending_sessions = leave_sessions = 0
     for index in range(len(plan.sessions)):
         leave = _leave_for(index, leaves) if leaves else None
         if leave is not None:
             sr = SessionResult(*labels[index], status="leave", symbol=leave.symbol)
             result.sessions.append(sr)
             halves.append(leave.symbol)
+            leave_sessions += 1
             continue
         sr = evaluate_session(
             day, bounds[index], wins[index], kept, plan, _fix_for(index, fixes) if fixes else None, labels[index]
@@ -298,7 +300,7 @@ def evaluate_day(
             result.reasons.append(f"Đã điều chỉnh theo đề nghị được duyệt (buổi {sr.start}–{sr.end})")
 
     n = len(plan.sessions)
-    worked_sessions = n - absent_sessions - pending_sessions - sum(1 for s in result.sessions if s.status == "leave")
+    worked_sessions = n - absent_sessions - pending_sessions - leave_sessions
     if pending_sessions and not worked_sessions and not absent_sessions:
         result.status, result.symbol = "pending", PENDING
         result.reasons.append(
@@ -316,7 +318,7 @@ def evaluate_day(
     if absent_sessions:
         result.status = "half_absent"
         result.reasons.append("Vắng không lý do một buổi")
-    elif any(s.status == "leave" for s in result.sessions):
+    elif leave_sessions:
         result.status = "leave"
     elif result.missing_punches:
         result.status = "missing_punch"

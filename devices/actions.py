@@ -4,30 +4,30 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
-import itertools
 import threading
 from collections.abc import Iterable, Sequence
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from devices.models import Device, Punch
 from devices.records import PunchRow, RawPunch
+from hr_system import bulk
 from hr_system.models import Employee
 
-BATCH = 500  # rows per statement: 5,000 parameters, well under SQLite's 32,766
-INSERT_SQL = (
-    "INSERT INTO {table} (device_id, device_user_id, local_time, timestamp, status, punch, verify, source, "
-    "received_at, employee_id) VALUES {values} ON CONFLICT (device_id, device_user_id, local_time) DO NOTHING"
+COLUMNS = (
+    "device_id",
+    "device_user_id",
+    "local_time",
+    "timestamp",
+    "status",
+    "punch",
+    "verify",
+    "source",
+    "received_at",
+    "employee_id",
 )
-
-
-@functools.cache
-def _insert_sql(table: str, rows: int, mark: str) -> str:
-    row = "(" + ", ".join([mark] * 10) + ")"
-    return INSERT_SQL.format(table=table, values=", ".join([row] * rows))
 
 
 def store_punches(*, device: Device, records: Iterable[RawPunch], source: str) -> tuple[int, int]:
@@ -41,8 +41,9 @@ def store_rows(*, device: Device, rows: Sequence[PunchRow], source: str) -> tupl
     The unique key (device, device_user_id, local_time) is the guarantee: every row is
     inserted with ON CONFLICT DO NOTHING (SQLite ≥ 3.24 and PostgreSQL), so a punch
     fetched, pushed or imported again is never stored twice, even by a concurrent
-    writer. Reading the existing keys first only makes the counts right; it walks the
-    unique index (device, user, time range).
+    writer. The new count is what the database inserted. Reading the keys already
+    stored first (it walks the unique index: device, user, time range) keeps a
+    re-download of a full log from sending every row again.
 
     This is the poller's hot path (a 50-clock round stores 250,000 rows in one process),
     so rows stay plain tuples of text and ints from the device's bytes to the driver:
@@ -69,31 +70,16 @@ def store_rows(*, device: Device, rows: Sequence[PunchRow], source: str) -> tupl
         for (user_id, local), (_u, _l, status, punch, verify) in by_key.items()
         if (user_id, local) not in existing
     ]
-    if values:
-        _insert(values)
-    new = len(values)
+    # Multi-row VALUES on SQLite, COPY on PostgreSQL (hr_system.bulk); the count is
+    # what the database inserted, so a concurrent writer's rows are duplicates here.
+    new = bulk.write(
+        Punch._meta.db_table,
+        COLUMNS,
+        values,
+        conflict=("device_id", "device_user_id", "local_time"),
+        lock=_writer(),
+    )
     return new, len(rows) - new
-
-
-def _insert(values: list[tuple]) -> None:
-    """Multi-row VALUES, 500 rows a statement, in one transaction.
-
-    executemany costs a round trip per row on PostgreSQL and a statement step per row on
-    SQLite. Parameters are flattened before the writer lock is taken, so the lock is held
-    only while the database works. On SQLite the statement goes to the driver with its
-    own "?" marks: Django's cursor rewrites "%s" with a regex on every call, ~1 µs a row
-    on statements this long.
-    """
-    table = connection.ops.quote_name(Punch._meta.db_table)
-    sqlite = connection.vendor == "sqlite"
-    batches = [
-        (_insert_sql(table, len(chunk), "?" if sqlite else "%s"), list(itertools.chain.from_iterable(chunk)))
-        for chunk in (values[start : start + BATCH] for start in range(0, len(values), BATCH))
-    ]
-    with _writer(), transaction.atomic(), connection.cursor() as cursor:
-        execute = connection.connection.execute if sqlite else cursor.execute
-        for sql, params in batches:
-            execute(sql, params)
 
 
 _SQLITE_WRITER = threading.Lock()

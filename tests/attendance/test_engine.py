@@ -256,3 +256,64 @@ def test_overlapping_leave_and_bad_schedules_are_refused(cast, setup):
             kind="forgot",
             reason="x",
         )
+
+
+def _stored_results():
+    week = DayResult.objects.filter(date__range=(MON, MON + dt.timedelta(days=6)))
+    return list(
+        week.order_by("employee_id", "date").values_list(
+            "employee_id", "date", "status", "symbol", "late_minutes", "worked_minutes", "sessions", "reasons"
+        )
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_big_recompute_is_pipelined_and_stores_the_same_rows(cast, setup, monkeypatch):
+    import threading
+
+    full_day(setup, "101", MON)
+    punch(setup, "102", MON, (8, 5), (11, 35))
+    employees = Employee.objects.all()
+    week_end = MON + dt.timedelta(days=6)
+    engine.recompute(employees, MON, week_end)  # small: one pass in this thread
+    expected = _stored_results()
+    DayResult.objects.filter(date__range=(MON, week_end)).delete()
+
+    writers = []
+    real_store = engine.store
+
+    def spy(rows):
+        writers.append(threading.current_thread().name)
+        real_store(rows)
+
+    monkeypatch.setattr(engine, "store", spy)
+    monkeypatch.setattr(engine, "PIPELINE_MIN_EMPLOYEES", 1)
+    monkeypatch.setattr(engine, "PIPELINE_CHUNK", 1)
+    out = []
+    count = engine.recompute(employees, MON, week_end, rows_out=out)
+    assert count == len(out) == len(expected) == employees.count() * 7
+    assert len(writers) == employees.count() and all(w.startswith("dayresult-writer") for w in writers)
+    assert _stored_results() == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_failure_reaches_the_caller(cast, setup, monkeypatch):
+    def broken(rows):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(engine, "store", broken)
+    monkeypatch.setattr(engine, "PIPELINE_MIN_EMPLOYEES", 1)
+    with pytest.raises(RuntimeError, match="disk full"):
+        engine.recompute(Employee.objects.all(), MON, MON)
+
+
+def test_inside_a_transaction_the_recompute_is_not_pipelined(cast, setup, monkeypatch):
+    import threading
+
+    threads = []
+    real_store = engine.store
+    monkeypatch.setattr(engine, "store", lambda rows: (threads.append(threading.current_thread()), real_store(rows)))
+    monkeypatch.setattr(engine, "PIPELINE_MIN_EMPLOYEES", 1)
+    engine.recompute(Employee.objects.all(), MON, MON)  # the test runs inside a transaction
+    assert threads == [threading.main_thread()]
+    assert DayResult.objects.filter(date=MON).count() == Employee.objects.count()
