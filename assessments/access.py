@@ -43,17 +43,17 @@ def require_manager(user) -> None:
 
 
 def get_own_attempt(user, exam_id: int) -> Attempt:
-    """The caller's own attempt at an exam; anyone not on the candidate list gets 404."""
-    employee = getattr(user, "employee", None) if user.is_authenticated else None
-    try:
-        employee = user.employee
-    except Exception:
-        employee = None
-    attempt = (
-        Attempt.objects.select_related("exam", "employee").filter(exam_id=exam_id, employee=employee).first()
-        if employee is not None
-        else None
-    )
+    """The caller's own attempt at an exam; anyone not on the candidate list gets 404.
+
+    One query (attempt, exam and employee joined, matched on the employee's login):
+    every save of an answer starts here.
+    """
+    found = []
+    if user.is_authenticated:
+        # (exam, employee) is unique: no ORDER BY to compile or run.
+        found = Attempt.objects.select_related("exam", "employee").filter(exam_id=exam_id, employee__user=user)
+        found = found.order_by()[:1]
+    attempt = found[0] if found else None
     if attempt is None:
         raise Http404("Bạn không có tên trong danh sách dự thi của kỳ thi này.")
     return attempt

@@ -110,6 +110,26 @@ def test_token_auth_hashed_shown_once_and_revocable(cast, client):
     assert client.get("/api/v1/people/employees", **headers).status_code == 401
 
 
+def test_token_last_used_is_refreshed_at_most_once_a_minute(cast):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    token, raw = ApiToken.issue(cast.hr_a, "script")
+    assert ApiToken.authenticate(raw) == cast.hr_a
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None and timezone.now() - first < dt.timedelta(seconds=5)
+    ApiToken.authenticate(raw)
+    token.refresh_from_db()
+    assert token.last_used_at == first  # no write for every request
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - dt.timedelta(minutes=2))
+    ApiToken.authenticate(raw)
+    token.refresh_from_db()
+    assert token.last_used_at > first - dt.timedelta(minutes=1)
+    assert ApiToken.authenticate("hrt_not-a-token") is None
+
+
 def test_session_writes_require_csrf(cast):
     from django.test import Client
 
