@@ -32,6 +32,7 @@ from assessments.papers import ExamError, generate_papers
 from hr_system import access as hr_access
 from hr_system.api import ApiError, PageNumber, invalid
 from hr_system.models import Employee, OrgUnit
+from hr_system.net import client_ip
 
 router = Router(tags=["Kỳ thi"])
 
@@ -65,9 +66,9 @@ def _session(request) -> str:
 
 
 def _client_ip(request) -> str:
-    # REMOTE_ADDR, not X-Forwarded-For: a venue restriction that trusts a header the
-    # candidate can set is no restriction. Behind a proxy, set REMOTE_ADDR there.
-    return request.META.get("REMOTE_ADDR", "")
+    # Never a header the candidate can set: X-Forwarded-For counts only from a
+    # configured trusted proxy (hr_system.net).
+    return client_ip(request)
 
 
 # --- schemas ---------------------------------------------------------------------------

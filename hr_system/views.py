@@ -22,12 +22,13 @@ from django.views.decorators.http import require_POST
 from hr_system import access, actions, pdf, reports, roster
 from hr_system.api import EmployeeFilter, filtered_employees
 from hr_system.models import ApiToken, LoginFailure, OrgUnit, Role
+from hr_system.net import client_ip
 
 IMPORT_DIR = Path(settings.MEDIA_ROOT) / "imports"
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request) or None
 
 
 def login_view(request):

@@ -311,6 +311,19 @@ def test_access_code_and_ip_range_over_http(cast):
     assert r.status_code == 200
 
 
+def test_ip_range_behind_a_trusted_reverse_proxy(cast, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
+    s = build_exam(cast, access_code="MC-0915", allowed_networks=["10.20.0.0/24"])
+    client = candidate_client(cast.staff_user)
+    # The proxy appends the address it saw; what the candidate put before it is ignored.
+    forged = start(client, s.exam, "MC-0915", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.20.0.8, 113.160.1.1")
+    assert forged.status_code == 403 and forged.json()["error"]["code"] == "ip_not_allowed"
+    r = start(client, s.exam, "MC-0915", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="113.160.1.1, 10.20.0.8")
+    assert r.status_code == 200
+    event = attempt_of(s.exam, cast.emp_a).events.filter(kind="start").get()
+    assert event.detail["ip"] == "10.20.0.8"
+
+
 def test_save_after_the_deadline_is_refused_over_http(setup, cast):
     client = candidate_client(cast.staff_user)
     token = start(client, setup.exam).json()["session_token"]
