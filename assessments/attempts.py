@@ -68,6 +68,9 @@ CLIENT_EVENTS = {
 }
 FOCUS_LOSS_EVENTS = ("focus_lost", "tab_hidden")
 MAX_EVENT_DETAIL = 1000
+# A page (or a script) sending focus events in a loop must not fill the log: beyond
+# this many client events in a minute an attempt's further events are refused (429).
+EVENTS_PER_MINUTE = 30
 
 
 class AttemptError(ExamError):
@@ -520,6 +523,13 @@ def log_event(
     detail = detail or {}
     if len(json.dumps(detail, ensure_ascii=False)) > MAX_EVENT_DETAIL:
         raise ExamError("Chi tiết sự kiện quá dài.", "detail")
+    recent = AttemptEvent.objects.filter(
+        attempt=attempt, kind__in=CLIENT_EVENTS, at__gt=now - dt.timedelta(minutes=1), at__lte=now
+    )
+    if recent.count() >= EVENTS_PER_MINUTE:
+        raise AttemptError(
+            "Quá nhiều sự kiện trong một phút; sự kiện này không được ghi.", code="too_many_events", status=429
+        )
     return AttemptEvent.objects.create(attempt=attempt, at=now, kind=kind, detail=detail)
 
 

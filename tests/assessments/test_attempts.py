@@ -397,6 +397,21 @@ def test_only_whitelisted_events_are_logged(setup, cast):
     assert list(AttemptEvent.objects.filter(attempt=attempt).values_list("kind", flat=True)) == ["start", "focus_lost"]
 
 
+def test_a_flood_of_events_is_refused_after_the_minute_budget(setup, cast):
+    t0 = timezone.now()
+    attempt = started(setup.exam, cast.emp_a, now=t0)
+    token = attempt.session_token
+    for i in range(attempts.EVENTS_PER_MINUTE):
+        attempts.log_event(attempt=attempt, session_token=token, kind="focus_lost", now=t0 + dt.timedelta(seconds=i))
+    with pytest.raises(attempts.AttemptError) as refused:
+        attempts.log_event(attempt=attempt, session_token=token, kind="focus_lost", now=t0 + dt.timedelta(seconds=40))
+    assert refused.value.status == 429 and refused.value.code == "too_many_events"
+    # A minute later the budget is back.
+    attempts.log_event(attempt=attempt, session_token=token, kind="tab_hidden", now=t0 + dt.timedelta(seconds=75))
+    kinds = list(AttemptEvent.objects.filter(attempt=attempt).values_list("kind", flat=True))
+    assert kinds.count("focus_lost") == attempts.EVENTS_PER_MINUTE and kinds[-1] == "tab_hidden"
+
+
 # --- finalisation --------------------------------------------------------------------------
 
 
