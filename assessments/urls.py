@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("assessments.urls_bank")),
     path("", include("assessments.urls_take")),
+    path("", include("assessments.urls_exams")),
     path("", include("assessments.urls_results")),
     path("", include("assessments.urls_transfers")),
 ]
