@@ -196,6 +196,7 @@ class Stats:
     latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     network_errors: Counter = field(default_factory=Counter)
+    started_at: list[float] = field(default_factory=list)  # monotonic time each start was acknowledged
     doubled_not_refused: int = 0
     reload_mismatches: int = 0
     gave_up: int = 0
@@ -239,6 +240,7 @@ async def sit(client: httpx.AsyncClient, stats: Stats, c: Candidate, base: str, 
     )
     if status != 200:
         return
+    stats.started_at.append(time.monotonic())
     headers = {**auth, "X-Exam-Session": body["session_token"]}
     status, paper = await call(client, stats, "paper", "GET", f"{base}/paper", headers=headers)
     if status != 200:
@@ -404,6 +406,7 @@ def main() -> None:
             f"(offered ≈ {len(candidates) / (sum(args.think) / 2):,.0f} saves/s)",
             flush=True,
         )
+        sitting_began = time.monotonic()
         with timer() as t:
             stats = asyncio.run(simulate(port, exam_id, candidates, tuple(args.think)))
         elapsed = t["seconds"]
@@ -422,6 +425,11 @@ def main() -> None:
         )
     if stats.network_errors:
         print("network errors:", dict(stats.network_errors))
+    if stats.started_at:
+        print(
+            f"starts: {len(stats.started_at)} of {len(candidates)} sittings started (requests spread over "
+            f"{START_WINDOW:.0f} s); the last acknowledged {max(stats.started_at) - sitting_began:.1f} s after the first request"
+        )
     server_errors = sum(n for counter in stats.statuses.values() for code, n in counter.items() if code >= 500)
     client_errors = sum(n for counter in stats.statuses.values() for code, n in counter.items() if 400 <= code < 500)
 
