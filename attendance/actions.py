@@ -377,5 +377,17 @@ def unlock_month(*, acting_user, unit: OrgUnit, month: dt.date, reason: str) -> 
     with transaction.atomic():
         deleted, _ = MonthLock.objects.filter(unit=unit, month=month).delete()
         if not deleted:
+            # A lock on a parent unit freezes this unit too; only that unit can lift it.
+            above = (
+                MonthLock.objects.filter(unit_id__in=engine.ancestor_ids(unit), month=month)
+                .select_related("unit")
+                .order_by("unit__depth")
+                .first()
+            )
+            if above is not None:
+                raise AttendanceError(
+                    f"Tháng {_month_label(month)} được khóa ở cấp {above.unit.name}; "
+                    "cần mở khóa tại đơn vị đó (hoặc đề nghị đơn vị đó mở khóa)."
+                )
             raise AttendanceError(f"Tháng {_month_label(month)} chưa bị khóa.")
         AuditLog.record(user=acting_user, action="month.unlock", obj=unit, month=str(month), reason=reason)

@@ -192,6 +192,17 @@ def test_locked_month_is_frozen_and_refuses_requests(cast, setup):
     assert result("101", MON).symbol == "P"
 
 
+def test_unlocking_a_unit_frozen_by_its_parent_names_the_parent(cast, setup):
+    from attendance.models import MonthLock
+
+    actions.lock_month(acting_user=cast.hr_a, unit=cast.province, month=MON)
+    with pytest.raises(actions.AttendanceError, match=cast.province.name):
+        actions.unlock_month(acting_user=cast.hr_a, unit=cast.commune_a, month=MON, reason="Sửa sai sót")
+    assert MonthLock.objects.filter(unit=cast.province).exists()
+    with pytest.raises(actions.AttendanceError, match="chưa bị khóa"):
+        actions.unlock_month(acting_user=cast.hr_a, unit=cast.commune_a, month=MON + dt.timedelta(days=40), reason="x")
+
+
 def test_punches_of_unapproved_devices_are_kept_but_not_used(cast, setup):
     pending = Device.objects.create(name="ADMS lạ", transport="push", approved=False, serial_number="SN9")
     full_day(pending, "101", MON)
