@@ -23,7 +23,7 @@ import secrets
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -590,22 +590,52 @@ def finalize(*, attempt: Attempt, now: dt.datetime | None = None, reason: str, a
 
 def finalize_due(now: dt.datetime | None = None) -> int:
     """Finalise every in-progress attempt whose deadline + grace has passed; returns how
-    many this call closed (safe with several workers: the close is a locked re-check)."""
+    many this call closed.
+
+    A whole sitting reaches its deadline at once, so this works in batches: the overdue
+    attempts are locked (SKIP LOCKED on PostgreSQL: a row a submit or a proctor holds is
+    left for the next round, several workers never close one attempt twice), closed with
+    one UPDATE and one INSERT of events, then scored per exam in a few queries.
+    1,000 attempts closed one by one took ~10 s before their results showed.
+    """
     now = now or timezone.now()
-    due = (
-        Attempt.objects.filter(status=Status.IN_PROGRESS, deadline__lt=now)
-        .select_related("exam")
-        .order_by("deadline", "pk")
-    )
-    closed = 0
-    for attempt in list(due):
-        if now <= attempt.deadline + _grace(attempt):
-            continue
-        done = _close(attempt, now=now, status=Status.FINALIZED, kind="finalized", detail={"reason": "deadline"})
-        if done is not None:
-            closed += 1
-            _score(done)
-    return closed
+    closed: dict[int, list[int]] = {}
+    with transaction.atomic():
+        due = (
+            Attempt.objects.filter(status=Status.IN_PROGRESS, deadline__lt=now)
+            .select_related("exam")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("deadline", "pk")
+        )
+        overdue = [a for a in due if now > a.deadline + _grace(a)]
+        if not overdue:
+            return 0
+        ids = [a.pk for a in overdue]
+        # finalized_at = the deadline itself: the sitting ended then, not when a worker noticed.
+        Attempt.objects.filter(pk__in=ids, status=Status.IN_PROGRESS).update(
+            status=Status.FINALIZED, finalized_at=F("deadline"), paused_at=None, answered=_answered_count_expr()
+        )
+        AttemptEvent.objects.bulk_create(
+            AttemptEvent(attempt_id=pk, at=now, kind="finalized", detail={"reason": "deadline"}) for pk in ids
+        )
+        exams = {}
+        for attempt in overdue:
+            exams[attempt.exam_id] = attempt.exam
+            closed.setdefault(attempt.exam_id, []).append(attempt.pk)
+    for exam_id, attempt_ids in closed.items():
+        _score_batch(exams[exam_id], attempt_ids)
+    return sum(len(v) for v in closed.values())
+
+
+def _score_batch(exam, attempt_ids: list[int]) -> None:
+    """Score freshly finalised attempts of one exam; like _score, a failure is logged
+    and the attempts stay finalised for a re-score."""
+    from assessments import results
+
+    try:
+        results.score_attempts(exam, attempt_ids)
+    except Exception:
+        logger.exception("Scoring %s attempts of exam %s failed; they stay finalised.", len(attempt_ids), exam.pk)
 
 
 # --- proctoring -----------------------------------------------------------------------

@@ -106,6 +106,12 @@ def _score_many(exam: Exam, attempts_q: Q) -> tuple[int, int]:
     return len(attempts), changed
 
 
+def score_attempts(exam: Exam, attempt_ids: list[int]) -> int:
+    """Score these finalized attempts of the exam in a few queries (the deadline worker
+    closes a whole sitting at once); returns how many were scored."""
+    return _score_many(exam, Q(pk__in=attempt_ids))[0]
+
+
 def score_exam(exam: Exam) -> int:
     """Score every finalized attempt of the exam (a few queries whatever its size)."""
     with transaction.atomic():

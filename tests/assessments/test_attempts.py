@@ -429,9 +429,26 @@ def test_finalize_due_closes_attempts_at_the_deadline_without_any_client(setup, 
     other.refresh_from_db()
     assert mine.status == Attempt.Status.FINALIZED and mine.finalized_at == mine.deadline
     assert mine.answered == 1
+    assert mine.score is not None and mine.max_score > 0  # scored in the same round
     assert other.status == Attempt.Status.IN_PROGRESS
     assert attempts.finalize_due(mine.deadline + grace + dt.timedelta(seconds=2)) == 0  # idempotent
     assert AttemptEvent.objects.filter(attempt=mine, kind="finalized").count() == 1
+
+
+def test_finalize_due_closes_a_whole_sitting_in_one_round(cast):
+    s = build_exam(cast, candidates=[cast.emp_a, cast.teacher_a, cast.emp_b])
+    t0 = timezone.now()
+    sitting = [started(s.exam, e, now=t0) for e in (cast.emp_a, cast.teacher_a)]
+    late = started(s.exam, cast.emp_b, now=t0 + dt.timedelta(minutes=10))
+    after = sitting[0].deadline + dt.timedelta(seconds=s.exam.grace_seconds + 1)
+    assert attempts.finalize_due(after) == 2
+    for attempt in sitting:
+        attempt.refresh_from_db()
+        assert attempt.status == Attempt.Status.FINALIZED and attempt.finalized_at == attempt.deadline
+        assert attempt.score is not None
+    late.refresh_from_db()
+    assert late.status == Attempt.Status.IN_PROGRESS and late.score is None
+    assert AttemptEvent.objects.filter(kind="finalized", detail__reason="deadline").count() == 2
 
 
 def test_finalize_is_idempotent_and_not_for_unstarted(setup, cast):
