@@ -35,6 +35,12 @@ def browser_page(monkeypatch):
         yield page
         context.close()
         browser.close()
+        # ORM calls made in the test body while Playwright's loop runs in this thread get
+        # their own connection (asgiref keys connections by context, not only by thread);
+        # close it here, or PostgreSQL refuses to drop the test database at the end.
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture
