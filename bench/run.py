@@ -18,6 +18,7 @@ SECTIONS = [
     ["bench.attendance", "postgres"],
     ["bench.attendance_pdf"],
     ["bench.transfers"],
+    ["bench.exam_finalize"],
     ["bench.exam_load"],
 ]
 
