@@ -20,7 +20,7 @@ from pydantic import Field
 from assessments import access, bank
 from assessments.models import Category, Question, QuestionVersion
 from assessments.papers import ExamError
-from hr_system.api import ApiError, PageNumber, invalid
+from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.schemas import InSchema
 
 router = Router(tags=["Ngân hàng câu hỏi"])

@@ -20,17 +20,18 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from ninja.renderers import JSONRenderer
 from pydantic import ConfigDict
 
 from assessments import access, attempts
 from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
 from assessments.papers import ExamError, generate_papers
 from hr_system import access as hr_access
-from hr_system.api import ApiError, PageNumber, invalid
+from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.models import Employee, OrgUnit
 from hr_system.net import client_ip
 
@@ -680,9 +681,7 @@ def paper(request, exam_id: int):
     # Rendered as built: the dicts above have exactly PaperOut's fields (PaperOut stays
     # the documented shape), and re-validating 60 items × options through the schema
     # took a third of the request.
-    from hr_system.api import api  # the API mounts this router: imported when needed
-
-    return api.create_response(request, data, status=200)
+    return HttpResponse(JSONRenderer().render(request, data, response_status=200), content_type="application/json")
 
 
 @router.post("/{int:exam_id}/answers", response=SaveOut)

@@ -17,7 +17,7 @@ from pydantic import ConfigDict
 from assessments import reports, results
 from assessments.access import get_exam_for_user, get_own_attempt
 from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
-from hr_system.api import ApiError, invalid
+from hr_system.api_base import ApiError, invalid
 
 router = Router(tags=["Kết quả"])
 

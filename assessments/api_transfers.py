@@ -28,7 +28,7 @@ from assessments.transfer_models import (
     TransferRound,
 )
 from hr_system import access
-from hr_system.api import ApiError, PageNumber, invalid
+from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.schemas import InSchema
 
 router = Router()

@@ -55,7 +55,7 @@ from attendance.schemas import (
     TimesheetOut,
 )
 from hr_system import access
-from hr_system.api import ApiError, PageNumber, invalid
+from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.models import AuditLog, Employee, OrgUnit, Role
 
 router = Router(tags=["Chấm công"])

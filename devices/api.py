@@ -11,7 +11,7 @@ from devices.access import devices_for, get_device_for_user
 from devices.models import Device, Punch
 from devices.schemas import DeviceIn, DeviceOut, DevicePatch, PunchOut, SyncRunOut
 from hr_system import access
-from hr_system.api import ApiError, PageNumber, invalid
+from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.models import AuditLog
 
 router = Router(tags=["Máy chấm công"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 from hr_system.models import Employee, OrgUnit, Role
 
@@ -32,7 +33,7 @@ def role_kinds(user) -> set[str]:
     kinds = {r.kind for r in roles_of(user)}
     if getattr(user, "is_superuser", False):
         kinds.add(Role.Kind.ADMIN)
-    if getattr(user, "is_authenticated", False) and _own_employee(user) is not None:
+    if getattr(user, "is_authenticated", False) and own_employee(user) is not None:
         kinds.add(Role.Kind.EMPLOYEE)
     return kinds
 
@@ -45,7 +46,8 @@ def has_role(user, *kinds: str) -> bool:
     return is_admin(user) or bool(role_kinds(user) & set(kinds))
 
 
-def _own_employee(user) -> Employee | None:
+def own_employee(user) -> Employee | None:
+    """The employee record linked to this login, if any."""
     try:
         return user.employee
     except Employee.DoesNotExist:
@@ -71,7 +73,7 @@ def units_for(user, *, write: bool = False):
     if q is None:
         return units
     if not write:
-        own = _own_employee(user)
+        own = own_employee(user)
         if own is not None:
             q |= Q(pk=own.unit_id)
     return units.filter(q)
@@ -85,7 +87,7 @@ def employees_for(user, *, write: bool = False):
     if q is None:
         return employees
     if not write:
-        own = _own_employee(user)
+        own = own_employee(user)
         if own is not None:
             q |= Q(pk=own.pk)
     return employees.filter(q)
@@ -112,3 +114,18 @@ def get_employee_for_user(user, code: str, *, write: bool = False) -> Employee:
 def require_role(user, *kinds: str) -> None:
     if not has_role(user, *kinds):
         raise PermissionDenied("Bạn không có quyền thực hiện thao tác này.")
+
+
+def filtered_employees(user, *, unit=None, q=None, category=None, active=None):
+    """The employee list of pages and API: scoped, then narrowed by the list filters."""
+    employees = employees_for(user)
+    if unit:
+        employees = employees.filter(unit__path__startswith=get_unit_for_user(user, unit).path)
+    if q:
+        employees = employees.filter(Q(full_name__icontains=q) | Q(code__startswith=q))
+    if category:
+        employees = employees.filter(category=category)
+    if active is not None:
+        on_duty = Employee.objects.active_on(timezone.localdate()).values("pk")
+        employees = employees.filter(pk__in=on_duty) if active else employees.exclude(pk__in=on_duty)
+    return employees.order_by("unit__path", "full_name", "code")

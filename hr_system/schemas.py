@@ -13,6 +13,13 @@ class InSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+class EmployeeFilter(Schema):
+    unit: str | None = Field(None, description="Mã đơn vị (gồm cả đơn vị trực thuộc)")
+    q: str | None = Field(None, description="Tìm theo tên hoặc mã")
+    category: Employee.Category | None = None
+    active: bool | None = None
+
+
 class ErrorOut(Schema):
     error: dict
 

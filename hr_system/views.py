@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hr_system import access, actions, pdf, reports, roster
-from hr_system.api import EmployeeFilter, filtered_employees
 from hr_system.models import ApiToken, LoginFailure, OrgUnit, Role
 from hr_system.net import client_ip
+from hr_system.schemas import EmployeeFilter
 
 IMPORT_DIR = Path(settings.MEDIA_ROOT) / "imports"
 
@@ -113,7 +113,7 @@ def employee_list(request):
     except ValueError:
         filters = EmployeeFilter()
         messages.error(request, _("Bộ lọc không hợp lệ."))
-    employees = filtered_employees(request.user, filters)
+    employees = access.filtered_employees(request.user, **filters.dict())
     page = Paginator(employees, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -139,7 +139,7 @@ def employee_detail(request, code: str):
 
 def _list_document(request):
     filters = _filters_from(request)
-    employees = filtered_employees(request.user, filters)
+    employees = access.filtered_employees(request.user, **filters.dict())
     unit = access.get_unit_for_user(request.user, filters.unit) if filters.unit else None
     if unit is None:
         scope = [r.unit for r in access.roles_of(request.user) if r.unit is not None]

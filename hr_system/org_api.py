@@ -1,0 +1,193 @@
+"""hr_system's own API: org units and people. Mounted by the composition root."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+from pydantic import Field
+
+from hr_system import access, actions, roster
+from hr_system.api_base import PageNumber, invalid
+from hr_system.models import AuditLog, Employee, OrgUnit, Role
+from hr_system.schemas import (
+    EmployeeFilter,
+    EmployeeIn,
+    EmployeeOut,
+    EmployeePatch,
+    ImportReportOut,
+    OrgUnitDetailOut,
+    OrgUnitIn,
+    OrgUnitOut,
+    OrgUnitPatch,
+)
+
+# --- org units ---------------------------------------------------------------------
+
+org = Router(tags=["Đơn vị"])
+
+
+class OrgUnitFilter(Schema):
+    kind: OrgUnit.Kind | None = None
+    under: str | None = Field(None, description="Mã đơn vị: chỉ lấy cây con của đơn vị này")
+    q: str | None = None
+    active: bool | None = None
+
+
+@org.get("/units", response=list[OrgUnitOut])
+@paginate(PageNumber)
+def list_units(request, filters: Query[OrgUnitFilter]):
+    units = access.units_for(request.user).select_related("parent")
+    if filters.kind:
+        units = units.filter(kind=filters.kind)
+    if filters.under:
+        units = units.filter(path__startswith=access.get_unit_for_user(request.user, filters.under).path)
+    if filters.q:
+        units = units.filter(Q(name__icontains=filters.q) | Q(code__icontains=filters.q))
+    if filters.active is not None:
+        active = units.active_on(timezone.localdate()).values("pk")
+        units = units.filter(pk__in=active) if filters.active else units.exclude(pk__in=active)
+    return units.order_by("path")
+
+
+def unit_detail(unit: OrgUnit) -> dict:
+    return {
+        **OrgUnitOut.from_orm(unit).dict(),
+        "children": list(unit.children.order_by("path").values_list("code", flat=True)),
+        "predecessors": list(unit.predecessions.values_list("predecessor__code", flat=True)),
+        "successors": list(unit.successions.values_list("successor__code", flat=True)),
+        "employee_count": Employee.objects.filter(unit__path__startswith=unit.path).count(),
+    }
+
+
+@org.get("/units/{code}", response=OrgUnitDetailOut)
+def get_unit(request, code: str):
+    return unit_detail(access.get_unit_for_user(request.user, code))
+
+
+@org.post("/units", response={201: OrgUnitDetailOut})
+def create_unit(request, payload: OrgUnitIn):
+    parent = None
+    if payload.parent:
+        parent = access.get_unit_for_user(request.user, payload.parent, write=True)
+    elif not access.is_admin(request.user):
+        raise PermissionDenied("Chỉ quản trị hệ thống được tạo đơn vị gốc.")
+    if OrgUnit.objects.filter(code=payload.code).exists():
+        raise invalid("code", "Mã đơn vị đã tồn tại.")
+    if payload.valid_from and payload.valid_to and payload.valid_to < payload.valid_from:
+        raise invalid("valid_to", "Ngày hết hiệu lực phải sau ngày bắt đầu.")
+    data = payload.dict(exclude={"parent"})
+    with transaction.atomic():
+        unit = OrgUnit.add(parent=parent, **data)
+        AuditLog.record(user=request.user, action="orgunit.create", obj=unit, code=unit.code)
+    return Status(201, unit_detail(unit))
+
+
+@org.patch("/units/{code}", response=OrgUnitDetailOut)
+def update_unit(request, code: str, payload: OrgUnitPatch):
+    unit = access.get_unit_for_user(request.user, code, write=True)
+    changes = payload.dict(exclude_unset=True)
+    for name, value in changes.items():
+        setattr(unit, name, value)
+    if unit.valid_from and unit.valid_to and unit.valid_to < unit.valid_from:
+        raise invalid("valid_to", "Ngày hết hiệu lực phải sau ngày bắt đầu.")
+    with transaction.atomic():
+        unit.save()
+        AuditLog.record(user=request.user, action="orgunit.update", obj=unit, changes=sorted(changes))
+    return unit_detail(unit)
+
+
+# --- employees --------------------------------------------------------------------
+
+people = Router(tags=["Cán bộ"])
+
+
+@people.get("/employees", response=list[EmployeeOut])
+@paginate(PageNumber)
+def list_employees(request, filters: Query[EmployeeFilter]):
+    return access.filtered_employees(request.user, **filters.dict())
+
+
+@people.post("/employees/import", response=ImportReportOut)
+def import_employees(
+    request,
+    file: File[UploadedFile],
+    import_valid_rows: Form[bool] = False,
+    dry_run: Form[bool] = False,
+):
+    """Import a roster (.xlsx/.csv). With rejected rows nothing is written unless
+    `import_valid_rows` is true. The report lists each rejected row and its reason."""
+    access.require_role(request.user, Role.Kind.HR_OFFICER)
+    try:
+        report = actions.import_employees(
+            acting_user=request.user,
+            data=file.read(),
+            filename=file.name or "",
+            import_valid_rows=import_valid_rows,
+            dry_run=dry_run,
+        )
+    except roster.RosterFileError as exc:
+        raise invalid("file", str(exc)) from None
+    return report.as_dict()
+
+
+@people.get("/employees/{code}", response=EmployeeOut)
+def get_employee(request, code: str):
+    return access.get_employee_for_user(request.user, code)
+
+
+def _unit_for_write(user, code: str) -> OrgUnit:
+    unit = access.units_for(user, write=True).filter(code=code).first()
+    if unit is None:
+        raise invalid("unit", "Không có đơn vị này trong phạm vi bạn quản lý.")
+    return unit
+
+
+def _check_dates(employee: Employee) -> None:
+    if employee.start_date and employee.leave_date and employee.leave_date < employee.start_date:
+        raise invalid("leave_date", "Ngày nghỉ việc phải sau ngày bắt đầu.")
+
+
+@people.post("/employees", response={201: EmployeeOut})
+def create_employee(request, payload: EmployeeIn):
+    access.require_role(request.user, Role.Kind.HR_OFFICER)
+    data = payload.dict()
+    data["unit"] = _unit_for_write(request.user, data["unit"])
+    data["gender"] = data["gender"] or ""
+    employee = Employee(**data)
+    _check_dates(employee)
+    try:
+        with transaction.atomic():
+            employee.save()
+            AuditLog.record(user=request.user, action="employee.create", obj=employee, code=employee.code)
+    except IntegrityError:
+        raise invalid("code", "Mã chấm công đã được sử dụng.") from None
+    return Status(201, employee)
+
+
+@people.patch("/employees/{code}", response=EmployeeOut)
+def update_employee(request, code: str, payload: EmployeePatch):
+    employee = access.get_employee_for_user(request.user, code, write=True)
+    changes = payload.dict(exclude_unset=True)
+    if "unit" in changes:
+        changes["unit"] = _unit_for_write(request.user, changes["unit"])
+    if changes.get("gender", "") is None:
+        changes["gender"] = ""
+    for name, value in changes.items():
+        if value is None and name in ("full_name", "category", "job_title", "rank", "home_commune", "hardship_years"):
+            raise invalid(name, "Trường này không được để trống.")
+        setattr(employee, name, value)
+    _check_dates(employee)
+    with transaction.atomic():
+        employee.save()
+        AuditLog.record(user=request.user, action="employee.update", obj=employee, changes=sorted(changes))
+    return employee
+
+
+@org.get("/units-summary", response=list[dict])
+def units_summary(request):
+    """Head counts per visible unit (for dashboards)."""
+    units = access.units_for(request.user).annotate(n=Count("employees")).order_by("path")
+    return [{"code": u.code, "name": u.name, "depth": u.depth, "employees": u.n} for u in units]
