@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from assessments import results, scoring
 from assessments.models import Attempt, Exam, ExamPart, PaperItem, QuestionVersion
 from hr_system import pdf
-from hr_system.models import OrgUnit
 
 MIN_N = 3  # correlations and the 27 % groups need at least three attempts
 GROUP_SHARE = 0.27  # Kelley's upper and lower groups
@@ -385,22 +384,13 @@ def results_xlsx(exam: Exam) -> bytes:
     return buffer.getvalue()
 
 
-def _place(unit: OrgUnit) -> str:
-    if unit.place_name:
-        return unit.place_name
-    for ancestor in unit.ancestors().order_by("-depth"):
-        if ancestor.place_name:
-            return ancestor.place_name
-    return "Sơn La"
-
-
 def _header(exam: Exam, kind: str) -> dict:
     """Decree 30 header fields; `kind` is the document-type abbreviation (Phụ lục III:
     TB thông báo, BC báo cáo; KQ for the results list)."""
     unit = exam.unit
     return {
         "agency": unit.issuing_agency(),
-        "place": _place(unit),
+        "date_line": unit.date_line(),
         "doc_symbol": f"{kind}-{unit.doc_symbol or 'HĐKT'}",
         "signer_title": "CHỦ TỊCH HỘI ĐỒNG",
         "exam": exam,

@@ -971,13 +971,6 @@ def selection_results(selection: LeaderSelection) -> dict:
 # --- documents (Decree 30/2020; templates extend pdf/base.html) ------------------------
 
 
-def _place(unit: OrgUnit) -> str:
-    for u in [unit, *reversed(list(unit.ancestors()))]:
-        if u.place_name:
-            return u.place_name
-    return "Sơn La"
-
-
 def _parent_agency(agency: str) -> str:
     """The line above the issuer: none for a People's Committee, the province otherwise."""
     return "" if agency.startswith("ỦY BAN NHÂN DÂN") else settings.ORG_PARENT_NAME
@@ -1024,7 +1017,7 @@ def _round_context(round: TransferRound) -> dict:
         "round": round,
         "agency": agency,
         "parent_agency": _parent_agency(agency),
-        "place": _place(round.unit),
+        "date_line": round.unit.date_line(),
         "criteria": criteria,
         "criteria_rules": [(c, rules.rule_text(c.spec())) for c in criteria],
         "criteria_set": round.criteria_set,
@@ -1113,7 +1106,7 @@ def leader_results_pdf(selection: LeaderSelection) -> bytes:
             "selection": selection,
             "agency": agency,
             "parent_agency": settings.ORG_PARENT_NAME,
-            "place": _place(unit),
+            "date_line": unit.date_line(),
             "doc_symbol": "TB-HĐTT",
             "doc_type": "THÔNG BÁO",
             "doc_summary": f"Kết quả thi tuyển chức danh {selection.post} {unit.name}",

@@ -147,22 +147,12 @@ def _position(e: Employee) -> str:
     return e.job_title or e.rank
 
 
-def place_of(unit: OrgUnit) -> str:
-    """The place name for the date line: the unit's, else its nearest ancestor's."""
-    if unit.place_name:
-        return unit.place_name
-    for ancestor in unit.ancestors().order_by("-depth"):
-        if ancestor.place_name:
-            return ancestor.place_name
-    return "Sơn La"
-
-
 def _month_label(month: dt.date) -> str:
     return f"{month.month:02d}/{month.year}"
 
 
 def _document(unit: OrgUnit, **extra) -> dict:
-    return {"agency": unit.issuing_agency(), "place": place_of(unit), "unit_name": unit.name, **extra}
+    return {"agency": unit.issuing_agency(), "date_line": unit.date_line(), "unit_name": unit.name, **extra}
 
 
 # --- timesheet (C01-HD) --------------------------------------------------------------

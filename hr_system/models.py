@@ -150,6 +150,21 @@ class OrgUnit(models.Model):
             frontier = new
         return OrgUnit.objects.filter(pk__in=ids)
 
+    def place(self) -> str:
+        """The place for the date line of a document: this unit's place name, else its
+        nearest ancestor's, else the name of the root unit (the province)."""
+        chain = [self, *reversed(list(self.ancestors().exclude(pk=self.pk)))]
+        for unit in chain:
+            if unit.place_name:
+                return unit.place_name
+        return chain[-1].name
+
+    def date_line(self, day: dt.date | None = None) -> str:
+        """'Mộc Châu, ngày 05 tháng 03 năm 2026' — the "place, date" line of an official
+        document (Decree 30/2020 Art. 8(d), Appendix I: days and months below 10 zero-padded)."""
+        day = day or timezone.localdate()
+        return f"{self.place()}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
     def issuing_agency(self) -> str:
         """The agency line for an official document header (Decree 30/2020 art. 8(b))."""
         return self.name.upper()

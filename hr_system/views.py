@@ -155,7 +155,7 @@ def employee_list_pdf(request):
         {
             "agency": unit.issuing_agency() if unit else "",
             "doc_symbol": f"DS-{unit.doc_symbol or 'NV'}" if unit else "DS-NV",
-            "place": (unit.place_name if unit and unit.place_name else "Sơn La"),
+            "date_line": unit.date_line() if unit else "",
             "doc_type": "DANH SÁCH",
             "doc_summary": f"Cán bộ, công chức, viên chức và người lao động {unit.name if unit else ''}".strip(),
             "rows": reports.employee_rows(employees),

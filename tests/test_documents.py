@@ -77,3 +77,16 @@ def test_excel_export_matches_list(cast, login):
     assert rows[0][:3] == ("STT", "Mã chấm công", "Họ và tên")
     names = {row[2] for row in rows[1:]}
     assert names == {"Nguyễn Văn An", "Lò Thị Hương"}
+
+
+def test_date_line_takes_the_nearest_place_name_up_the_tree(cast):
+    import datetime as dt
+
+    from hr_system.models import OrgUnit
+
+    day = dt.date(2026, 3, 5)
+    assert cast.office_a.date_line(day) == "Mộc Châu, ngày 05 tháng 03 năm 2026"
+    assert cast.province.date_line(dt.date(2026, 11, 20)) == "Sơn La, ngày 20 tháng 11 năm 2026"
+    bare = OrgUnit.add(code="X", name="Tỉnh Thử", kind=OrgUnit.Kind.PROVINCE)
+    child = OrgUnit.add(code="X-1", name="Xã Một", kind=OrgUnit.Kind.COMMUNE, parent=bare)
+    assert child.date_line(day) == "Tỉnh Thử, ngày 05 tháng 03 năm 2026"
