@@ -1,8 +1,8 @@
 import io
-import subprocess
-import sys
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from hr_system import actions, roster
@@ -133,8 +133,6 @@ def test_template_download_is_a_readable_roster(cast, login):
 def test_command_dry_run_writes_nothing(cast, tmp_path, settings):
     path = tmp_path / "ds.csv"
     path.write_bytes(csv_bytes(GOOD))
-    from django.core.management import call_command
-
     out = io.StringIO()
     call_command("import_employees", str(path), "--dry-run", stdout=out)
     assert "created: 1" in out.getvalue() and "Dry run" in out.getvalue()
@@ -143,11 +141,25 @@ def test_command_dry_run_writes_nothing(cast, tmp_path, settings):
     assert Employee.objects.filter(code="301").exists()
 
 
-def test_command_exit_code_on_rejections(tmp_path):
+def test_command_exit_code_on_rejections(cast, tmp_path):
+    """Rejected rows: exit status 2, each rejected row named with its reason, nothing
+    written; with --import-valid-rows the good rows are written and the status is 0."""
     path = tmp_path / "ds.csv"
-    path.write_bytes(csv_bytes("1,,,,Công chức,,NOPE,\n"))
-    # Run the real command line (own process, own DB) only for its exit status.
-    proc = subprocess.run(
-        [sys.executable, "manage.py", "import_employees", str(path), "--dry-run"], capture_output=True, text=True
-    )
-    assert proc.returncode != 0
+    path.write_bytes(csv_bytes(GOOD, "303,Tòng Văn Ba,01/01/1990,Nam,Công chức,,KHONG-CO,\n"))
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("import_employees", str(path), stdout=out)
+    assert exited.value.code == 2
+    assert "row 3 [303]" in out.getvalue() and "KHONG-CO" in out.getvalue()
+    assert "nothing written" in out.getvalue()
+    assert not Employee.objects.filter(code__in=["301", "303"]).exists()
+
+    out = io.StringIO()
+    call_command("import_employees", str(path), "--import-valid-rows", stdout=out)  # no SystemExit: status 0
+    assert "Written." in out.getvalue()
+    assert Employee.objects.filter(code="301").exists() and not Employee.objects.filter(code="303").exists()
+
+
+def test_command_refuses_a_missing_file(db, tmp_path):
+    with pytest.raises(CommandError, match="Không tìm thấy tệp"):
+        call_command("import_employees", str(tmp_path / "none.csv"))
