@@ -367,6 +367,53 @@ def test_unknown_employee_and_unit_are_404(cast, office, login):
     assert post(client, "leave/987654/approve").status_code == 404
 
 
+NO_EMPLOYEE = {
+    "code": "validation_error",
+    "message": "Dữ liệu không hợp lệ.",
+    "fields": {"employee": ["Tài khoản chưa gắn với cán bộ nào; hãy ghi mã chấm công."]},
+}
+
+
+def test_an_account_without_an_employee_must_name_one(cast, office, login):
+    client = login(cast.hr_a)
+    r = client.get(f"{API}/days", {"start": "2025-03-03", "end": "2025-03-03"})
+    assert (r.status_code, r.json()["error"]) == (422, NO_EMPLOYEE)
+    r = client.get(f"{API}/leave-balance")
+    assert (r.status_code, r.json()["error"]) == (422, NO_EMPLOYEE)
+    r = file_leave(client, None, WED)
+    assert (r.status_code, r.json()["error"]) == (422, NO_EMPLOYEE)
+    r = post(client, "corrections", {"date": MON.isoformat(), "kind": "off_site", "reason": "Họp"})
+    assert (r.status_code, r.json()["error"]) == (422, NO_EMPLOYEE)
+
+
+def test_an_individual_schedule_is_for_people_of_the_unit(cast, office, login):
+    r = post(login(cast.hr_a), "schedules", schedule_body(employees=["101"]))
+    assert r.status_code == 422
+    assert r.json()["error"] == {
+        "code": "validation_error",
+        "message": "Dữ liệu không hợp lệ.",
+        "fields": {"employees": ["Cán bộ 101 không thuộc đơn vị này."]},
+    }
+
+
+def test_a_refused_withdrawal_puts_the_reason_on_top(cast, office, login):
+    leave = actions.request_leave(
+        acting_user=cast.hr_a,
+        employee=cast.emp_a,
+        leave_type="P",
+        start_date=MON,
+        end_date=MON,
+        reason="Việc riêng",
+        approve=True,
+    )
+    r = post(login(cast.staff_user), f"leave/{leave.pk}/cancel")
+    message = "Đơn đã được duyệt và đã đến ngày nghỉ; đề nghị người duyệt hủy giúp."
+    assert (r.status_code, r.json()["error"]) == (
+        422,
+        {"code": "validation_error", "message": message, "fields": {"__all__": [message]}},
+    )
+
+
 @pytest.mark.parametrize("month", ["2025-13", "2025-3", "March", "2025-03-01"])
 def test_malformed_month_is_422(cast, office, login, month):
     r = login(cast.hr_a).get(f"{API}/timesheet", {"unit": "P-MC", "month": month})
