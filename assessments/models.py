@@ -274,7 +274,3 @@ class AttemptEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["attempt", "kind"])]
-
-
-# Transfer rounds and leader selection (point-based decisions) live in their own module.
-from assessments.transfer_models import *  # noqa: E402,F401,F403

@@ -62,7 +62,7 @@ def candidate_inputs(rng: random.Random, i: int, rules) -> dict:
 
 def main() -> None:
     setup_django()
-    from assessments import transfer_rules as rules
+    from transfers import rules
 
     rng = random.Random(2026)
     compiled = rules.CompiledSet(twelve_criteria(rules))
@@ -96,9 +96,9 @@ def main() -> None:
 
 def stored(rules, pool, rng) -> None:
     """The same pool through compute_round: snapshot, evidence, result rows, audit."""
-    from assessments import transfer_actions as actions
-    from assessments.transfer_models import Candidate, CriteriaSet, Criterion, Evidence, TargetPost
     from hr_system.models import Employee, OrgUnit
+    from transfers import actions
+    from transfers.models import Candidate, CriteriaSet, Criterion, Evidence, TargetPost
 
     root = OrgUnit.add(code="SL", name="Tỉnh Sơn La", kind=OrgUnit.Kind.PROVINCE)
     schools = [
@@ -138,7 +138,7 @@ def stored(rules, pool, rng) -> None:
         for s in twelve_criteria(rules)
         if s.input != "exam_score"
     )
-    round = actions.create_round(
+    transfer_round = actions.create_round(
         acting_user=None,
         title="Bench",
         unit=root,
@@ -148,16 +148,20 @@ def stored(rules, pool, rng) -> None:
         source_units=schools[:30],
         reference_date=REF,
     )
-    actions.add_candidates(acting_user=None, round=round, employees=Employee.objects.select_related("unit"))
-    TargetPost.objects.bulk_create(TargetPost(round=round, unit=s, title="Giáo viên", count=30) for s in schools[30:])
-    candidates = {c.employee.code: c for c in Candidate.objects.filter(round=round).select_related("employee")}
+    actions.add_candidates(
+        acting_user=None, transfer_round=transfer_round, employees=Employee.objects.select_related("unit")
+    )
+    TargetPost.objects.bulk_create(
+        TargetPost(round=transfer_round, unit=s, title="Giáo viên", count=30) for s in schools[30:]
+    )
+    candidates = {c.employee.code: c for c in Candidate.objects.filter(round=transfer_round).select_related("employee")}
     Evidence.objects.bulk_create(
         Evidence(candidate=candidates[key], kind="rating", value={"year": year, "rating": code}, document_ref="QĐ")
         for key, inputs, _ in pool
         for year, code in inputs["ratings"]
     )
     with timer() as t:
-        actions.compute_round(acting_user=None, round=round)
+        actions.compute_round(acting_user=None, transfer_round=transfer_round)
     report(
         "compute_round, 10,000 candidates × 11 criteria (SQLite, stored)",
         t["seconds"],
@@ -167,7 +171,7 @@ def stored(rules, pool, rng) -> None:
         f"{t['seconds'] / POOL * 1e3:.2f} ms per candidate",
     )
     with timer() as t:
-        actions.compute_round(acting_user=None, round=round)
+        actions.compute_round(acting_user=None, transfer_round=transfer_round)
     report("re-run from the stored snapshot", t["seconds"], "s", "<= 20 s", t["seconds"] <= 20)
 
 

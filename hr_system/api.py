@@ -10,6 +10,7 @@ from attendance.api import router as attendance_router
 from devices.api import router as devices_router
 from hr_system.api_base import TokenAuth, install_error_envelope
 from hr_system.org_api import org, people
+from transfers.api import router as transfers_router
 
 api = NinjaAPI(
     title="Hệ thống chấm công và đánh giá năng lực",
@@ -25,3 +26,4 @@ api.add_router("/people", people)
 api.add_router("/devices", devices_router)
 api.add_router("/attendance", attendance_router)
 api.add_router("/assessments", assessments_router)
+api.add_router("/assessments/transfers", transfers_router, tags=["Điều động, biệt phái, thi tuyển lãnh đạo"])

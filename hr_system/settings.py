@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "devices",
     "attendance",
     "assessments",
+    "transfers",
 ]
 
 MIDDLEWARE = [

@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("attendance.urls")),
     path("", include("attendance.self_urls")),
     path("", include("assessments.urls")),
+    path("", include("transfers.urls")),
 ]

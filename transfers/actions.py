@@ -1,6 +1,7 @@
-"""Writes for transfer rounds and leader selections, plus their access helpers and
-documents. Every write is keyword-only, atomic and audited; the scoring itself is the
-pure code in assessments/transfer_rules.py."""
+"""Writes for transfer rounds and leader selections. Every write is keyword-only,
+atomic and audited; the scoring itself is the pure code in transfers/rules.py, who may
+call these is decided in transfers/access.py, and what is shown or printed is in
+transfers/reports.py."""
 
 from __future__ import annotations
 
@@ -9,16 +10,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.http import Http404
 from django.utils import timezone
 
-from assessments import transfer_rules as rules
-from assessments.models import Attempt, Exam
-from assessments.transfer_models import (
+from assessments.models import Exam
+from hr_system.models import AuditLog, Employee, OrgUnit
+from transfers import rules
+from transfers.models import (
     Candidate,
     Computation,
     CriteriaSet,
@@ -33,8 +32,7 @@ from assessments.transfer_models import (
     TargetPost,
     TransferRound,
 )
-from hr_system import pdf
-from hr_system.models import AuditLog, Employee, OrgUnit
+from transfers.reports import exam_percentages
 
 Status = TransferRound.Status
 EDITABLE = (Status.DRAFT, Status.COMPUTED)
@@ -57,88 +55,6 @@ def _conflict(message: str, code: str = "conflict") -> TransferError:
 
 def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%H:%M ngày %d/%m/%Y")
-
-
-# --- access: one helper per object type; every page and endpoint uses them -------------
-
-
-def get_criteria_set_for_user(user, set_id: int) -> CriteriaSet:
-    found = CriteriaSet.objects.for_user(user).filter(pk=set_id).first()
-    if found is None:
-        raise Http404("Không tìm thấy bộ tiêu chí.")
-    return found
-
-
-def get_round_for_user(user, round_id: int, *, write: bool = False) -> TransferRound:
-    """A round organised inside the caller's scope; outside it: 404. Reading needs an HR
-    officer or exam-board role there, changing it an HR officer role (else 403)."""
-    found = TransferRound.objects.for_user(user).select_related("unit", "criteria_set").filter(pk=round_id).first()
-    if found is None:
-        raise Http404("Không tìm thấy đợt điều động.")
-    if write and not TransferRound.objects.for_user(user, write=True).filter(pk=found.pk).exists():
-        raise PermissionDenied("Bạn không có quyền thay đổi đợt điều động này.")
-    return found
-
-
-def _own_employee(user) -> Employee | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        return user.employee
-    except Employee.DoesNotExist:
-        return None
-
-
-def get_own_candidate(user, round_id: int) -> Candidate:
-    """The caller's own row of a published round; anything else is 404 — a candidate
-    never learns whether another person's row exists."""
-    employee = _own_employee(user)
-    candidate = (
-        Candidate.objects.select_related("round__criteria_set", "round__unit", "employee__unit", "assigned_post__unit")
-        .filter(round_id=round_id, employee=employee, round__status__in=(Status.PUBLISHED, Status.FINAL))
-        .first()
-        if employee is not None
-        else None
-    )
-    if candidate is None:
-        raise Http404("Không tìm thấy kết quả của bạn trong đợt này (hoặc kết quả chưa được công khai).")
-    return candidate
-
-
-def get_candidate_for_user(user, round_id: int, code: str) -> Candidate:
-    """HR in scope see any row; a candidate sees only their own (404 for others)."""
-    if TransferRound.objects.for_user(user).filter(pk=round_id).exists():
-        candidate = (
-            Candidate.objects.select_related("round", "employee__unit", "assigned_post__unit")
-            .filter(round_id=round_id, employee__code=code)
-            .first()
-        )
-        if candidate is None:
-            raise Http404("Không có người này trong danh sách xem xét.")
-        return candidate
-    candidate = get_own_candidate(user, round_id)
-    if candidate.employee.code != code:
-        raise Http404("Không tìm thấy kết quả của bạn trong đợt này (hoặc kết quả chưa được công khai).")
-    return candidate
-
-
-def get_selection_for_user(user, selection_id: int) -> LeaderSelection:
-    found = LeaderSelection.objects.for_user(user).select_related("unit", "exam").filter(pk=selection_id).first()
-    if found is None:
-        raise Http404("Không tìm thấy kỳ thi tuyển.")
-    return found
-
-
-def get_panel_member(user, selection_id: int) -> PanelMember:
-    """The caller's own seat on a selection's panel (404 when not on it)."""
-    member = (
-        PanelMember.objects.select_related("selection__unit")
-        .filter(selection_id=selection_id, user_id=getattr(user, "pk", None))
-        .first()
-    )
-    if member is None:
-        raise Http404("Bạn không phải thành viên hội đồng của kỳ thi tuyển này.")
-    return member
 
 
 # --- criteria sets ---------------------------------------------------------------------
@@ -330,70 +246,73 @@ def create_round(
     return found
 
 
-def _require_editable(round: TransferRound) -> None:
-    if round.status not in EDITABLE:
+def _require_editable(transfer_round: TransferRound) -> None:
+    if transfer_round.status not in EDITABLE:
         raise _conflict(
             "Danh sách đã công khai hoặc đã chốt: không thay đổi danh sách xem xét, chỉ tiêu và nguyện vọng.",
             "round_locked",
         )
 
 
-def _in_sources(round: TransferRound) -> list[str]:
-    return list(round.source_units.values_list("path", flat=True))
+def _in_sources(transfer_round: TransferRound) -> list[str]:
+    return list(transfer_round.source_units.values_list("path", flat=True))
 
 
 @transaction.atomic
-def add_candidates(*, acting_user, round: TransferRound, employees: Iterable[Employee]) -> int:
+def add_candidates(*, acting_user, transfer_round: TransferRound, employees: Iterable[Employee]) -> int:
     """Add people working in a source unit (or below it); others are refused by name."""
-    _require_editable(round)
-    paths = _in_sources(round)
+    _require_editable(transfer_round)
+    paths = _in_sources(transfer_round)
     employees = list(employees)
     outside = [e.code for e in employees if not any(e.unit.path.startswith(p) for p in paths)]
     if outside:
         raise TransferError(f"Không thuộc đơn vị nguồn của đợt: {', '.join(sorted(outside))}", field="employees")
-    present = set(round.candidates.values_list("employee_id", flat=True))
-    new = [Candidate(round=round, employee=e, added_by=acting_user) for e in employees if e.pk not in present]
+    present = set(transfer_round.candidates.values_list("employee_id", flat=True))
+    new = [Candidate(round=transfer_round, employee=e, added_by=acting_user) for e in employees if e.pk not in present]
     Candidate.objects.bulk_create(new)
     if new:
         AuditLog.record(
-            user=acting_user, action="transfer_round.candidates", obj=round, added=sorted(c.employee.code for c in new)
+            user=acting_user,
+            action="transfer_round.candidates",
+            obj=transfer_round,
+            added=sorted(c.employee.code for c in new),
         )
     return len(new)
 
 
-def source_employees(round: TransferRound, *, job_title_contains: str = ""):
+def source_employees(transfer_round: TransferRound, *, job_title_contains: str = ""):
     """Everyone working in the round's source units (for 'add the whole pool')."""
     q = Q(pk__in=[])
-    for path in _in_sources(round):
+    for path in _in_sources(transfer_round):
         q |= Q(unit__path__startswith=path)
-    employees = Employee.objects.select_related("unit").filter(q).active_on(round.reference_date)
+    employees = Employee.objects.select_related("unit").filter(q).active_on(transfer_round.reference_date)
     if job_title_contains:
         employees = employees.filter(job_title__icontains=job_title_contains)
     return employees.order_by("code")
 
 
 @transaction.atomic
-def add_target_post(*, acting_user, round: TransferRound, unit: OrgUnit, title: str, count: int) -> TargetPost:
-    _require_editable(round)
-    if not unit.path.startswith(round.unit.path):
+def add_target_post(*, acting_user, transfer_round: TransferRound, unit: OrgUnit, title: str, count: int) -> TargetPost:
+    _require_editable(transfer_round)
+    if not unit.path.startswith(transfer_round.unit.path):
         raise TransferError("Đơn vị đến phải thuộc đơn vị tổ chức đợt", field="unit")
     if count < 1:
         raise TransferError("Chỉ tiêu phải từ 1 trở lên", field="count")
-    order = (round.posts.aggregate(m=Max("order"))["m"] or 0) + 1
-    post = TargetPost.objects.create(round=round, unit=unit, title=title, count=count, order=order)
+    order = (transfer_round.posts.aggregate(m=Max("order"))["m"] or 0) + 1
+    post = TargetPost.objects.create(round=transfer_round, unit=unit, title=title, count=count, order=order)
     AuditLog.record(
-        user=acting_user, action="transfer_round.post", obj=round, post=post.pk, unit=unit.code, count=count
+        user=acting_user, action="transfer_round.post", obj=transfer_round, post=post.pk, unit=unit.code, count=count
     )
     return post
 
 
 @transaction.atomic
 def set_preferences(*, acting_user, candidate: Candidate, post_ids: list[int]) -> list[Preference]:
-    round = candidate.round
-    _require_editable(round)
+    transfer_round = candidate.round
+    _require_editable(transfer_round)
     if len(set(post_ids)) != len(post_ids):
         raise TransferError("Mỗi vị trí chỉ chọn một lần", field="posts")
-    known = set(round.posts.values_list("pk", flat=True))
+    known = set(transfer_round.posts.values_list("pk", flat=True))
     unknown = [pid for pid in post_ids if pid not in known]
     if unknown:
         raise TransferError(f"Vị trí không thuộc đợt này: {unknown}", field="posts")
@@ -404,7 +323,7 @@ def set_preferences(*, acting_user, candidate: Candidate, post_ids: list[int]) -
     AuditLog.record(
         user=acting_user,
         action="transfer_round.preferences",
-        obj=round,
+        obj=transfer_round,
         employee=candidate.employee.code,
         posts=post_ids,
     )
@@ -413,13 +332,20 @@ def set_preferences(*, acting_user, candidate: Candidate, post_ids: list[int]) -
 
 @transaction.atomic
 def add_evidence(
-    *, acting_user, round: TransferRound, employee_code: str, kind: str, value, document_ref: str, note: str = ""
+    *,
+    acting_user,
+    transfer_round: TransferRound,
+    employee_code: str,
+    kind: str,
+    value,
+    document_ref: str,
+    note: str = "",
 ) -> Evidence:
     """Attach a personal circumstance to a candidate of the round. Someone not in the
     pool is refused: evidence never creates a candidate by the back door."""
-    if round.status == Status.FINAL:
+    if transfer_round.status == Status.FINAL:
         raise _conflict("Đợt đã chốt: không bổ sung minh chứng.", "round_final")
-    candidate = round.candidates.select_related("employee").filter(employee__code=employee_code).first()
+    candidate = transfer_round.candidates.select_related("employee").filter(employee__code=employee_code).first()
     if candidate is None:
         raise TransferError(f"Cán bộ mã {employee_code} không có trong danh sách xem xét của đợt này", field="employee")
     if not (document_ref or "").strip():
@@ -439,25 +365,13 @@ def add_evidence(
     AuditLog.record(
         user=acting_user,
         action="transfer_round.evidence",
-        obj=round,
+        obj=transfer_round,
         employee=employee_code,
         kind=kind,
         value=cleaned,
         document_ref=row.document_ref,
     )
     return row
-
-
-def exam_percentages(exam: Exam | None, employee_ids: Iterable[int]) -> dict[int, float]:
-    """Score as a percentage of the maximum from the exam module, per employee."""
-    if exam is None:
-        return {}
-    out = {}
-    attempts = Attempt.objects.filter(exam=exam, employee_id__in=list(employee_ids), score__isnull=False)
-    for employee_id, score, max_score in attempts.values_list("employee_id", "score", "max_score"):
-        if max_score:
-            out[employee_id] = float(rules.round2(Decimal(score) * 100 / Decimal(max_score)))
-    return out
 
 
 def registry_snapshot(employee: Employee, *, on: dt.date, exam_score: float | None) -> dict:
@@ -483,12 +397,12 @@ def registry_snapshot(employee: Employee, *, on: dt.date, exam_score: float | No
     }
 
 
-def _warnings(round: TransferRound, outcome: rules.RoundOutcome, names: dict[str, str]) -> list[dict]:
+def _warnings(transfer_round: TransferRound, outcome: rules.RoundOutcome, names: dict[str, str]) -> list[dict]:
     out = []
-    if round.criteria_set.is_default_template:
+    if transfer_round.criteria_set.is_default_template:
         out.append({"code": "template", "message": rules.DEFAULT_SET_NOTE})
     if outcome.unfilled:
-        posts = {p.pk: p for p in round.posts.select_related("unit")}
+        posts = {p.pk: p for p in transfer_round.posts.select_related("unit")}
         listed = [
             {"post": pid, "unit": posts[pid].unit.name, "title": posts[pid].title, "unfilled": left}
             for pid, left in outcome.unfilled
@@ -519,7 +433,7 @@ def _warnings(round: TransferRound, outcome: rules.RoundOutcome, names: dict[str
 def compute_round(
     *,
     acting_user,
-    round: TransferRound,
+    transfer_round: TransferRound,
     from_registry: bool = False,
     reason: str = Computation.Reason.COMPUTE,
 ) -> Computation:
@@ -533,51 +447,55 @@ def compute_round(
     3. The result, the warnings and a Computation row (ranks, set version) are stored
        and audited.
     """
-    given = round
-    round = TransferRound.objects.select_for_update().select_related("criteria_set", "unit").get(pk=round.pk)
-    if reason != Computation.Reason.OBJECTION and round.status not in EDITABLE:
+    given = transfer_round
+    transfer_round = (
+        TransferRound.objects.select_for_update().select_related("criteria_set", "unit").get(pk=transfer_round.pk)
+    )
+    if reason != Computation.Reason.OBJECTION and transfer_round.status not in EDITABLE:
         raise _conflict(
             "Danh sách đã công khai hoặc đã chốt: chỉ tính lại khi chấp nhận ý kiến phản hồi.", "round_locked"
         )
-    if round.status == Status.FINAL:
+    if transfer_round.status == Status.FINAL:
         raise _conflict("Đợt đã chốt, không tính lại.", "round_final")
-    candidates = list(round.candidates.select_related("employee__unit"))
+    candidates = list(transfer_round.candidates.select_related("employee__unit"))
     if not candidates:
         raise TransferError("Đợt chưa có người trong danh sách xem xét.")
     try:
-        compiled = round.criteria_set.compiled()
+        compiled = transfer_round.criteria_set.compiled()
     except rules.CriteriaError as exc:
         raise TransferError("Bộ tiêu chí không hợp lệ: " + "; ".join(exc.errors))
     now = timezone.now()
     stale = [c for c in candidates if from_registry or not c.registry]
     if stale:
-        scores = exam_percentages(round.exam, [c.employee_id for c in stale])
+        scores = exam_percentages(transfer_round.exam, [c.employee_id for c in stale])
         for c in stale:
-            c.registry = registry_snapshot(c.employee, on=round.reference_date, exam_score=scores.get(c.employee_id))
+            c.registry = registry_snapshot(
+                c.employee, on=transfer_round.reference_date, exam_score=scores.get(c.employee_id)
+            )
             c.registry_at = now
     evidence: dict[int, list] = defaultdict(list)
-    rows = Evidence.objects.filter(candidate__round=round).order_by("entered_at", "pk")
+    rows = Evidence.objects.filter(candidate__round=transfer_round).order_by("entered_at", "pk")
     for candidate_id, kind, value in rows.values_list("candidate_id", "kind", "value"):
         evidence[candidate_id].append((kind, value))
     preferences: dict[int, list[int]] = defaultdict(list)
-    prefs = Preference.objects.filter(candidate__round=round).order_by("candidate_id", "position")
+    prefs = Preference.objects.filter(candidate__round=transfer_round).order_by("candidate_id", "position")
     for candidate_id, post_id in prefs.values_list("candidate_id", "post_id"):
         preferences[candidate_id].append(post_id)
-    posts = list(round.posts.order_by("order", "pk").values_list("pk", "count"))
+    posts = list(transfer_round.posts.order_by("order", "pk").values_list("pk", "count"))
     pool = [(c.employee.code, rules.merge_inputs(c.registry, evidence[c.pk]), preferences[c.pk]) for c in candidates]
-    criteria_set = round.criteria_set
+    criteria_set = transfer_round.criteria_set
     outcome = rules.evaluate_round(
         pool,
         compiled=compiled,
-        purpose=round.purpose,
-        kind=round.kind,
-        on=round.reference_date,
+        purpose=transfer_round.purpose,
+        kind=transfer_round.kind,
+        on=transfer_round.reference_date,
         posts=posts,
         chain=list(criteria_set.tie_break),
         eligibility=criteria_set.eligibility_params(),
         volunteers_first=criteria_set.volunteers_first,
-        to_hardship_area=round.to_hardship_area,
-        planned_months=round.secondment_months,
+        to_hardship_area=transfer_round.to_hardship_area,
+        planned_months=transfer_round.secondment_months,
     )
     inputs = {key: values for key, values, _ in pool}
     for c in candidates:
@@ -610,14 +528,16 @@ def compute_round(
             "assigned_post",
         ],
     )
-    round.warnings = _warnings(round, outcome, {c.employee.code: c.employee.full_name for c in candidates})
-    round.computed_at = now
-    if round.status == Status.DRAFT:
-        round.status = Status.COMPUTED
-    round.save(update_fields=["warnings", "computed_at", "status"])
-    number = (round.computations.aggregate(n=Max("number"))["n"] or 0) + 1
+    transfer_round.warnings = _warnings(
+        transfer_round, outcome, {c.employee.code: c.employee.full_name for c in candidates}
+    )
+    transfer_round.computed_at = now
+    if transfer_round.status == Status.DRAFT:
+        transfer_round.status = Status.COMPUTED
+    transfer_round.save(update_fields=["warnings", "computed_at", "status"])
+    number = (transfer_round.computations.aggregate(n=Max("number"))["n"] or 0) + 1
     computation = Computation.objects.create(
-        round=round,
+        round=transfer_round,
         number=number,
         reason=reason,
         by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
@@ -626,12 +546,12 @@ def compute_round(
             key: {"rank": r.rank, "total": str(r.total), "eligible": r.eligible, "post": r.post}
             for key, r in outcome.results.items()
         },
-        warnings=round.warnings,
+        warnings=transfer_round.warnings,
     )
     AuditLog.record(
         user=acting_user,
         action="transfer_round.compute",
-        obj=round,
+        obj=transfer_round,
         reason=reason,
         from_registry=from_registry,
         computation=number,
@@ -645,11 +565,11 @@ def compute_round(
 
 
 @transaction.atomic
-def publish_round(*, acting_user, round: TransferRound, opens_at: dt.datetime, closes_at: dt.datetime) -> None:
+def publish_round(*, acting_user, transfer_round: TransferRound, opens_at: dt.datetime, closes_at: dt.datetime) -> None:
     """Publish the ranked list (công khai) and open the objection window."""
     if closes_at <= opens_at:
         raise TransferError("Thời hạn nhận phản hồi phải kết thúc sau khi bắt đầu", field="closes_at")
-    updated = TransferRound.objects.filter(pk=round.pk, status=Status.COMPUTED).update(
+    updated = TransferRound.objects.filter(pk=transfer_round.pk, status=Status.COMPUTED).update(
         status=Status.PUBLISHED,
         published_at=timezone.now(),
         objection_opens_at=opens_at,
@@ -657,46 +577,48 @@ def publish_round(*, acting_user, round: TransferRound, opens_at: dt.datetime, c
     )
     if not updated:
         raise _conflict("Chỉ công khai được danh sách đã tính điểm và chưa công khai.", "round_state")
-    round.refresh_from_db()
+    transfer_round.refresh_from_db()
     AuditLog.record(
         user=acting_user,
         action="transfer_round.publish",
-        obj=round,
+        obj=transfer_round,
         opens_at=opens_at.isoformat(),
         closes_at=closes_at.isoformat(),
     )
 
 
 @transaction.atomic
-def finalise_round(*, acting_user, round: TransferRound, now: dt.datetime | None = None) -> None:
+def finalise_round(*, acting_user, transfer_round: TransferRound, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
-    if round.status != Status.PUBLISHED:
+    if transfer_round.status != Status.PUBLISHED:
         raise _conflict("Chỉ chốt được danh sách đã công khai.", "round_state")
-    if now <= round.objection_closes_at:
-        raise _conflict(f"Chưa hết thời hạn nhận phản hồi (đến {_local(round.objection_closes_at)}).", "window_open")
-    if Objection.objects.filter(candidate__round=round, status=Objection.Status.PENDING).exists():
+    if now <= transfer_round.objection_closes_at:
+        raise _conflict(
+            f"Chưa hết thời hạn nhận phản hồi (đến {_local(transfer_round.objection_closes_at)}).", "window_open"
+        )
+    if Objection.objects.filter(candidate__round=transfer_round, status=Objection.Status.PENDING).exists():
         raise _conflict("Còn ý kiến phản hồi chưa xử lý.", "objections_pending")
-    TransferRound.objects.filter(pk=round.pk).update(status=Status.FINAL, finalised_at=now)
-    round.refresh_from_db()
-    AuditLog.record(user=acting_user, action="transfer_round.finalise", obj=round)
+    TransferRound.objects.filter(pk=transfer_round.pk).update(status=Status.FINAL, finalised_at=now)
+    transfer_round.refresh_from_db()
+    AuditLog.record(user=acting_user, action="transfer_round.finalise", obj=transfer_round)
 
 
 @transaction.atomic
 def file_objection(*, acting_user, candidate: Candidate, text: str, now: dt.datetime | None = None) -> Objection:
     """A candidate's objection to their own row, only while the window is open."""
     now = now or timezone.now()
-    round = candidate.round
-    if round.status != Status.PUBLISHED or round.objection_closes_at is None:
+    transfer_round = candidate.round
+    if transfer_round.status != Status.PUBLISHED or transfer_round.objection_closes_at is None:
         raise _conflict("Đợt này không trong thời gian nhận ý kiến phản hồi.", "window_closed")
-    if now > round.objection_closes_at:
+    if now > transfer_round.objection_closes_at:
         raise _conflict(
-            f"Đã hết thời hạn nhận ý kiến phản hồi (hạn cuối {_local(round.objection_closes_at)}). "
+            f"Đã hết thời hạn nhận ý kiến phản hồi (hạn cuối {_local(transfer_round.objection_closes_at)}). "
             "Ý kiến của bạn không được tiếp nhận.",
             "window_closed",
         )
-    if now < round.objection_opens_at:
+    if now < transfer_round.objection_opens_at:
         raise _conflict(
-            f"Chưa đến thời gian nhận ý kiến phản hồi (bắt đầu từ {_local(round.objection_opens_at)}).",
+            f"Chưa đến thời gian nhận ý kiến phản hồi (bắt đầu từ {_local(transfer_round.objection_opens_at)}).",
             "window_not_open",
         )
     if not (text or "").strip():
@@ -710,7 +632,7 @@ def file_objection(*, acting_user, candidate: Candidate, text: str, now: dt.date
         user=acting_user,
         action="transfer_objection.file",
         obj=objection,
-        round=round.pk,
+        round=transfer_round.pk,
         employee=candidate.employee.code,
         rank=candidate.rank,
     )
@@ -731,8 +653,8 @@ def resolve_objection(
     if objection.status != Objection.Status.PENDING:
         raise _conflict("Ý kiến này đã được xử lý.", "objection_resolved")
     candidate = objection.candidate
-    round = candidate.round
-    if round.status != Status.PUBLISHED:
+    transfer_round = candidate.round
+    if transfer_round.status != Status.PUBLISHED:
         raise _conflict("Chỉ xử lý phản hồi khi danh sách đang công khai.", "round_state")
     now = timezone.now()
     if not accept:
@@ -747,24 +669,26 @@ def resolve_objection(
             user=acting_user,
             action="transfer_objection.reject",
             obj=objection,
-            round=round.pk,
+            round=transfer_round.pk,
             employee=candidate.employee.code,
             reason=objection.resolution,
         )
         return objection
-    before = dict(round.candidates.values_list("employee__code", "rank"))
+    before = dict(transfer_round.candidates.values_list("employee__code", "rank"))
     for item in evidence:
         add_evidence(
             acting_user=acting_user,
-            round=round,
+            transfer_round=transfer_round,
             employee_code=item.get("employee") or candidate.employee.code,
             kind=item.get("kind", ""),
             value=item.get("value"),
             document_ref=item.get("document_ref", ""),
             note=item.get("note", ""),
         )
-    computation = compute_round(acting_user=acting_user, round=round, reason=Computation.Reason.OBJECTION)
-    after = dict(round.candidates.values_list("employee__code", "rank"))
+    computation = compute_round(
+        acting_user=acting_user, transfer_round=transfer_round, reason=Computation.Reason.OBJECTION
+    )
+    after = dict(transfer_round.candidates.values_list("employee__code", "rank"))
     candidate.refresh_from_db()
     objection.status = Objection.Status.ACCEPTED
     objection.resolution = (reason or "").strip() or "Chấp nhận, đã tính lại theo minh chứng bổ sung."
@@ -775,7 +699,7 @@ def resolve_objection(
         user=acting_user,
         action="transfer_objection.accept",
         obj=objection,
-        round=round.pk,
+        round=transfer_round.pk,
         employee=candidate.employee.code,
         computation=computation.number,
         rank_before=objection.rank_before,
@@ -910,214 +834,3 @@ def close_selection(*, acting_user, selection: LeaderSelection) -> None:
     LeaderSelection.objects.filter(pk=selection.pk).update(closed_at=timezone.now())
     selection.refresh_from_db()
     AuditLog.record(user=acting_user, action="leader_selection.close", obj=selection)
-
-
-def selection_results(selection: LeaderSelection) -> dict:
-    """Combined scores and the ranking (read-only; nothing stored)."""
-    candidates = list(selection.candidates.select_related("employee__unit"))
-    exam = exam_percentages(selection.exam, [c.employee_id for c in candidates])
-    by_part: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
-    for candidate_id, part, score in PanelScore.objects.filter(candidate__selection=selection).values_list(
-        "candidate_id", "part", "score"
-    ):
-        by_part[(candidate_id, part)].append(score)
-    rows = []
-    for c in candidates:
-        e = c.employee
-        rows.append(
-            {
-                "key": e.code,
-                "full_name": e.full_name,
-                "unit_name": e.unit.name,
-                "gender": e.gender,
-                "date_of_birth": e.date_of_birth.isoformat() if e.date_of_birth else None,
-                "exam": exam.get(e.pk) if selection.exam_id else None,
-                "presentation": rules.combine_panel(
-                    by_part[(c.pk, "presentation")], drop_extremes=selection.drop_extremes
-                ),
-                "interview": rules.combine_panel(by_part[(c.pk, "interview")], drop_extremes=selection.drop_extremes),
-                "presentation_count": len(by_part[(c.pk, "presentation")]),
-                "interview_count": len(by_part[(c.pk, "interview")]),
-            }
-        )
-    ranked = rules.rank_leaders(
-        rows,
-        weights=selection.weights(),
-        pass_marks=selection.pass_marks(),
-        pass_total=selection.pass_total,
-        chain=list(selection.tie_break),
-    )
-    for row in ranked:
-        for part in ("exam", "presentation", "interview", "total"):
-            row[f"{part}_text"] = rules.fmt(row.get(part))
-    warnings = []
-    if len(candidates) < 2:
-        warnings.append("Mỗi vị trí cần ít nhất 2 người dự tuyển (Công văn 2424/BNV-CCVC).")
-    panel = selection.panel.count()
-    if selection.drop_extremes and panel < 3:
-        warnings.append("Hội đồng có dưới 3 thành viên: không bỏ điểm cao nhất và thấp nhất.")
-    if any(r.get("tied_with_previous") for r in ranked):
-        warnings.append("Có người bằng điểm sau toàn bộ thứ tự ưu tiên; người đứng đầu cơ quan quyết định.")
-    winner = next((r for r in ranked if r.get("passed")), None)
-    return {
-        "rows": ranked,
-        "warnings": warnings,
-        "panel_size": panel,
-        "winner": winner["key"] if winner else None,
-        "tie_break_text": " → ".join(rules.LEADER_TIE_BREAKS[t] for t in selection.tie_break),
-    }
-
-
-# --- documents (Decree 30/2020; templates extend pdf/base.html) ------------------------
-
-
-def _parent_agency(agency: str) -> str:
-    """The line above the issuer: none for a People's Committee, the province otherwise."""
-    return "" if agency.startswith("ỦY BAN NHÂN DÂN") else settings.ORG_PARENT_NAME
-
-
-def breakdown_lines(breakdown: list[dict]) -> list[dict]:
-    """Stored breakdown lines with their points written the Vietnamese way ('0,5')."""
-    return [{**line, "points_text": rules.fmt(line["points"])} for line in breakdown]
-
-
-def ranking_rows(round: TransferRound) -> tuple[list[dict], list[dict]]:
-    """(ranked eligible rows, excluded rows) of the last computation."""
-    candidates = list(
-        round.candidates.select_related("employee__unit", "assigned_post__unit").order_by("rank", "employee__code")
-    )
-    ranked, excluded = [], []
-    for c in candidates:
-        row = {
-            "code": c.employee.code,
-            "full_name": c.employee.full_name,
-            "unit_name": c.inputs.get("unit_name") or c.employee.unit.name,
-            "rank": c.rank,
-            "total": c.total,
-            "points": [line["points"] for line in c.breakdown],
-            "points_text": [rules.fmt(line["points"]) for line in c.breakdown],
-            "total_text": rules.fmt(c.total),
-            "breakdown": breakdown_lines(c.breakdown),
-            "volunteer": bool(c.inputs.get("volunteer")),
-            "post": str(c.assigned_post) if c.assigned_post_id else "",
-            "exclusions": c.exclusions,
-            "notes": c.notes,
-        }
-        if c.eligible:
-            ranked.append(row)
-        elif c.eligible is not None:
-            excluded.append(row)
-    return ranked, excluded
-
-
-def _round_context(round: TransferRound) -> dict:
-    agency = round.issuing_agency()
-    criteria = list(round.criteria_set.criteria.all())
-    return {
-        "round": round,
-        "agency": agency,
-        "parent_agency": _parent_agency(agency),
-        "date_line": round.unit.date_line(),
-        "criteria": criteria,
-        "criteria_rules": [(c, rules.rule_text(c.spec())) for c in criteria],
-        "criteria_set": round.criteria_set,
-        "tie_break_text": round.criteria_set.tie_break_text(),
-        "direction": round.direction_text(),
-        "kind_label": round.get_kind_display().lower(),
-    }
-
-
-def ranking_pdf(round: TransferRound) -> bytes:
-    ranked, excluded = ranking_rows(round)
-    context = _round_context(round)
-    authority, title = round.signature_lines()
-    context.update(
-        {
-            "doc_symbol": "DS-" + (round.doc_symbol.split("-", 1)[-1] or "UBND"),
-            "doc_type": "DANH SÁCH XẾP HẠNG",
-            "doc_summary": f"Đợt {round.get_kind_display().lower()}: {round.title}",
-            "ranked": ranked,
-            "excluded": excluded,
-            "warnings": round.warnings,
-            "signer_authority": authority,
-            "signer_title": title,
-            "signer_name": round.signer_name,
-            "recipients": ["Các đơn vị có liên quan", "Niêm yết công khai", "Những người có tên trong danh sách"],
-        }
-    )
-    return pdf.render_pdf("pdf/transfer_ranking.html", context)
-
-
-def _people_word(categories: set[str]) -> str:
-    if categories == {Employee.Category.PUBLIC_EMPLOYEE}:
-        return "viên chức"
-    if categories <= {Employee.Category.CIVIL_SERVANT, Employee.Category.CADRE}:
-        return "công chức"
-    return "công chức, viên chức"
-
-
-def decision_pdf(round: TransferRound) -> bytes:
-    """A draft decision listing those assigned to a post (Điều 1), their entitlements
-    (Điều 2) and who executes it (Điều 3)."""
-    moving = list(
-        round.candidates.filter(assigned_post__isnull=False)
-        .select_related("employee__unit", "assigned_post__unit")
-        .order_by("rank")
-    )
-    context = _round_context(round)
-    authority, title = round.signature_lines()
-    verb = round.get_kind_display().lower()
-    who = _people_word({c.employee.category for c in moving}) if moving else "viên chức"
-    context.update(
-        {
-            "doc_symbol": round.doc_symbol,
-            "doc_type": "QUYẾT ĐỊNH",
-            "doc_summary": f"V/v {verb} {who}",
-            "authority": f"{round.signer_title.upper()} {round.issuing_agency()}",
-            "verb": verb,
-            "who": who,
-            "moving": [
-                {
-                    "full_name": c.employee.full_name,
-                    "date_of_birth": c.employee.date_of_birth,
-                    "job_title": c.employee.job_title,
-                    "from_unit": c.inputs.get("unit_name") or c.employee.unit.name,
-                    "to": str(c.assigned_post),
-                }
-                for c in moving
-            ],
-            "legal_bases": round.legal_bases,
-            "signer_authority": authority,
-            "signer_title": title,
-            "signer_name": round.signer_name,
-            "recipients": ["Như Điều 3", "Cơ quan quản lý cấp trên (b/c)"],
-        }
-    )
-    return pdf.render_pdf("pdf/transfer_decision.html", context)
-
-
-def leader_results_pdf(selection: LeaderSelection) -> bytes:
-    results = selection_results(selection)
-    unit = selection.unit
-    agency = "HỘI ĐỒNG THI TUYỂN " + selection.post.upper()
-    return pdf.render_pdf(
-        "pdf/leader_results.html",
-        {
-            "selection": selection,
-            "agency": agency,
-            "parent_agency": settings.ORG_PARENT_NAME,
-            "date_line": unit.date_line(),
-            "doc_symbol": "TB-HĐTT",
-            "doc_type": "THÔNG BÁO",
-            "doc_summary": f"Kết quả thi tuyển chức danh {selection.post} {unit.name}",
-            "results": results,
-            "parts": [
-                (label, rules.fmt(selection.weights()[part]), rules.fmt(selection.pass_marks()[part]))
-                for part, label in rules.LEADER_PARTS.items()
-                if part != "exam" or selection.exam_id
-            ],
-            "pass_total": rules.fmt(selection.pass_total),
-            "signer_title": "CHỦ TỊCH HỘI ĐỒNG",
-            "recipients": ["Các thí sinh dự tuyển", "Cơ quan có thẩm quyền bổ nhiệm"],
-        },
-    )

@@ -13,11 +13,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from assessments import transfer_actions as actions
 from assessments.models import Attempt, Exam
-from assessments.transfer_models import LeaderSelection, TransferRound
 from hr_system import demo
 from hr_system.models import Employee, OrgUnit, Role
+from transfers import actions
+from transfers.models import LeaderSelection, TransferRound
 
 ROUND_TITLE = "Sắp xếp giáo viên tiểu học dôi dư các phường khu vực Mộc Châu, năm học 2026–2027"
 SELECTION_TITLE = "Thi tuyển chức danh Hiệu trưởng Trường Tiểu học Đoàn Kết"
@@ -37,7 +37,7 @@ PANEL = [
 DOC = "Hồ sơ lưu tại Phòng Tổ chức cán bộ"
 
 
-def _evidence(round: TransferRound, acting_user, teachers: list[Employee]) -> None:
+def _evidence(transfer_round: TransferRound, acting_user, teachers: list[Employee]) -> None:
     """A few circumstances from files HR would have: ratings, a volunteer, a family case,
     a priority group, one pregnancy and one disciplinary review (both excluded)."""
     add = actions.add_evidence
@@ -46,7 +46,7 @@ def _evidence(round: TransferRound, acting_user, teachers: list[Employee]) -> No
         for year_offset in range(3):
             add(
                 acting_user=acting_user,
-                round=round,
+                transfer_round=transfer_round,
                 employee_code=teacher.code,
                 kind="rating",
                 value={"year": 2025 - year_offset, "rating": ratings[(i + year_offset) % len(ratings)]},
@@ -54,7 +54,7 @@ def _evidence(round: TransferRound, acting_user, teachers: list[Employee]) -> No
             )
     add(
         acting_user=acting_user,
-        round=round,
+        transfer_round=transfer_round,
         employee_code=teachers[3].code,
         kind="volunteer",
         value=True,
@@ -62,7 +62,7 @@ def _evidence(round: TransferRound, acting_user, teachers: list[Employee]) -> No
     )
     add(
         acting_user=acting_user,
-        round=round,
+        transfer_round=transfer_round,
         employee_code=teachers[5].code,
         kind="family_circumstances",
         value="Nuôi mẹ già ốm đau dài ngày, có xác nhận của UBND phường",
@@ -70,7 +70,7 @@ def _evidence(round: TransferRound, acting_user, teachers: list[Employee]) -> No
     )
     add(
         acting_user=acting_user,
-        round=round,
+        transfer_round=transfer_round,
         employee_code=teachers[6].code,
         kind="priority_group",
         value="2",
@@ -80,7 +80,7 @@ def _evidence(round: TransferRound, acting_user, teachers: list[Employee]) -> No
     if females:
         add(
             acting_user=acting_user,
-            round=round,
+            transfer_round=transfer_round,
             employee_code=females[-1].code,
             kind="pregnancy",
             value=True,
@@ -88,7 +88,7 @@ def _evidence(round: TransferRound, acting_user, teachers: list[Employee]) -> No
         )
     add(
         acting_user=acting_user,
-        round=round,
+        transfer_round=transfer_round,
         employee_code=teachers[-1].code,
         kind="discipline",
         value=True,
@@ -103,7 +103,7 @@ def seed_round(admin) -> TransferRound:
     criteria_set = actions.create_default_set(acting_user=admin)
     province = OrgUnit.objects.get(code="SL")
     sources = list(OrgUnit.objects.filter(code__in=SURPLUS_SCHOOLS).order_by("path"))
-    round = actions.create_round(
+    transfer_round = actions.create_round(
         acting_user=admin,
         title=ROUND_TITLE,
         unit=province,
@@ -118,24 +118,30 @@ def seed_round(admin) -> TransferRound:
         signed_by_deputy=True,
         doc_symbol="QĐ-SGDĐT",
     )
-    teachers = list(actions.source_employees(round, job_title_contains="Giáo viên"))
-    actions.add_candidates(acting_user=admin, round=round, employees=teachers)
+    teachers = list(actions.source_employees(transfer_round, job_title_contains="Giáo viên"))
+    actions.add_candidates(acting_user=admin, transfer_round=transfer_round, employees=teachers)
     posts = []
     for code, title, count in TARGETS:
         posts.append(
             actions.add_target_post(
-                acting_user=admin, round=round, unit=OrgUnit.objects.get(code=code), title=title, count=count
+                acting_user=admin,
+                transfer_round=transfer_round,
+                unit=OrgUnit.objects.get(code=code),
+                title=title,
+                count=count,
             )
         )
-    _evidence(round, admin, teachers)
-    candidates = {c.employee.code: c for c in round.candidates.select_related("employee", "round")}
+    _evidence(transfer_round, admin, teachers)
+    candidates = {c.employee.code: c for c in transfer_round.candidates.select_related("employee", "round")}
     for i, teacher in enumerate(teachers[:6]):
         order = [posts[(i + k) % len(posts)].pk for k in range(len(posts))]
         actions.set_preferences(acting_user=admin, candidate=candidates[teacher.code], post_ids=order)
-    actions.compute_round(acting_user=admin, round=round)
+    actions.compute_round(acting_user=admin, transfer_round=transfer_round)
     now = timezone.now()
-    actions.publish_round(acting_user=admin, round=round, opens_at=now, closes_at=now + dt.timedelta(days=10))
-    return round
+    actions.publish_round(
+        acting_user=admin, transfer_round=transfer_round, opens_at=now, closes_at=now + dt.timedelta(days=10)
+    )
+    return transfer_round
 
 
 def _exam(admin, candidates: list[Employee]) -> Exam:
@@ -215,13 +221,13 @@ def seed() -> dict:
     if not OrgUnit.objects.filter(code__in=SURPLUS_SCHOOLS).exists():
         demo.seed()
     admin = get_user_model().objects.filter(username="admin").first()
-    round = seed_round(admin)
+    transfer_round = seed_round(admin)
     selection = seed_selection(admin)
     return {
-        "round": round,
-        "candidates": round.candidates.count(),
-        "ranked": round.candidates.filter(eligible=True).count(),
-        "excluded": round.candidates.filter(eligible=False).count(),
+        "round": transfer_round,
+        "candidates": transfer_round.candidates.count(),
+        "ranked": transfer_round.candidates.filter(eligible=True).count(),
+        "excluded": transfer_round.candidates.filter(eligible=False).count(),
         "selection": selection,
         "panel": [username for username, _ in PANEL],
     }

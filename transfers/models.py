@@ -6,6 +6,10 @@ points at one version. Each computation stores every candidate's full input snap
 published ranking can be reproduced after the registry has changed; refreshing from
 the registry is a separate, explicit action (reference vietnam-rules.md §5.3,
 "Publication and audit": keep the inputs, the evidence and the formula version).
+
+The tables keep their `assessments_` names (Meta.db_table): these models moved here from
+assessments (issue 11) by a state-only migration, so no row was copied or renamed.
+Who may see which round or selection is decided in transfers/access.py, not here.
 """
 
 from __future__ import annotations
@@ -18,51 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessments import transfer_rules as rules
-from hr_system import access
-from hr_system.models import Employee, OrgUnit, Role
-
-__all__ = [
-    "CriteriaSet",
-    "Criterion",
-    "TransferRound",
-    "TargetPost",
-    "Candidate",
-    "Preference",
-    "Evidence",
-    "Computation",
-    "Objection",
-    "LeaderSelection",
-    "LeaderCandidate",
-    "PanelMember",
-    "PanelScore",
-]
-
-# Who runs rounds: HR officers change them; the exam board may read them.
-ROUND_READERS = (Role.Kind.HR_OFFICER, Role.Kind.EXAM_BOARD)
-ROUND_WRITERS = (Role.Kind.HR_OFFICER,)
-# Leader-selection exams are run by HR officers or the exam board.
-SELECTION_MANAGERS = (Role.Kind.HR_OFFICER, Role.Kind.EXAM_BOARD)
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    steps = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(steps[: i + 1]) + "/" for i in range(len(steps))]
-
-
-class CriteriaSetQuerySet(models.QuerySet):
-    def for_user(self, user) -> CriteriaSetQuerySet:
-        """Shared templates, sets issued above the caller's units (a province's quy chế
-        applies to its communes) and sets issued inside their subtree."""
-        if access.is_admin(user):
-            return self
-        roles = [r for r in access.roles_of(user) if r.kind in ROUND_READERS and r.unit is not None]
-        if not roles:
-            return self.none()
-        q = Q(unit__isnull=True)
-        for role in roles:
-            q |= Q(unit__path__startswith=role.unit.path) | Q(unit__path__in=_ancestor_paths(role.unit.path))
-        return self.filter(q)
+from hr_system.models import Employee, OrgUnit
+from transfers import rules
 
 
 class CriteriaSet(models.Model):
@@ -90,9 +51,8 @@ class CriteriaSet(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = CriteriaSetQuerySet.as_manager()
-
     class Meta:
+        db_table = "assessments_criteriaset"
         ordering = ["name", "-version"]
         verbose_name = _("bộ tiêu chí điều động")
         verbose_name_plural = _("bộ tiêu chí điều động")
@@ -144,6 +104,7 @@ class Criterion(models.Model):
     order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
     class Meta:
+        db_table = "assessments_criterion"
         ordering = ["criteria_set", "order", "code"]
         verbose_name = _("tiêu chí")
         verbose_name_plural = _("tiêu chí")
@@ -154,13 +115,6 @@ class Criterion(models.Model):
 
     def spec(self) -> rules.CriterionSpec:
         return rules.CriterionSpec(self.code, self.label, self.input, self.rule, self.params, self.order)
-
-
-class TransferRoundQuerySet(models.QuerySet):
-    def for_user(self, user, *, write: bool = False) -> TransferRoundQuerySet:
-        """Rounds organised by a unit in the caller's HR (or exam-board, for reading) subtree."""
-        q = access.scope_q(user, ROUND_WRITERS if write else ROUND_READERS, field="unit__path")
-        return self if q is None else self.filter(q)
 
 
 class TransferRound(models.Model):
@@ -210,9 +164,8 @@ class TransferRound(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = TransferRoundQuerySet.as_manager()
-
     class Meta:
+        db_table = "assessments_transferround"
         ordering = ["-created_at", "-pk"]
         verbose_name = _("đợt điều động")
         verbose_name_plural = _("đợt điều động")
@@ -270,6 +223,9 @@ class TargetPost(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        db_table = "assessments_targetpost"
+        verbose_name = _("vị trí đến")
+        verbose_name_plural = _("vị trí đến")
         ordering = ["round", "order", "pk"]
         constraints = [models.CheckConstraint(condition=Q(count__gte=1), name="target_post_count_positive")]
 
@@ -299,6 +255,9 @@ class Candidate(models.Model):
     assigned_post = models.ForeignKey(TargetPost, models.SET_NULL, null=True, blank=True, related_name="assigned")
 
     class Meta:
+        db_table = "assessments_candidate"
+        verbose_name = _("người trong danh sách xem xét")
+        verbose_name_plural = _("người trong danh sách xem xét")
         ordering = ["round", "rank", "employee__code"]
         constraints = [models.UniqueConstraint(fields=["round", "employee"], name="transfer_candidate_once")]
         indexes = [models.Index(fields=["round", "rank"])]
@@ -315,6 +274,9 @@ class Preference(models.Model):
     position = models.PositiveSmallIntegerField()
 
     class Meta:
+        db_table = "assessments_preference"
+        verbose_name = _("nguyện vọng")
+        verbose_name_plural = _("nguyện vọng")
         ordering = ["candidate", "position"]
         constraints = [
             models.UniqueConstraint(fields=["candidate", "position"], name="preference_position_once"),
@@ -338,6 +300,7 @@ class Evidence(models.Model):
     entered_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "assessments_evidence"
         ordering = ["candidate", "entered_at", "pk"]
         verbose_name = _("minh chứng")
         verbose_name_plural = _("minh chứng")
@@ -362,6 +325,9 @@ class Computation(models.Model):
     warnings = models.JSONField(default=list, blank=True)
 
     class Meta:
+        db_table = "assessments_computation"
+        verbose_name = _("lần tính điểm")
+        verbose_name_plural = _("lần tính điểm")
         ordering = ["round", "number"]
         constraints = [models.UniqueConstraint(fields=["round", "number"], name="computation_number_once")]
 
@@ -384,6 +350,9 @@ class Objection(models.Model):
     rank_after = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
+        db_table = "assessments_objection"
+        verbose_name = _("ý kiến phản hồi")
+        verbose_name_plural = _("ý kiến phản hồi")
         ordering = ["filed_at", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -393,12 +362,6 @@ class Objection(models.Model):
 
 
 # --- leader selection (thi tuyển chức danh lãnh đạo, quản lý; reference §4.5) -----------
-
-
-class LeaderSelectionQuerySet(models.QuerySet):
-    def for_user(self, user) -> LeaderSelectionQuerySet:
-        q = access.scope_q(user, SELECTION_MANAGERS, field="unit__path")
-        return self if q is None else self.filter(q)
 
 
 class LeaderSelection(models.Model):
@@ -426,9 +389,8 @@ class LeaderSelection(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = LeaderSelectionQuerySet.as_manager()
-
     class Meta:
+        db_table = "assessments_leaderselection"
         ordering = ["-created_at", "-pk"]
         verbose_name = _("thi tuyển lãnh đạo")
         verbose_name_plural = _("thi tuyển lãnh đạo")
@@ -456,6 +418,9 @@ class LeaderCandidate(models.Model):
     employee = models.ForeignKey(Employee, models.PROTECT, related_name="+")
 
     class Meta:
+        db_table = "assessments_leadercandidate"
+        verbose_name = _("người dự tuyển")
+        verbose_name_plural = _("người dự tuyển")
         ordering = ["selection", "employee__code"]
         constraints = [models.UniqueConstraint(fields=["selection", "employee"], name="leader_candidate_once")]
 
@@ -465,6 +430,9 @@ class PanelMember(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
 
     class Meta:
+        db_table = "assessments_panelmember"
+        verbose_name = _("thành viên hội đồng thi tuyển")
+        verbose_name_plural = _("thành viên hội đồng thi tuyển")
         ordering = ["selection", "pk"]
         constraints = [models.UniqueConstraint(fields=["selection", "user"], name="panel_member_once")]
 
@@ -484,6 +452,9 @@ class PanelScore(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "assessments_panelscore"
+        verbose_name = _("điểm của thành viên hội đồng")
+        verbose_name_plural = _("điểm của thành viên hội đồng")
         ordering = ["candidate", "part", "member"]
         constraints = [
             models.UniqueConstraint(fields=["candidate", "member", "part"], name="panel_score_once"),

@@ -1,7 +1,7 @@
 """Point-based transfer rules and leader-selection scoring, as plain functions.
 
 Plain values in, plain values out; no ORM here, so the rule tables in
-tests/assessments/test_transfer_rules.py run in milliseconds and bench/transfers.py can
+tests/transfers/test_rules.py run in milliseconds and bench/transfers.py can
 rank a pool of 10,000 without a database.
 
 What lives here:

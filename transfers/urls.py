@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments import views_transfers as views
+from transfers import views
 
 urlpatterns = [
     path("transfers/", views.round_list, name="transfers_round_list"),

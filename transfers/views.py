@@ -1,6 +1,6 @@
 """Pages for transfer rounds and leader selections: HR's ranked list with breakdowns and
 objection handling, a candidate's own row with the objection form, and score entry for
-panel members. Every object goes through the access helpers in transfer_actions."""
+panel members. Every object goes through the access helpers in transfers/access.py."""
 
 from __future__ import annotations
 
@@ -16,16 +16,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import transfer_actions as actions
-from assessments import transfer_rules as rules
-from assessments.transfer_models import (
-    Candidate,
-    LeaderSelection,
-    Objection,
-    PanelMember,
-    PanelScore,
-    TransferRound,
+from transfers import actions, reports, rules
+from transfers.access import (
+    can_change_round,
+    get_own_candidate,
+    get_panel_member,
+    get_round_for_user,
+    get_selection_for_user,
+    own_published_rows,
+    panel_seats,
+    rounds_for,
+    selections_for,
 )
+from transfers.models import Objection, PanelScore
 
 
 def _download(content: bytes, filename: str) -> HttpResponse:
@@ -34,45 +37,41 @@ def _download(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _can_write(user, round: TransferRound) -> bool:
-    return TransferRound.objects.for_user(user, write=True).filter(pk=round.pk).exists()
-
-
 @login_required
 def round_list(request):
     user = request.user
-    rounds = TransferRound.objects.for_user(user).select_related("unit", "criteria_set").order_by("-pk")
-    mine = Candidate.objects.filter(
-        employee__user=user, round__status__in=(TransferRound.Status.PUBLISHED, TransferRound.Status.FINAL)
-    ).select_related("round")
-    selections = LeaderSelection.objects.for_user(user).select_related("unit").order_by("-pk")
-    seats = PanelMember.objects.filter(user=user).select_related("selection__unit").order_by("-selection_id")
+    rounds = rounds_for(user).select_related("unit", "criteria_set").order_by("-pk")
+    mine = own_published_rows(user).select_related("round")
+    selections = selections_for(user).select_related("unit").order_by("-pk")
+    seats = panel_seats(user).select_related("selection__unit").order_by("-selection_id")
     return render(
         request,
-        "assessments/transfers/round_list.html",
+        "transfers/round_list.html",
         {"rounds": rounds, "mine": mine, "selections": selections, "seats": seats},
     )
 
 
 @login_required
 def round_detail(request, round_id: int):
-    round = actions.get_round_for_user(request.user, round_id)
-    ranked, excluded = actions.ranking_rows(round)
-    posts = list(round.posts.select_related("unit"))
+    transfer_round = get_round_for_user(request.user, round_id)
+    ranked, excluded = reports.ranking_rows(transfer_round)
+    posts = list(transfer_round.posts.select_related("unit"))
     filled = {p.pk: p.assigned.count() for p in posts}
     return render(
         request,
-        "assessments/transfers/round_detail.html",
+        "transfers/round_detail.html",
         {
-            "round": round,
-            "criteria": list(round.criteria_set.criteria.all()),
+            "round": transfer_round,
+            "criteria": list(transfer_round.criteria_set.criteria.all()),
             "ranked": ranked,
             "excluded": excluded,
             "posts": [(p, filled[p.pk]) for p in posts],
-            "pending": Objection.objects.filter(candidate__round=round, status=Objection.Status.PENDING).count(),
-            "can_write": _can_write(request.user, round),
-            "tie_break_text": round.criteria_set.tie_break_text(),
-            "candidate_count": round.candidates.count(),
+            "pending": Objection.objects.filter(
+                candidate__round=transfer_round, status=Objection.Status.PENDING
+            ).count(),
+            "can_write": can_change_round(request.user, transfer_round),
+            "tie_break_text": transfer_round.criteria_set.tie_break_text(),
+            "candidate_count": transfer_round.candidates.count(),
         },
     )
 
@@ -89,45 +88,49 @@ def _aware(value: str, label: str) -> dt.datetime:
 @require_POST
 def round_action(request, round_id: int, action: str):
     """compute | recompute (from the registry) | publish | finalise."""
-    round = actions.get_round_for_user(request.user, round_id, write=True)
+    transfer_round = get_round_for_user(request.user, round_id, write=True)
     try:
         if action == "compute":
-            actions.compute_round(acting_user=request.user, round=round)
+            actions.compute_round(acting_user=request.user, transfer_round=transfer_round)
             messages.success(request, _("Đã tính điểm và xếp hạng."))
         elif action == "recompute":
-            actions.compute_round(acting_user=request.user, round=round, from_registry=True, reason="registry")
+            actions.compute_round(
+                acting_user=request.user, transfer_round=transfer_round, from_registry=True, reason="registry"
+            )
             messages.success(request, _("Đã tính lại theo số liệu hồ sơ hiện tại."))
         elif action == "publish":
             opens = _aware(request.POST.get("opens_at", ""), _("Thời điểm bắt đầu nhận phản hồi"))
             closes = _aware(request.POST.get("closes_at", ""), _("Thời điểm kết thúc nhận phản hồi"))
-            actions.publish_round(acting_user=request.user, round=round, opens_at=opens, closes_at=closes)
+            actions.publish_round(
+                acting_user=request.user, transfer_round=transfer_round, opens_at=opens, closes_at=closes
+            )
             messages.success(request, _("Đã công khai danh sách."))
         elif action == "finalise":
-            actions.finalise_round(acting_user=request.user, round=round)
+            actions.finalise_round(acting_user=request.user, transfer_round=transfer_round)
             messages.success(request, _("Đã chốt danh sách."))
         else:
             raise actions.TransferError(_("Thao tác không hợp lệ."))
     except actions.TransferError as exc:
         messages.error(request, exc.message)
-    return redirect("transfers_round_detail", round_id=round.pk)
+    return redirect("transfers_round_detail", round_id=transfer_round.pk)
 
 
 @login_required
 def ranking_pdf(request, round_id: int):
-    round = actions.get_round_for_user(request.user, round_id)
-    return _download(actions.ranking_pdf(round), f"danh-sach-xep-hang-{round.pk}.pdf")
+    transfer_round = get_round_for_user(request.user, round_id)
+    return _download(reports.ranking_pdf(transfer_round), f"danh-sach-xep-hang-{transfer_round.pk}.pdf")
 
 
 @login_required
 def decision_pdf(request, round_id: int):
-    round = actions.get_round_for_user(request.user, round_id)
-    return _download(actions.decision_pdf(round), f"du-thao-quyet-dinh-{round.pk}.pdf")
+    transfer_round = get_round_for_user(request.user, round_id)
+    return _download(reports.decision_pdf(transfer_round), f"du-thao-quyet-dinh-{transfer_round.pk}.pdf")
 
 
 @login_required
 def my_row(request, round_id: int):
     """A candidate's own breakdown, and their objection while the window is open."""
-    candidate = actions.get_own_candidate(request.user, round_id)
+    candidate = get_own_candidate(request.user, round_id)
     if request.method == "POST":
         try:
             actions.file_objection(acting_user=request.user, candidate=candidate, text=request.POST.get("text", ""))
@@ -135,18 +138,18 @@ def my_row(request, round_id: int):
             return redirect("transfers_my_row", round_id=round_id)
         except actions.TransferError as exc:
             messages.error(request, exc.message)
-    round = candidate.round
+    transfer_round = candidate.round
     return render(
         request,
-        "assessments/transfers/my_row.html",
+        "transfers/my_row.html",
         {
             "c": candidate,
-            "lines": actions.breakdown_lines(candidate.breakdown),
+            "lines": reports.breakdown_lines(candidate.breakdown),
             "total_text": rules.fmt(candidate.total),
-            "round": round,
-            "window_open": round.window_open(),
+            "round": transfer_round,
+            "window_open": transfer_round.window_open(),
             "objections": candidate.objections.all(),
-            "tie_break_text": round.criteria_set.tie_break_text(),
+            "tie_break_text": transfer_round.criteria_set.tie_break_text(),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -171,15 +174,15 @@ def _form_value(kind: str, text: str):
 @login_required
 def objections(request, round_id: int):
     """HR's list of objections; accept (with corrected evidence → recompute) or reject."""
-    round = actions.get_round_for_user(request.user, round_id)
-    can_write = _can_write(request.user, round)
+    transfer_round = get_round_for_user(request.user, round_id)
+    can_write = can_change_round(request.user, transfer_round)
     if request.method == "POST":
         if not can_write:
             raise PermissionDenied(_("Bạn không có quyền xử lý phản hồi."))
-        objection = Objection.objects.filter(pk=request.POST.get("objection"), candidate__round=round).first()
+        objection = Objection.objects.filter(pk=request.POST.get("objection"), candidate__round=transfer_round).first()
         if objection is None:
             messages.error(request, _("Không tìm thấy ý kiến phản hồi."))
-            return redirect("transfers_objections", round_id=round.pk)
+            return redirect("transfers_objections", round_id=transfer_round.pk)
         accept = request.POST.get("decision") == "accept"
         evidence = []
         if accept and request.POST.get("kind"):
@@ -208,13 +211,15 @@ def objections(request, round_id: int):
                 messages.success(request, _("Đã trả lời không chấp nhận."))
         except actions.TransferError as exc:
             messages.error(request, exc.message)
-        return redirect("transfers_objections", round_id=round.pk)
-    rows = Objection.objects.filter(candidate__round=round).select_related("candidate__employee").order_by("pk")
+        return redirect("transfers_objections", round_id=transfer_round.pk)
+    rows = (
+        Objection.objects.filter(candidate__round=transfer_round).select_related("candidate__employee").order_by("pk")
+    )
     return render(
         request,
-        "assessments/transfers/objections.html",
+        "transfers/objections.html",
         {
-            "round": round,
+            "round": transfer_round,
             "rows": rows,
             "can_write": can_write,
             "kinds": [(k, label) for k, (label, _shape) in rules.EVIDENCE_KINDS.items()],
@@ -224,7 +229,7 @@ def objections(request, round_id: int):
 
 @login_required
 def leader_detail(request, selection_id: int):
-    selection = actions.get_selection_for_user(request.user, selection_id)
+    selection = get_selection_for_user(request.user, selection_id)
     if request.method == "POST":
         try:
             actions.close_selection(acting_user=request.user, selection=selection)
@@ -234,21 +239,21 @@ def leader_detail(request, selection_id: int):
         return redirect("transfers_leader_detail", selection_id=selection.pk)
     return render(
         request,
-        "assessments/transfers/leader_detail.html",
-        {"s": selection, "results": actions.selection_results(selection)},
+        "transfers/leader_detail.html",
+        {"s": selection, "results": reports.selection_results(selection)},
     )
 
 
 @login_required
 def leader_pdf(request, selection_id: int):
-    selection = actions.get_selection_for_user(request.user, selection_id)
-    return _download(actions.leader_results_pdf(selection), f"ket-qua-thi-tuyen-{selection.pk}.pdf")
+    selection = get_selection_for_user(request.user, selection_id)
+    return _download(reports.leader_results_pdf(selection), f"ket-qua-thi-tuyen-{selection.pk}.pdf")
 
 
 @login_required
 def leader_scores(request, selection_id: int):
     """A panel member's own score sheet; other members' scores are never shown."""
-    member = actions.get_panel_member(request.user, selection_id)
+    member = get_panel_member(request.user, selection_id)
     selection = member.selection
     candidates = list(selection.candidates.select_related("employee__unit"))
     status = 200
@@ -270,7 +275,7 @@ def leader_scores(request, selection_id: int):
     rows = [(c, own.get((c.pk, "presentation")), own.get((c.pk, "interview"))) for c in candidates]
     return render(
         request,
-        "assessments/transfers/leader_scores.html",
+        "transfers/leader_scores.html",
         {"s": selection, "rows": rows, "closed": selection.closed_at is not None},
         status=status,
     )

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from assessments import transfer_rules as rules
-from assessments.transfer_rules import CriterionSpec as C
+from transfers import rules
+from transfers.rules import CriterionSpec as C
 
 ON = dt.date(2026, 9, 30)
 

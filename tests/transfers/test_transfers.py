@@ -24,10 +24,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from pypdf import PdfReader
 
-from assessments import transfer_actions as actions
 from assessments.models import Attempt, Exam
-from assessments.transfer_models import Computation, CriteriaSet, Evidence, Objection, PanelScore, TransferRound
 from hr_system.models import AuditLog, Employee, OrgUnit, Role
+from transfers import actions, reports
+from transfers.models import Computation, CriteriaSet, Evidence, Objection, PanelScore, TransferRound
 
 API = "/api/v1/assessments/transfers"
 REF = dt.date(2026, 9, 30)
@@ -101,16 +101,16 @@ def make_round(client, pool, *, purpose="surplus", posts=(("P-MC-TH2", 1), ("P-M
         "reference_date": REF.isoformat(),
         **extra,
     }
-    round = ok(call(client, "post", "/rounds", body), 201)
-    rid = round["id"]
+    transfer_round = ok(call(client, "post", "/rounds", body), 201)
+    rid = transfer_round["id"]
     ok(call(client, "post", f"/rounds/{rid}/candidates", {"employees": pool.codes}))
-    round["posts"] = [
+    transfer_round["posts"] = [
         ok(
             call(client, "post", f"/rounds/{rid}/posts", {"unit": unit, "title": "Giáo viên tiểu học", "count": n}), 201
         )["id"]
         for unit, n in posts
     ]
-    return round
+    return transfer_round
 
 
 def evidence(client, rid: int, code: str, kind: str, value, ref="Hồ sơ số 01"):
@@ -225,8 +225,8 @@ def test_criteria_sets_are_scoped_a_provinces_set_applies_below_it(pool, login):
 
 
 def test_surplus_moves_the_volunteer_first_then_the_lowest_points_with_the_tie_break_chain(hr, pool):
-    round = make_round(hr, pool)
-    rid, (p2, p3) = round["id"], round["posts"]
+    transfer_round = make_round(hr, pool)
+    rid, (p2, p3) = transfer_round["id"], transfer_round["posts"]
     ok(evidence(hr, rid, "305", "volunteer", True, "Đơn tự nguyện ngày 01/09/2026"), 201)
     ok(call(hr, "put", f"/rounds/{rid}/candidates/305/preferences", {"posts": [p3, p2]}))
     ok(call(hr, "put", f"/rounds/{rid}/candidates/302/preferences", {"posts": [p3]}))
@@ -269,8 +269,8 @@ def test_a_rating_breaks_what_service_leaves_tied(hr, pool):
 
 
 def test_assignment_respects_counts_and_preferences(hr, pool):
-    round = make_round(hr, pool, purpose="closer_to_home", posts=(("P-MC-TH2", 2), ("P-MC-TH3", 1)))
-    rid, (p2, p3) = round["id"], round["posts"]
+    transfer_round = make_round(hr, pool, purpose="closer_to_home", posts=(("P-MC-TH2", 2), ("P-MC-TH3", 1)))
+    rid, (p2, p3) = transfer_round["id"], transfer_round["posts"]
     for code, prefs in {"304": [p3, p2], "303": [p3, p2], "301": [p3], "305": [p2], "302": [p2]}.items():
         ok(call(hr, "put", f"/rounds/{rid}/candidates/{code}/preferences", {"posts": prefs}))
     rows = {r["employee"]: r for r in compute(hr, rid)["ranked"]}
@@ -279,8 +279,8 @@ def test_assignment_respects_counts_and_preferences(hr, pool):
     assert rows["301"]["assigned_post"] is None  # only p3, which is full: stays (closer to home)
     assert rows["305"]["assigned_post"] == p2  # p2's second place
     assert rows["302"]["assigned_post"] is None  # p2 is full now
-    round = ok(call(hr, "get", f"/rounds/{rid}"))
-    assert not [w for w in round["warnings"] if w["code"] == "unfilled_posts"]
+    transfer_round = ok(call(hr, "get", f"/rounds/{rid}"))
+    assert not [w for w in transfer_round["warnings"] if w["code"] == "unfilled_posts"]
 
 
 def test_more_posts_than_eligible_candidates_are_reported_not_filled(hr, pool):
@@ -289,8 +289,8 @@ def test_more_posts_than_eligible_candidates_are_reported_not_filled(hr, pool):
     results = compute(hr, rid)
     assigned = [r["assigned_post"] for r in results["ranked"] if r["assigned_post"]]
     assert len(assigned) == 4  # the four eligible people, no more
-    round = ok(call(hr, "get", f"/rounds/{rid}"))
-    [warning] = [w for w in round["warnings"] if w["code"] == "unfilled_posts"]
+    transfer_round = ok(call(hr, "get", f"/rounds/{rid}"))
+    [warning] = [w for w in transfer_round["warnings"] if w["code"] == "unfilled_posts"]
     assert sum(p["unfilled"] for p in warning["posts"]) == 3
     assert "Trường Tiểu học Mộc Châu 3" in warning["message"] and "không tự bố trí" in warning["message"]
 
@@ -655,7 +655,7 @@ def test_the_written_exam_comes_from_the_exam_module_as_a_percentage(pool, login
         weights={"exam": 1, "presentation": 0, "interview": 0},
     )
     actions.add_leader_candidates(acting_user=cast.hr_a, selection=selection, employees=[pool.binh])
-    [row] = actions.selection_results(selection)["rows"]
+    [row] = reports.selection_results(selection)["rows"]
     assert row["exam"] == 75.0 and row["total"] == Decimal("75")
 
 
@@ -725,9 +725,9 @@ def test_the_leader_results_pdf(pool, login, selection):
 def test_the_demo_command_is_idempotent(db):
     call_command("seed_demo_transfers", stdout=io.StringIO())
     counts = (TransferRound.objects.count(), Evidence.objects.count(), PanelScore.objects.count())
-    round = TransferRound.objects.get()
-    assert round.status == "published" and round.candidates.filter(rank__isnull=False).count() > 10
-    assert round.candidates.filter(eligible=False).exists() and round.source_units.count() == 4
+    transfer_round = TransferRound.objects.get()
+    assert transfer_round.status == "published" and transfer_round.candidates.filter(rank__isnull=False).count() > 10
+    assert transfer_round.candidates.filter(eligible=False).exists() and transfer_round.source_units.count() == 4
     call_command("seed_demo_transfers", stdout=io.StringIO())
     assert (TransferRound.objects.count(), Evidence.objects.count(), PanelScore.objects.count()) == counts
     assert counts[2] == 3 * 3 * 2  # three members, three candidates, two parts

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from assessments import transfer_demo
 from hr_system.demo import DEMO_PASSWORD
+from transfers import demo
 
 
 class Command(BaseCommand):
@@ -11,13 +11,13 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        result = transfer_demo.seed()
-        round, selection = result["round"], result["selection"]
+        result = demo.seed()
+        transfer_round, selection = result["round"], result["selection"]
         self.stdout.write(
-            f"Đợt điều động #{round.pk}: {round.title} — {result['candidates']} người, "
+            f"Đợt điều động #{transfer_round.pk}: {transfer_round.title} — {result['candidates']} người, "
             f"{result['ranked']} được xếp hạng, {result['excluded']} không thuộc diện xem xét "
-            f"({round.get_status_display()})."
+            f"({transfer_round.get_status_display()})."
         )
         self.stdout.write(f"Thi tuyển lãnh đạo #{selection.pk}: {selection.title}")
         self.stdout.write(f"Hội đồng: {', '.join(result['panel'])} (mật khẩu {DEMO_PASSWORD})")
-        self.stdout.write(f"Trang: /transfers/rounds/{round.pk}/ và /transfers/leaders/{selection.pk}/")
+        self.stdout.write(f"Trang: /transfers/rounds/{transfer_round.pk}/ và /transfers/leaders/{selection.pk}/")
