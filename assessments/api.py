@@ -3,10 +3,9 @@ endpoints and proctoring) and results routers."""
 
 from ninja import Router
 
-from assessments import api_bank, api_exam, api_results, api_transfers
+from assessments import api_bank, api_exam, api_results
 
 router = Router(tags=["Đánh giá năng lực"])
 router.add_router("/bank", api_bank.router, tags=["Ngân hàng câu hỏi"])
 router.add_router("/exams", api_exam.router, tags=["Kỳ thi"])
 router.add_router("/results", api_results.router, tags=["Kết quả"])
-router.add_router("/transfers", api_transfers.router, tags=["Điều động, biệt phái, thi tuyển lãnh đạo"])

@@ -5,5 +5,4 @@ urlpatterns = [
     path("", include("assessments.urls_take")),
     path("", include("assessments.urls_exams")),
     path("", include("assessments.urls_results")),
-    path("", include("assessments.urls_transfers")),
 ]
