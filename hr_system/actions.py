@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 
 from hr_system import access, roster
 from hr_system.models import AuditLog, Employee, OrgUnit
+from hr_system.uploads import ImportReport, Rejected
 
 UPDATABLE_FIELDS = [f for f, _, _ in roster.COLUMNS if f not in ("code", "unit")] + ["unit", "updated_at"]
 
 
 @dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    rejected: list[roster.Rejected] = field(default_factory=list)
-    written: bool = False
-    dry_run: bool = False
-    total_rows: int = 0
-
-    @property
-    def valid(self) -> int:
-        return self.created + self.updated
+class EmployeeImportReport(ImportReport):
+    """A roster import; each rejected row names its employee code."""
 
     def as_dict(self) -> dict:
         return {
@@ -38,7 +30,7 @@ class ImportReport:
 
 def import_employees(
     *, acting_user, data: bytes, filename: str, import_valid_rows: bool = False, dry_run: bool = False
-) -> ImportReport:
+) -> EmployeeImportReport:
     """Create or update employees from a roster file.
 
     With any rejected row nothing is written unless the caller explicitly asked to
@@ -51,7 +43,7 @@ def import_employees(
     units = OrgUnit.objects.all() if acting_user is None else access.units_for(acting_user, write=True)
     unit_ids = dict(units.values_list("code", "pk"))
     checked = roster.validate(rows, unit_ids)
-    report = ImportReport(dry_run=dry_run, total_rows=len(rows), rejected=list(checked.rejected))
+    report = EmployeeImportReport(dry_run=dry_run, total_rows=len(rows), rejected=list(checked.rejected))
 
     existing = {code: (pk, unit_id) for code, pk, unit_id in Employee.objects.values_list("code", "pk", "unit_id")}
     in_scope = set(unit_ids.values())
@@ -60,7 +52,7 @@ def import_employees(
         current = existing.get(values["code"])
         if current is not None and current[1] not in in_scope:
             report.rejected.append(
-                roster.Rejected(number, values["code"], "Mã chấm công đã được dùng cho một người ở đơn vị khác")
+                Rejected(number, "Mã chấm công đã được dùng cho một người ở đơn vị khác", code=values["code"])
             )
             continue
         rows.append(Employee(**values))

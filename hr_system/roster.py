@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from openpyxl import Workbook, load_workbook
 
 from hr_system.models import EMPLOYEE_CODE_RE, Employee
+from hr_system.uploads import Rejected
 
 # (field, Vietnamese header shown in the template, required)
 COLUMNS: list[tuple[str, str, bool]] = [
@@ -61,13 +62,6 @@ _CODE_RE = re.compile(EMPLOYEE_CODE_RE)
 
 class RosterFileError(ValueError):
     """The file as a whole cannot be read (wrong type, no header, missing columns)."""
-
-
-@dataclass
-class Rejected:
-    row: int
-    code: str
-    reason: str
 
 
 @dataclass
@@ -202,11 +196,11 @@ def validate(rows: list[tuple[int, dict]], unit_ids: dict[str, int]) -> Validate
         try:
             values = clean_row(raw, unit_ids)
         except ValueError as exc:
-            result.rejected.append(Rejected(number, _text(raw.get("code")), str(exc)))
+            result.rejected.append(Rejected(number, str(exc), code=_text(raw.get("code"))))
             continue
         first = seen.get(values["code"])
         if first is not None:
-            result.rejected.append(Rejected(number, values["code"], f"Trùng mã chấm công với dòng {first}"))
+            result.rejected.append(Rejected(number, f"Trùng mã chấm công với dòng {first}", code=values["code"]))
             continue
         seen[values["code"]] = number
         result.rows.append((number, values))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
@@ -23,8 +20,10 @@ from hr_system import access, actions, pdf, reports, roster
 from hr_system.models import ApiToken, LoginFailure, OrgUnit, Role
 from hr_system.net import client_ip
 from hr_system.schemas import EmployeeFilter
+from hr_system.uploads import PendingUpload
 
-IMPORT_DIR = Path(settings.MEDIA_ROOT) / "imports"
+# Roster files wait under MEDIA_ROOT between the report and the import (hr_system.uploads).
+UPLOADS = "imports"
 
 
 def _client_ip(request) -> str | None:
@@ -190,17 +189,24 @@ def import_template(request):
 @login_required
 def employee_import(request):
     """Upload → report. With rejected rows nothing is written; the officer may then
-    explicitly choose to import only the valid rows of the same file."""
+    explicitly choose to import only the valid rows of the same file, or cancel."""
     access.require_role(request.user, Role.Kind.HR_OFFICER)
     report = None
-    pending = request.session.get("pending_import")
+    pending = PendingUpload(request.session, UPLOADS)
     if request.method == "POST":
+        if request.POST.get("cancel"):
+            pending.discard()
+            messages.info(request, _("Đã hủy lần nhập; tệp đã tải lên được xóa khỏi máy chủ."))
+            return redirect("employee_import")
         upload = request.FILES.get("file")
         if upload is not None:
             data, filename = upload.read(), upload.name
-        elif pending and request.POST.get("import_valid_rows"):
-            path = IMPORT_DIR / pending["token"]
-            data, filename = (path.read_bytes() if path.exists() else b""), pending["filename"]
+        elif pending.info and request.POST.get("import_valid_rows"):
+            data, filename = pending.read(), pending.info["filename"]
+            if data is None:
+                pending.discard()
+                messages.error(request, _("Tệp đã tải lên không còn trên máy chủ; vui lòng tải lên lại."))
+                return redirect("employee_import")
         else:
             messages.error(request, _("Vui lòng chọn tệp danh sách (.xlsx hoặc .csv)."))
             return redirect("employee_import")
@@ -216,17 +222,14 @@ def employee_import(request):
             messages.error(request, str(exc))
             return redirect("employee_import")
         if report.written:
-            request.session.pop("pending_import", None)
+            pending.discard()
             messages.success(
                 request,
                 _("Đã nhập: %(c)s thêm mới, %(u)s cập nhật, %(r)s dòng bị từ chối.")
                 % {"c": report.created, "u": report.updated, "r": len(report.rejected)},
             )
-        else:
-            IMPORT_DIR.mkdir(parents=True, exist_ok=True)
-            token = uuid.uuid4().hex
-            (IMPORT_DIR / token).write_bytes(data)
-            request.session["pending_import"] = {"token": token, "filename": filename}
+        elif upload is not None:
+            pending.save(data, filename)
     return render(request, "hr/employee_import.html", {"report": report})
 
 

@@ -163,3 +163,60 @@ def test_command_exit_code_on_rejections(cast, tmp_path):
 def test_command_refuses_a_missing_file(db, tmp_path):
     with pytest.raises(CommandError, match="Không tìm thấy tệp"):
         call_command("import_employees", str(tmp_path / "none.csv"))
+
+
+# --- the uploaded file between the report and the import (hr_system.uploads) -----------
+
+
+def _upload(client):
+    upload = SimpleUploadedFile("ds.csv", csv_bytes(GOOD, BAD_ROWS), content_type="text/csv")
+    return client.post("/employees/import/", {"file": upload})
+
+
+def test_web_import_leaves_no_file_once_imported_or_cancelled(cast, login, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    imports = tmp_path / "imports"
+    client = login(cast.hr_a)
+    page = _upload(client).content.decode()
+    assert "Hủy và xóa tệp đã tải lên" in page and len(list(imports.iterdir())) == 1
+    client.post("/employees/import/", {"import_valid_rows": "1"})
+    assert Employee.objects.filter(code="301").exists()
+    assert list(imports.iterdir()) == []
+
+    _upload(client)
+    first = list(imports.iterdir())
+    _upload(client)  # a new upload replaces the pending one
+    assert len(first) == len(list(imports.iterdir())) == 1 and first != list(imports.iterdir())
+    page = client.post("/employees/import/", {"cancel": "1"}, follow=True).content.decode()
+    assert "Đã hủy lần nhập" in page and list(imports.iterdir()) == []
+    page = client.post("/employees/import/", {"import_valid_rows": "1"}, follow=True).content.decode()
+    assert "Vui lòng chọn tệp danh sách" in page
+
+
+def test_a_new_upload_sweeps_files_left_by_abandoned_imports(cast, login, settings, tmp_path):
+    import os
+    import time
+
+    from hr_system import uploads
+
+    settings.MEDIA_ROOT = tmp_path
+    imports = tmp_path / "imports"
+    imports.mkdir()
+    abandoned, recent = imports / ("a" * 32), imports / ("b" * 32)
+    abandoned.write_bytes(csv_bytes(GOOD))
+    recent.write_bytes(csv_bytes(GOOD2))
+    long_ago = time.time() - uploads.MAX_AGE_SECONDS - 60
+    os.utime(abandoned, (long_ago, long_ago))
+    _upload(login(cast.hr_a))
+    assert not abandoned.exists() and recent.exists()
+    assert len(list(imports.iterdir())) == 2
+
+
+def test_web_import_says_so_when_the_pending_file_was_swept(cast, login, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = login(cast.hr_a)
+    _upload(client)
+    for path in (tmp_path / "imports").iterdir():
+        path.unlink()
+    page = client.post("/employees/import/", {"import_valid_rows": "1"}, follow=True).content.decode()
+    assert "không còn trên máy chủ" in page and not Employee.objects.filter(code="301").exists()
