@@ -1,671 +1,33 @@
-"""The question bank: import parsers (Aiken, GIFT, Excel) and the bank's writes.
+"""The question bank's writes: categories, questions and their versions, the review
+workflow, and importing parsed question files (assessments.parsers reads them).
 
-The parsers are plain functions over text or bytes returning ``(items, errors)`` with
-no ORM inside, so every syntax rule is table-tested. An error is ``(line, reason)``:
-the line (or spreadsheet row) the author should look at, and a Vietnamese reason.
-The Aiken and GIFT rules follow Moodle's importers as described in
-shared/reference/exam-anchors.md §4.1–4.2; where we are stricter the comment says why.
-
-The writes (`create_question`, `edit_question`, `set_status`, `import_items`,
-`create_category`) are keyword-only, atomic and audited. A version that was approved
-or already sits on a paper is never changed: editing it makes version n+1.
+Every write is keyword-only, atomic and audited. A version that was approved or
+already sits on a paper is never changed: editing it makes version n+1.
 """
 
 from __future__ import annotations
 
-import html
-import io
 import re
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
-from django.utils.html import strip_tags
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from assessments import access
-from assessments.models import Category, PaperItem, Question, QuestionVersion
+from assessments.models import Category, Question, QuestionVersion
 from assessments.papers import ExamError
+from assessments.parsers import MAX_OPTIONS, Error, Item, nfc, numbered_options, split_tags
 from hr_system import access as hr_access
 from hr_system.models import AuditLog, OrgUnit
+from hr_system.uploads import ImportReport, Rejected
 
 Kind = QuestionVersion.Kind
 Status = QuestionVersion.Status
 Difficulty = QuestionVersion.Difficulty
 
-# The question form and the Excel template have six option slots (A–F); an imported
-# item with more could not be edited without losing options, so it is rejected.
-MAX_OPTIONS = 6
-LETTERS = "ABCDEF"
-MAX_FILE_BYTES = 5 * 1024 * 1024
-FORMATS = ("aiken", "gift", "xlsx")
 CATEGORY_CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")
-TRUE_TEXT, FALSE_TEXT = "Đúng", "Sai"
-
-
-class BankFileError(ValueError):
-    """The file as a whole cannot be read (encoding, not a workbook, missing columns)."""
-
-
-@dataclass
-class Item:
-    """One parsed question, not yet in the database."""
-
-    kind: str
-    text: str
-    options: list[dict]
-    line: int
-    category_code: str | None = None
-    difficulty: int | None = None
-    tags: list[str] = field(default_factory=list)
-    title: str = ""
-
-
-Error = tuple[int, str]
-
-
-def _nfc(text: str) -> str:
-    # Government documents use precomposed Unicode (TCVN 6909:2001, Decision
-    # 72/2002/QĐ-TTg); text typed with a decomposing keyboard would otherwise not match
-    # the same words in searches and duplicate checks.
-    return unicodedata.normalize("NFC", text)
-
-
-def _lines(text: str) -> list[str]:
-    # Not str.splitlines(): it also splits on \x0b, \x1c, U+2028…, which would shift
-    # our line numbers away from what the author's editor shows.
-    return re.split(r"\r\n|\r|\n", _nfc(text.removeprefix("\ufeff")))
-
-
-def _options(texts: list[str], correct: set[int]) -> list[dict]:
-    return [{"id": chr(ord("a") + i), "text": t, "correct": i in correct} for i, t in enumerate(texts)]
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# --- Aiken -------------------------------------------------------------------------
-
-AIKEN_OPTION_RE = re.compile(r"^([A-Z])[).][ \t]?")
-AIKEN_ANSWER = "ANSWER:"
-# What authors type instead of ANSWER: — caught so the reason can say what is wrong.
-AIKEN_LOOSE_ANSWER_RE = re.compile(r"^(answer|đáp án|dap an)\s*:", re.IGNORECASE)
-
-
-@dataclass
-class _Pending:
-    line: int
-    text: str
-    options: list[str] = field(default_factory=list)
-
-
-def parse_aiken(text: str) -> tuple[list[Item], list[Error]]:
-    """Aiken: one line of question text, option lines ``A. …``/``B) …``, then ``ANSWER: B``.
-
-    A line that is neither an option nor ANSWER starts a new question, so a question
-    still waiting for its ANSWER is discarded with an error at its own line. After an
-    error inside a question its remaining option/ANSWER lines are skipped silently.
-    """
-    items: list[Item] = []
-    errors: list[Error] = []
-    pending: _Pending | None = None
-    skipping = False  # inside a question already rejected
-
-    def reject(line: int, reason: str) -> None:
-        nonlocal pending, skipping
-        errors.append((line, reason))
-        pending, skipping = None, True
-
-    for number, raw in enumerate(_lines(text), start=1):
-        line = raw.strip()
-        if len(line) < 2:
-            continue
-        option = AIKEN_OPTION_RE.match(line)
-        if option:
-            if pending is None:
-                if not skipping:
-                    reject(number, f"Phương án “{_short(line)}” không thuộc câu hỏi nào (thiếu dòng nội dung câu hỏi).")
-                continue
-            # Moodle ignores the letter and counts positions; we insist they agree, or
-            # "ANSWER: C" could silently point at a different option than the author meant.
-            expected = LETTERS[len(pending.options)] if len(pending.options) < MAX_OPTIONS else None
-            if expected is None:
-                reject(number, f"Câu hỏi có quá {MAX_OPTIONS} phương án (tối đa A–F).")
-            elif option[1] != expected:
-                reject(number, f"Phương án “{option[1]}” sai thứ tự: phương án tiếp theo phải là “{expected}”.")
-            elif not line[2:].strip():
-                reject(number, f"Phương án {expected} không có nội dung.")
-            else:
-                pending.options.append(line[2:].strip())
-            continue
-        if line.startswith(AIKEN_ANSWER):
-            if pending is None:
-                if not skipping:
-                    reject(number, "Dòng “ANSWER:” không thuộc câu hỏi nào.")
-                continue
-            answer = line[len(AIKEN_ANSWER) :].strip()
-            letter = answer[:1]
-            count = len(pending.options)
-            if count < 2:
-                reject(pending.line, f"Câu hỏi chỉ có {count} phương án; cần ít nhất 2 phương án.")
-            elif not letter:
-                reject(number, "Dòng “ANSWER:” thiếu chữ cái của đáp án đúng.")
-            elif answer[1:] not in ("", ".", ")"):
-                reject(number, f"“{_short(line)}”: định dạng Aiken chỉ có đúng một đáp án, ví dụ “ANSWER: B”.")
-            elif not ("A" <= letter <= LETTERS[count - 1]):
-                reject(number, f"Đáp án “{letter}” không có trong các phương án (A–{LETTERS[count - 1]}).")
-            else:
-                index = ord(letter) - ord("A")
-                items.append(Item(Kind.SINGLE, pending.text, _options(pending.options, {index}), pending.line))
-                pending, skipping = None, False
-            continue
-        if AIKEN_LOOSE_ANSWER_RE.match(line):
-            if pending is not None or not skipping:
-                reject(
-                    number, f"“{_short(line)}”: dòng đáp án phải viết đúng “ANSWER:” (chữ in hoa, liền dấu hai chấm)."
-                )
-            continue
-        if pending is not None:
-            errors.append((pending.line, "Câu hỏi chưa hoàn chỉnh (thiếu dòng “ANSWER:”) nên bị bỏ qua."))
-        pending, skipping = _Pending(number, line), False
-    if pending is not None:
-        errors.append((pending.line, "Câu hỏi chưa hoàn chỉnh (thiếu dòng “ANSWER:”) nên bị bỏ qua."))
-    errors.sort(key=lambda e: e[0])
-    return items, errors
-
-
-# --- GIFT --------------------------------------------------------------------------
-
-# Escaped characters become private-use code points while parsing, so the structural
-# characters left in the text are exactly the unescaped ones.
-_ESCAPED = {"~": "\ue000", "=": "\ue001", "#": "\ue002", "{": "\ue003", "}": "\ue004", ":": "\ue005"}
-_NEWLINE, _BACKSLASH = "\ue006", "\ue007"
-_ESCAPE_RE = re.compile(r"\\([~=#{}:n\\])")
-_UNPROTECT = str.maketrans({v: k for k, v in _ESCAPED.items()} | {_BACKSLASH: "\\"})
-# The reference quotes Moodle's weight pattern with 1–2 digits but its own examples use
-# %-100%; we accept up to three digits and check the range ourselves.
-_WEIGHT_RE = re.compile(r"^\s*%(-?\d{1,3}(?:\.\d*)?)%")
-_FORMAT_RE = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
-_TRUE_FALSE_RE = re.compile(r"^(T|TRUE|F|FALSE)\s*(#.*)?$", re.IGNORECASE | re.DOTALL)
-
-
-def _protect(line: str) -> str:
-    def sub(m: re.Match) -> str:
-        char = m[1]
-        return _NEWLINE if char == "n" else _BACKSLASH if char == "\\" else _ESCAPED[char]
-
-    return _ESCAPE_RE.sub(sub, line)
-
-
-def _gift_text(raw: str) -> str:
-    """Unescape and tidy: source line breaks are wrapping; only ``\\n`` is a new line."""
-    text = " ".join(raw.split()).translate(_UNPROTECT)
-    return re.sub(r" *\ue006 *", "\n", text).strip()
-
-
-class _GiftError(ValueError):
-    def __init__(self, line: int, reason: str):
-        super().__init__(reason)
-        self.line = line
-
-
-def parse_gift(text: str) -> tuple[list[Item], list[Error]]:
-    """GIFT, limited to what our bank holds: single choice (``=`` right, ``~`` wrong),
-    multiple answers (only ``~`` with ``%n%`` weights; a positive weight is a correct
-    option) and true/false. Every other GIFT type is rejected, naming it.
-
-    Questions are separated by blank lines; ``//`` lines are comments; ``$CATEGORY:``
-    sets the category code for the questions after it (its last path segment).
-    """
-    blocks: list[list[tuple[int, str]]] = []
-    block: list[tuple[int, str]] = []
-    for number, raw in enumerate(_lines(text), start=1):
-        stripped = raw.strip()
-        if stripped.startswith("//"):
-            continue
-        if not stripped:
-            if block:
-                blocks.append(block)
-                block = []
-            continue
-        block.append((number, _protect(raw.rstrip())))
-    if block:
-        blocks.append(block)
-
-    items: list[Item] = []
-    errors: list[Error] = []
-    category_code: str | None = None
-    for block in blocks:
-        if block[0][1].lstrip().startswith("$CATEGORY:"):
-            line = re.sub(r"\s+//.*$", "", block[0][1].strip())  # a trailing // comment
-            path = _gift_text(line[len("$CATEGORY:") :])
-            segments = [s.strip() for s in path.split("/") if s.strip()]
-            category_code = segments[-1] if segments else None
-            block = block[1:]
-            if not block:
-                continue
-        try:
-            item = _gift_question(block)
-        except _GiftError as exc:
-            errors.append((exc.line, str(exc)))
-            continue
-        item.category_code = category_code
-        items.append(item)
-    errors.sort(key=lambda e: e[0])
-    return items, errors
-
-
-def _gift_question(block: list[tuple[int, str]]) -> Item:
-    first = block[0][0]
-    source = "\n".join(content for _, content in block)
-    starts: list[tuple[int, int]] = []  # (offset where the line starts, line number)
-    offset = 0
-    for number, content in block:
-        starts.append((offset, number))
-        offset += len(content) + 1
-
-    def line_at(position: int) -> int:
-        return [n for start, n in starts if start <= position][-1]
-
-    title = ""
-    rest_start = 0
-    if source.lstrip().startswith("::"):
-        opening = source.index("::")
-        closing = source.find("::", opening + 2)
-        if closing < 0:
-            raise _GiftError(first, "Tiêu đề “::…::” chưa có dấu “::” đóng.")
-        title = _gift_text(source[opening + 2 : closing])
-        rest_start = closing + 2
-
-    depth, open_at, close_at = 0, None, None
-    for position in range(rest_start, len(source)):
-        char = source[position]
-        if char == "{":
-            if depth:
-                raise _GiftError(line_at(position), "Dấu “{” lồng trong “{…}”: nếu là chữ thường hãy viết “\\{”.")
-            if open_at is not None:
-                raise _GiftError(
-                    line_at(position),
-                    "Có nhiều hơn một cặp “{…}”: các câu hỏi phải cách nhau bằng một dòng trống.",
-                )
-            depth, open_at = 1, position
-        elif char == "}":
-            if not depth:
-                raise _GiftError(line_at(position), "Dấu “}” không có dấu “{” mở tương ứng (ngoặc không cân đối).")
-            depth, close_at = 0, position
-    if depth:
-        raise _GiftError(line_at(open_at), "Dấu “{” chưa được đóng bằng “}” (ngoặc không cân đối).")
-    if open_at is None:
-        raise _GiftError(first, "Loại câu hỏi “mô tả” (không có phần đáp án {…}) không được hỗ trợ.")
-
-    stem, tail = source[rest_start:open_at], source[close_at + 1 :]
-    answers = source[open_at + 1 : close_at].split("####", 1)[0]  # general feedback dropped
-    kind_name = None
-    if not answers.strip():
-        kind_name = "tự luận (essay, “{}” rỗng)"
-    elif answers.strip().startswith("#"):
-        kind_name = "số (numerical, “{#…}”)"
-    elif "~" not in answers and "=" in answers and "->" in answers:
-        kind_name = "ghép đôi (matching, “=… -> …”)"
-    elif "~" not in answers and not _TRUE_FALSE_RE.match(answers.strip()):
-        kind_name = "trả lời ngắn (short answer)"
-    if kind_name:
-        raise _GiftError(
-            first, f"Loại câu hỏi {kind_name} không được hỗ trợ; chỉ nhận câu chọn một, chọn nhiều và đúng/sai."
-        )
-    if tail.strip():
-        raise _GiftError(
-            line_at(close_at),
-            "Có nội dung sau dấu “}” (câu điền khuyết, missing word) — không được hỗ trợ; hãy đặt {…} ở cuối câu hỏi.",
-        )
-
-    marker = _FORMAT_RE.match(stem)
-    if marker:
-        stem = stem[marker.end() :]
-        if marker[1].lower() == "html":
-            # Never render author HTML: keep only its text.
-            stem = html.unescape(strip_tags(stem))
-    question_text = _gift_text(stem) or title
-    if not question_text:
-        raise _GiftError(first, "Thiếu nội dung câu hỏi.")
-
-    true_false = _TRUE_FALSE_RE.match(answers.strip())
-    if true_false and "~" not in answers:
-        is_true = true_false[1].upper() in ("T", "TRUE")
-        return Item(
-            Kind.TRUE_FALSE, question_text, _options([TRUE_TEXT, FALSE_TEXT], {0 if is_true else 1}), first, title=title
-        )
-    return _gift_choice(answers, question_text, title, line_at(open_at), first)
-
-
-def _gift_choice(answers: str, question_text: str, title: str, line: int, first: int) -> Item:
-    parts = re.split(r"([=~])", answers)
-    if parts[0].strip():
-        raise _GiftError(
-            line, f"Có nội dung “{_short(_gift_text(parts[0]))}” trước phương án đầu tiên (thiếu “=” hoặc “~”)."
-        )
-    parsed: list[tuple[str, float | None, str]] = []  # (marker, weight, text)
-    for marker, body in zip(parts[1::2], parts[2::2], strict=True):
-        weight = None
-        match = _WEIGHT_RE.match(body)
-        if match:
-            weight = float(match[1])
-            if not -100 <= weight <= 100:
-                raise _GiftError(line, f"Trọng số “%{match[1]}%” phải nằm trong khoảng −100% đến 100%.")
-            body = body[match.end() :]
-        answer_text = _gift_text(body.split("#", 1)[0])  # per-answer feedback dropped
-        if not answer_text:
-            raise _GiftError(line, f"Có phương án “{marker}” không có nội dung.")
-        parsed.append((marker, weight, answer_text))
-    if len(parsed) < 2:
-        raise _GiftError(first, f"Câu trắc nghiệm chỉ có {len(parsed)} phương án; cần ít nhất 2 phương án.")
-    if len(parsed) > MAX_OPTIONS:
-        raise _GiftError(first, f"Câu hỏi có {len(parsed)} phương án; tối đa {MAX_OPTIONS}.")
-    texts = [t for _, _, t in parsed]
-    if len(set(texts)) != len(texts):
-        raise _GiftError(first, "Có hai phương án trùng nội dung.")
-
-    if any(m == "=" for m, _, _ in parsed):
-        correct = {i for i, (m, _, _) in enumerate(parsed) if m == "="}
-        if len(correct) > 1:
-            raise _GiftError(first, "Câu một đáp án có nhiều hơn một dấu “=”; câu nhiều đáp án dùng “~%n%”.")
-        if any(w is not None and w > 0 and m == "~" for m, w, _ in parsed) or any(
-            w is not None and w != 100 and m == "=" for m, w, _ in parsed
-        ):
-            # We score all-or-nothing; negative weights on wrong options are dropped
-            # (the exam's negative marking applies instead), partial credit is not.
-            raise _GiftError(first, "Không hỗ trợ điểm từng phần (%n%) trong câu một đáp án.")
-        return Item(Kind.SINGLE, question_text, _options(texts, correct), first, title=title)
-    correct = {i for i, (_, w, _) in enumerate(parsed) if w is not None and w > 0}
-    if not correct:
-        raise _GiftError(
-            first, "Câu nhiều đáp án (chỉ dùng “~”) cần ít nhất một phương án có trọng số dương, ví dụ “~%50%”."
-        )
-    return Item(Kind.MULTIPLE, question_text, _options(texts, correct), first, title=title)
-
-
-# --- Excel -------------------------------------------------------------------------
-
-# (key, header in the template, required)
-XLSX_COLUMNS: list[tuple[str, str, bool]] = [
-    ("category", "Chủ đề", False),
-    ("difficulty", "Mức độ", False),
-    ("kind", "Loại", False),
-    ("text", "Nội dung", True),
-    *[(letter, f"Phương án {letter}", letter in "AB") for letter in LETTERS],
-    ("answer", "Đáp án", True),
-    ("tags", "Thẻ", False),
-]
-DIFFICULTY_LABELS = {"dễ": 1, "de": 1, "1": 1, "trung bình": 2, "trung binh": 2, "2": 2, "khó": 3, "kho": 3, "3": 3}
-KIND_LABELS = {
-    "một đáp án": Kind.SINGLE,
-    "mot dap an": Kind.SINGLE,
-    "single": Kind.SINGLE,
-    "nhiều đáp án": Kind.MULTIPLE,
-    "nhieu dap an": Kind.MULTIPLE,
-    "multiple": Kind.MULTIPLE,
-    "đúng-sai": Kind.TRUE_FALSE,
-    "đúng/sai": Kind.TRUE_FALSE,
-    "đúng sai": Kind.TRUE_FALSE,
-    "dung-sai": Kind.TRUE_FALSE,
-    "dung/sai": Kind.TRUE_FALSE,
-    "true_false": Kind.TRUE_FALSE,
-}
-
-
-def _key(value) -> str:
-    return " ".join(_cell(value).lower().split())
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return _nfc(str(value)).strip()
-
-
-def split_tags(value: str | list[str] | None) -> list[str]:
-    raw = value if isinstance(value, list) else re.split(r"[,;]", value or "")
-    tags: list[str] = []
-    for tag in raw:
-        tag = " ".join(_nfc(str(tag)).split())
-        if tag and tag.lower() not in (t.lower() for t in tags):
-            tags.append(tag)
-    return tags
-
-
-def parse_xlsx(data: bytes) -> tuple[list[Item], list[Error]]:
-    """Read the first sheet of a workbook made from `template_xlsx`; errors name the row."""
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise BankFileError(f"Không đọc được tệp Excel (.xlsx): {exc}") from exc
-    try:
-        rows = list(wb.worksheets[0].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    if not rows:
-        raise BankFileError("Tệp Excel không có dữ liệu.")
-    by_header = {_key(h): key for key, h, _ in XLSX_COLUMNS}
-    columns = [by_header.get(_key(h)) for h in rows[0]]
-    missing = [h for key, h, required in XLSX_COLUMNS if required and key not in columns]
-    if missing:
-        raise BankFileError("Thiếu cột bắt buộc ở dòng tiêu đề: " + ", ".join(missing))
-
-    items: list[Item] = []
-    errors: list[Error] = []
-    for number, raw in enumerate(rows[1:], start=2):
-        if raw is None or all(_cell(v) == "" for v in raw):
-            continue
-        values = {key: value for key, value in zip(columns, raw, strict=False) if key}
-        try:
-            items.append(_xlsx_item(values, number))
-        except ValueError as exc:
-            errors.append((number, str(exc)))
-    return items, errors
-
-
-def _xlsx_item(values: dict, row: int) -> Item:
-    text = _cell(values.get("text"))
-    if not text:
-        raise ValueError("Thiếu nội dung câu hỏi.")
-    difficulty = None
-    if _cell(values.get("difficulty")):
-        difficulty = DIFFICULTY_LABELS.get(_key(values.get("difficulty")))
-        if difficulty is None:
-            raise ValueError(
-                f"Mức độ “{_cell(values.get('difficulty'))}” không hợp lệ (Dễ, Trung bình, Khó hoặc 1, 2, 3)."
-            )
-    kind = None
-    if _cell(values.get("kind")):
-        kind = KIND_LABELS.get(_key(values.get("kind")))
-        if kind is None:
-            raise ValueError(
-                f"Loại “{_cell(values.get('kind'))}” không hợp lệ (Một đáp án, Nhiều đáp án hoặc Đúng-Sai)."
-            )
-
-    texts = [_cell(values.get(letter)) for letter in LETTERS]
-    while texts and not texts[-1]:
-        texts.pop()
-    if "" in texts:
-        gap = LETTERS[texts.index("")]
-        raise ValueError(f"Phương án {gap} để trống nhưng có phương án sau nó.")
-    if kind == Kind.TRUE_FALSE and not texts:
-        texts = [TRUE_TEXT, FALSE_TEXT]
-
-    if len(texts) < 2:
-        raise ValueError(f"Câu hỏi chỉ có {len(texts)} phương án; cần ít nhất 2 phương án.")
-    answer = _cell(values.get("answer"))
-    if not answer:
-        raise ValueError("Thiếu đáp án đúng (ví dụ “B” hoặc “A,C”).")
-    correct: set[int] = set()
-    for token in re.split(r"[,;\s]+", answer):
-        if not token:
-            continue
-        named = [i for i, t in enumerate(texts) if t.lower() == token.lower()]
-        letter = token.upper()
-        if len(letter) == 1 and "A" <= letter <= "F" and ord(letter) - ord("A") < len(texts):
-            correct.add(ord(letter) - ord("A"))
-        elif kind == Kind.TRUE_FALSE and named:  # "Đúng" / "Sai" instead of A / B
-            correct.add(named[0])
-        else:
-            raise ValueError(f"Đáp án “{token}” không có trong các phương án (A–{LETTERS[len(texts) - 1]}).")
-    if kind is None:
-        kind = Kind.MULTIPLE if len(correct) > 1 else Kind.SINGLE
-    if kind in (Kind.SINGLE, Kind.TRUE_FALSE) and len(correct) != 1:
-        raise ValueError(f"Loại “{Kind(kind).label}” phải có đúng một đáp án, tệp ghi “{answer}”.")
-    if kind == Kind.TRUE_FALSE and len(texts) != 2:
-        raise ValueError("Câu Đúng-Sai phải có đúng hai phương án.")
-    category = _cell(values.get("category")) or None
-    return Item(kind, text, _options(texts, correct), row, category, difficulty, split_tags(_cell(values.get("tags"))))
-
-
-def template_xlsx() -> bytes:
-    """The downloadable template: a sheet of three example questions and a guide sheet."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Câu hỏi"
-    ws.append([h for _, h, _ in XLSX_COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.append(
-        [
-            "KTQLNN",
-            "Dễ",
-            "Một đáp án",
-            "Theo Hiến pháp năm 2013, cơ quan nào là cơ quan quyền lực nhà nước cao nhất?",
-            "Chính phủ",
-            "Quốc hội",
-            "Tòa án nhân dân tối cao",
-            "Chủ tịch nước",
-            "",
-            "",
-            "B",
-            "Hiến pháp",
-        ]
-    )
-    ws.append(
-        [
-            "KTQLNN",
-            "Trung bình",
-            "Nhiều đáp án",
-            "Những cơ quan nào sau đây là cơ quan hành chính nhà nước?",
-            "Chính phủ",
-            "Ủy ban nhân dân các cấp",
-            "Hội đồng nhân dân các cấp",
-            "Viện kiểm sát nhân dân",
-            "",
-            "",
-            "A,B",
-            "Bộ máy nhà nước",
-        ]
-    )
-    ws.append(
-        [
-            "KTQLNN",
-            "Dễ",
-            "Đúng-Sai",
-            "Hiến pháp là luật cơ bản của nước Cộng hòa xã hội chủ nghĩa Việt Nam, có hiệu lực pháp lý cao nhất.",
-            TRUE_TEXT,
-            FALSE_TEXT,
-            "",
-            "",
-            "",
-            "",
-            "A",
-            "Hiến pháp",
-        ]
-    )
-    levels = DataValidation(type="list", formula1='"Dễ,Trung bình,Khó"', allow_blank=True)
-    kinds = DataValidation(type="list", formula1='"Một đáp án,Nhiều đáp án,Đúng-Sai"', allow_blank=True)
-    ws.add_data_validation(levels)
-    ws.add_data_validation(kinds)
-    levels.add("B2:B2000")
-    kinds.add("C2:C2000")
-    widths = {"A": 12, "B": 12, "C": 14, "D": 60, "K": 10, "L": 18}
-    for column in ws.columns:
-        letter = column[0].column_letter
-        ws.column_dimensions[letter].width = widths.get(letter, 24)
-
-    guide = wb.create_sheet("Hướng dẫn")
-    for line in [
-        "Mỗi dòng của trang “Câu hỏi” là một câu hỏi; giữ nguyên dòng tiêu đề.",
-        "Chủ đề: mã chủ đề đã có trong ngân hàng; để trống hoặc mã không có thì dùng chủ đề chọn khi nhập.",
-        "Mức độ: Dễ, Trung bình, Khó (hoặc 1, 2, 3); để trống thì dùng mức chọn khi nhập.",
-        "Loại: Một đáp án, Nhiều đáp án hoặc Đúng-Sai; để trống thì suy ra từ cột Đáp án.",
-        f"Phương án A đến {LETTERS[-1]}: ít nhất hai phương án, điền liên tiếp từ A.",
-        "Đáp án: chữ cái của phương án đúng, ví dụ B; nhiều đáp án ghi A,C.",
-        "Câu Đúng-Sai: có thể để trống các phương án (tự điền Đúng/Sai), đáp án ghi A (Đúng) hoặc B (Sai).",
-        "Thẻ: các từ khóa cách nhau bằng dấu phẩy.",
-        "Câu hỏi mới nhập ở trạng thái Bản nháp; cần thẩm định và phê duyệt trước khi dùng cho đề thi.",
-    ]:
-        guide.append([line])
-    guide.column_dimensions["A"].width = 110
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-# --- one entry point for uploaded files -----------------------------------------------
-
-
-def decode_text(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode"
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BankFileError("Tệp văn bản phải được lưu với mã hóa UTF-8.") from None
-
-
-def parse(data: bytes, fmt: str) -> tuple[list[Item], list[Error]]:
-    """Parse an uploaded file of format aiken, gift or xlsx; raises BankFileError."""
-    if fmt not in FORMATS:
-        raise BankFileError(f"Định dạng “{fmt}” không được hỗ trợ (aiken, gift, xlsx).")
-    if len(data) > MAX_FILE_BYTES:
-        raise BankFileError(f"Tệp lớn hơn {MAX_FILE_BYTES // (1024 * 1024)} MB.")
-    if fmt == "xlsx":
-        items, errors = parse_xlsx(data)
-    else:
-        items, errors = (parse_aiken if fmt == "aiken" else parse_gift)(decode_text(data))
-    if not items and not errors:
-        raise BankFileError("Tệp không có câu hỏi nào.")
-    return items, errors
-
-
-# --- scope -------------------------------------------------------------------------
-
-
-def questions_for(user):
-    """Questions whose category is in the caller's scope (access.categories_for)."""
-    return Question.objects.filter(category__in=access.categories_for(user))
-
-
-def get_question_for_user(user, question_id: int) -> Question:
-    access.require_manager(user)
-    question = questions_for(user).select_related("category", "current").filter(pk=question_id).first()
-    if question is None:
-        raise Http404("Không tìm thấy câu hỏi.")
-    return question
-
-
-def manager_units(user):
-    """Units where the caller is exam board or HR: where they may put a new category."""
-    q = hr_access.scope_q(user, access.MANAGERS)
-    return OrgUnit.objects.all() if q is None else OrgUnit.objects.filter(q)
-
-
-def _check_category(user, category: Category) -> None:
-    if not access.categories_for(user).filter(pk=category.pk).exists():
-        raise ExamError("Chủ đề này không thuộc phạm vi bạn quản lý.", "category", 403)
 
 
 # --- writes ------------------------------------------------------------------------
@@ -674,14 +36,14 @@ def _check_category(user, category: Category) -> None:
 def clean_content(*, kind: str, text: str, options: list[dict], difficulty: int, tags) -> dict:
     """Field values for a version, or ExamError naming the field. Option ids are given
     by position (a, b, c…); empty option slots of the form are dropped."""
-    text = _nfc(text or "").strip()
+    text = nfc(text or "").strip()
     if not text:
         raise ExamError("Nội dung câu hỏi không được để trống.", "text")
     if kind not in Kind.values:
         raise ExamError("Loại câu hỏi không hợp lệ.", "kind")
     if difficulty not in Difficulty.values:
         raise ExamError("Mức độ không hợp lệ.", "difficulty")
-    given = [(_nfc(str(o.get("text") or "")).strip(), bool(o.get("correct"))) for o in options]
+    given = [(nfc(str(o.get("text") or "")).strip(), bool(o.get("correct"))) for o in options]
     given = [(t, c) for t, c in given if t]
     if kind == Kind.TRUE_FALSE and not given:
         raise ExamError("Câu Đúng/Sai cần hai phương án và một đáp án đúng.", "options")
@@ -698,7 +60,7 @@ def clean_content(*, kind: str, text: str, options: list[dict], difficulty: int,
     values = {
         "kind": kind,
         "text": text,
-        "options": _options(texts, {i for i, (_, c) in enumerate(given) if c}),
+        "options": numbered_options(texts, {i for i, (_, c) in enumerate(given) if c}),
         "difficulty": int(difficulty),
         "tags": tag_text,
     }
@@ -712,7 +74,7 @@ def clean_content(*, kind: str, text: str, options: list[dict], difficulty: int,
 @transaction.atomic
 def create_category(*, acting_user, code: str, name: str, unit: OrgUnit | None) -> Category:
     access.require_manager(acting_user)
-    code, name = code.strip(), _nfc(name).strip()
+    code, name = code.strip(), nfc(name).strip()
     if not code or not name:
         raise ExamError("Cần nhập mã và tên chủ đề.", "code" if not code else "name")
     if not CATEGORY_CODE_RE.match(code):
@@ -720,7 +82,7 @@ def create_category(*, acting_user, code: str, name: str, unit: OrgUnit | None) 
         raise ExamError("Mã chủ đề chỉ gồm chữ không dấu, chữ số và . _ - (tối đa 50 ký tự).", "code")
     if unit is None and not hr_access.is_admin(acting_user):
         raise ExamError("Chỉ quản trị hệ thống được tạo chủ đề dùng chung; hãy chọn đơn vị.", "unit")
-    if unit is not None and not manager_units(acting_user).filter(pk=unit.pk).exists():
+    if unit is not None and not access.manager_units(acting_user).filter(pk=unit.pk).exists():
         raise ExamError("Đơn vị không thuộc phạm vi bạn quản lý.", "unit", 403)
     if Category.objects.filter(code__iexact=code).exists():
         raise ExamError("Mã chủ đề đã tồn tại.", "code")
@@ -734,23 +96,13 @@ def create_question(
 ) -> Question:
     """A new question with version 1 as a draft."""
     access.require_manager(acting_user)
-    _check_category(acting_user, category)
+    access.check_category(acting_user, category)
     values = clean_content(kind=kind, text=text, options=options, difficulty=difficulty, tags=tags)
     with transaction.atomic():
         question = Question.objects.create(category=category, created_by=acting_user)
         version = QuestionVersion.objects.create(question=question, number=1, author=acting_user, **values)
         AuditLog.record(user=acting_user, action="bank.question.create", obj=question, version=version.pk)
     return question
-
-
-def is_frozen(version: QuestionVersion) -> bool:
-    """A version that was approved or was put on any paper is kept as it is forever:
-    results and statistics refer to it."""
-    return (
-        version.approved_by_id is not None
-        or version.status in (Status.APPROVED, Status.RETIRED)
-        or PaperItem.objects.filter(version=version).exists()
-    )
 
 
 def edit_question(
@@ -760,14 +112,14 @@ def edit_question(
     draft. Editing a reviewed version sends it back to draft: the review was of the old
     text. Returns the version now holding the content (unchanged if nothing changed)."""
     access.require_manager(acting_user)
-    _check_category(acting_user, question.category)
+    access.check_category(acting_user, question.category)
     values = clean_content(kind=kind, text=text, options=options, difficulty=difficulty, tags=tags)
     with transaction.atomic():
         Question.objects.select_for_update().filter(pk=question.pk).first()  # one editor at a time
         latest = question.versions.order_by("-number").first()
         if all(getattr(latest, name) == value for name, value in values.items()):
             return latest
-        if is_frozen(latest):
+        if latest.is_frozen():
             version = QuestionVersion.objects.create(
                 question=question, number=latest.number + 1, author=acting_user, image=latest.image, **values
             )
@@ -789,27 +141,14 @@ def edit_question(
         return latest
 
 
-# The review workflow: a draft is reviewed, then approved; approved versions may be
-# retired. There is no way back: a change is a new version.
-TRANSITIONS = {
-    Status.DRAFT: {Status.REVIEWED},
-    Status.REVIEWED: {Status.APPROVED},
-    Status.APPROVED: {Status.RETIRED},
-}
-
-
-def allowed_statuses(version: QuestionVersion) -> list[str]:
-    return sorted(TRANSITIONS.get(version.status, ()), key=Status.values.index)
-
-
 def set_status(*, acting_user, version: QuestionVersion, status: str) -> QuestionVersion:
     """Move a version one step along the workflow. The reviewer and the approver are
     recorded; they may be the author (small offices have one or two people)."""
     access.require_manager(acting_user)
     with transaction.atomic():
         version = QuestionVersion.objects.select_for_update().select_related("question__category").get(pk=version.pk)
-        _check_category(acting_user, version.question.category)
-        if status not in TRANSITIONS.get(version.status, ()):
+        access.check_category(acting_user, version.question.category)
+        if status not in version.next_statuses():
             raise ExamError(
                 f"Không thể chuyển phiên bản {version.number} từ “{Status(version.status).label}” sang "
                 f"“{Status(status).label if status in Status.values else status}”.",
@@ -842,26 +181,15 @@ def set_status(*, acting_user, version: QuestionVersion, status: str) -> Questio
 
 
 @dataclass
-class Rejected:
-    line: int
-    reason: str
-
-
-@dataclass
-class ImportReport:
-    total: int = 0
-    created: int = 0
-    rejected: list[Rejected] = field(default_factory=list)
-    warnings: list[Rejected] = field(default_factory=list)
-    written: bool = False
-    dry_run: bool = False
+class QuestionImportReport(ImportReport):
+    """A question file's import; a rejected row is the line (or sheet row) of its item."""
 
     def as_dict(self) -> dict:
         return {
-            "total": self.total,
+            "total": self.total_rows,
             "created": self.created,
-            "rejected": [{"line": r.line, "reason": r.reason} for r in self.rejected],
-            "warnings": [{"line": r.line, "reason": r.reason} for r in self.warnings],
+            "rejected": [{"line": r.row, "reason": r.reason} for r in self.rejected],
+            "warnings": [{"line": r.row, "reason": r.reason} for r in self.warnings],
             "written": self.written,
             "dry_run": self.dry_run,
         }
@@ -877,7 +205,7 @@ def import_items(
     import_valid: bool = False,
     dry_run: bool = False,
     source: str = "",
-) -> ImportReport:
+) -> QuestionImportReport:
     """Create draft questions from parsed items.
 
     `errors` are the parser's rejections; they count like any other. With any rejected
@@ -888,8 +216,8 @@ def import_items(
     """
     access.require_manager(acting_user)
     if category is not None:
-        _check_category(acting_user, category)
-    report = ImportReport(total=len(items) + len(errors), dry_run=dry_run)
+        access.check_category(acting_user, category)
+    report = QuestionImportReport(total_rows=len(items) + len(errors), dry_run=dry_run)
     report.rejected = [Rejected(line, reason) for line, reason in errors]
     codes = {i.category_code for i in items if i.category_code}
     named: dict[str, Category] = {}
@@ -949,8 +277,8 @@ def import_items(
             continue
         seen[k] = f"câu ở dòng {values['line']}"
         rows.append((target, values))
-    report.rejected.sort(key=lambda r: r.line)
-    report.warnings.sort(key=lambda r: r.line)
+    report.rejected.sort(key=lambda r: r.row)
+    report.warnings.sort(key=lambda r: r.row)
     report.created = len(rows)
 
     if dry_run or not rows or (report.rejected and not import_valid):

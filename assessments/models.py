@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,6 +38,39 @@ class Category(models.Model):
         return self.name
 
 
+class QuestionQuerySet(models.QuerySet):
+    def with_versions(self) -> QuestionQuerySet:
+        """Category, unit and every version (with its people) loaded for a list or a detail."""
+        versions = QuestionVersion.objects.select_related("author", "reviewed_by", "approved_by")
+        return self.select_related("category__unit").prefetch_related(models.Prefetch("versions", queryset=versions))
+
+    def latest_matching(
+        self,
+        *,
+        status: str | None = None,
+        difficulty: int | None = None,
+        tag: str | None = None,
+        text: str | None = None,
+    ) -> QuestionQuerySet:
+        """Questions whose latest version has the status, difficulty, tag (one of its
+        comma-separated tags, any case) and contains the text; None matches anything."""
+        latest = QuestionVersion.objects.filter(question=models.OuterRef("pk")).order_by("-number").values("pk")[:1]
+        questions = self.annotate(latest_id=models.Subquery(latest))
+        on_latest: dict = {}
+        if status:
+            on_latest["versions__status"] = status
+        if difficulty:
+            on_latest["versions__difficulty"] = difficulty
+        if text:
+            on_latest["versions__text__icontains"] = text.strip()
+        if tag and tag.strip():
+            escaped = re.escape(" ".join(tag.split()))
+            on_latest["versions__tags__iregex"] = rf"(^|,)\s*{escaped}\s*(,|$)"
+        if on_latest:
+            questions = questions.filter(versions__pk=models.F("latest_id"), **on_latest)
+        return questions
+
+
 class Question(models.Model):
     """A bank item's identity; its text and key live in versions."""
 
@@ -44,6 +78,8 @@ class Question(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     current = models.ForeignKey("QuestionVersion", models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = QuestionQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
@@ -73,6 +109,14 @@ class QuestionVersion(models.Model):
         MEDIUM = 2, _("Trung bình")
         HARD = 3, _("Khó")
 
+    # The review workflow: a draft is reviewed, then approved; approved versions may be
+    # retired. There is no way back: a change is a new version.
+    REVIEW_STEPS = {
+        Status.DRAFT: {Status.REVIEWED},
+        Status.REVIEWED: {Status.APPROVED},
+        Status.APPROVED: {Status.RETIRED},
+    }
+
     question = models.ForeignKey(Question, models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(default=1)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SINGLE)
@@ -95,6 +139,19 @@ class QuestionVersion(models.Model):
 
     def correct_ids(self) -> set[str]:
         return {o["id"] for o in self.options if o.get("correct")}
+
+    def next_statuses(self) -> list[str]:
+        """The statuses the review workflow lets this version move to, in workflow order."""
+        return sorted(self.REVIEW_STEPS.get(self.status, ()), key=self.Status.values.index)
+
+    def is_frozen(self) -> bool:
+        """A version that was approved or was put on any paper is kept as it is forever:
+        results and statistics refer to it."""
+        return (
+            self.approved_by_id is not None
+            or self.status in (self.Status.APPROVED, self.Status.RETIRED)
+            or PaperItem.objects.filter(version=self).exists()
+        )
 
     def clean(self) -> None:
         ids = [o.get("id") for o in self.options]

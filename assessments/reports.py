@@ -32,6 +32,7 @@ TOO_EASY = 90.0  # facility % at or above which an item tells candidates apart p
 TOO_HARD = 20.0  # facility % at or below which it does the same from the other end
 RARE_OPTION = 5.0  # a distractor chosen by fewer than 5 % does not function (Tarrant et al. 2009)
 LETTERS = "ABCDEFGHIJKLMNOP"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 FLAG_MISKEY = "miskey"
 FLAG_NONFUNCTIONING = "nonfunctioning"

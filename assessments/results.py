@@ -355,3 +355,49 @@ def candidate_result(attempt: Attempt) -> dict:
         "tie_break": scoring.describe_tie_breaks(TIE_BREAKS),
         "pass_rule": pass_rule(exam, parts),
     }
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def attempt_result(attempt: Attempt) -> dict:
+    """The result the exam page shows a candidate after the sitting: status and score
+    fields only (no per-item key data).
+
+    `part_scores` is written by the scoring code above: one entry per part with
+    part_id, score, max, percent, passed; only those fields are passed on.
+    """
+    score, max_score = _number(attempt.score), _number(attempt.max_score)
+    percent = round(100 * score / max_score, 2) if score is not None and max_score else None
+    by_part = {p.get("part_id"): p for p in attempt.part_scores or [] if isinstance(p, dict)}
+    parts = []
+    if by_part:
+        for part in attempt.exam.parts.order_by("order", "pk"):
+            entry = by_part.get(part.pk, {})
+            parts.append(
+                {
+                    "title": part.title,
+                    "score": _number(entry.get("score")),
+                    "max_score": _number(entry.get("max", entry.get("max_score"))),
+                    "percent": _number(entry.get("percent")),
+                    "passed": entry.get("passed"),
+                }
+            )
+    return {
+        "exam_id": attempt.exam_id,
+        "title": attempt.exam.title,
+        "status": attempt.status,
+        "status_label": attempt.get_status_display(),
+        "finalized_at": attempt.finalized_at,
+        "answered": attempt.answered,
+        "total": attempt.items.count(),
+        "scored": score is not None,
+        "score": score,
+        "max_score": max_score,
+        "percent": percent,
+        "passed": attempt.passed,
+        # A rank under the "immediate" policy would still move while others write.
+        "rank": attempt.rank if attempt.exam.published_at else None,
+        "parts": parts,
+    }

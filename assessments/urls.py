@@ -1,8 +1,50 @@
-from django.urls import include, path
+"""The assessments pages (included at the site root): the question bank, the candidates'
+exam pages and the proctors' monitor, the exam managers' pages, and the results."""
+
+from django.urls import path
+
+from assessments.views import bank, exams, results, take
 
 urlpatterns = [
-    path("", include("assessments.urls_bank")),
-    path("", include("assessments.urls_take")),
-    path("", include("assessments.urls_exams")),
-    path("", include("assessments.urls_results")),
+    # The question bank.
+    path("bank/", bank.question_list, name="bank_question_list"),
+    path("bank/questions/new/", bank.question_create, name="bank_question_create"),
+    path("bank/questions/<int:question_id>/", bank.question_detail, name="bank_question_detail"),
+    path("bank/questions/<int:question_id>/edit/", bank.question_edit, name="bank_question_edit"),
+    path("bank/versions/<int:version_id>/status/", bank.version_status, name="bank_version_status"),
+    path("bank/categories/", bank.category_list, name="bank_categories"),
+    path("bank/import/", bank.import_questions, name="bank_import"),
+    path("bank/import/template.xlsx", bank.import_template, name="bank_import_template"),
+    # The candidate's exam pages and the proctors' monitor.
+    path("assessments/take/", take.take_list, name="take_list"),
+    path("assessments/take/<int:exam_id>/", take.take_exam, name="take_exam"),
+    path("assessments/take/<int:exam_id>/result/", take.take_result, name="take_result"),
+    path("assessments/exams/<int:exam_id>/monitor/", take.take_monitor, name="take_monitor"),
+    path("assessments/exams/<int:exam_id>/monitor/action/", take.take_monitor_action, name="take_monitor_action"),
+    # The exam managers' pages.
+    path("assessments/exams/", exams.exam_list, name="exam_list"),
+    path("assessments/exams/new/", exams.exam_create, name="exam_create"),
+    path("assessments/exams/<int:exam_id>/", exams.exam_detail, name="exam_detail"),
+    # Results.
+    path("assessments/results/", results.results_index, name="results_index"),
+    path("assessments/results/<int:exam_id>/", results.results_exam, name="results_exam"),
+    path("assessments/results/<int:exam_id>/score/", results.results_score, name="results_score"),
+    path("assessments/results/<int:exam_id>/publish/", results.results_publish, name="results_publish"),
+    path("assessments/results/<int:exam_id>/results.xlsx", results.results_xlsx, name="results_xlsx"),
+    path("assessments/results/<int:exam_id>/results.pdf", results.results_pdf, name="results_pdf"),
+    path(
+        "assessments/results/<int:exam_id>/item-analysis/", results.results_item_analysis, name="results_item_analysis"
+    ),
+    path(
+        "assessments/results/<int:exam_id>/item-analysis.pdf",
+        results.results_item_analysis_pdf,
+        name="results_item_analysis_pdf",
+    ),
+    path(
+        "assessments/results/<int:exam_id>/key-correction/",
+        results.results_key_correction,
+        name="results_key_correction",
+    ),
+    path("assessments/results/<int:exam_id>/mine/", results.results_mine, name="results_mine"),
+    path("assessments/results/<int:exam_id>/mine.pdf", results.results_mine_pdf, name="results_mine_pdf"),
 ]

@@ -1,17 +1,16 @@
-"""The question bank: Aiken/GIFT/Excel import rules, the import's all-or-nothing
-default, versions that stay as they were once used, the review workflow, and scope."""
+"""The question bank: the import's all-or-nothing default and its pending file, versions
+that stay as they were once used, the review workflow, and scope. The file formats
+themselves are in test_parsers.py."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
 
-from assessments import bank
+from assessments import access, bank, parsers
 from assessments.models import (
     Attempt,
     BlueprintRule,
@@ -24,239 +23,10 @@ from assessments.models import (
 )
 from assessments.papers import ExamError, approved_pool
 from hr_system.models import AuditLog, Role
+from tests.assessments.test_parsers import AIKEN_BAD, AIKEN_GOOD, GIFT_GOOD
 
 Status = QuestionVersion.Status
 API = "/api/v1/assessments/bank"
-
-
-def correct_texts(item) -> list[str]:
-    return [o["text"] for o in item.options if o["correct"]]
-
-
-# --- Aiken -------------------------------------------------------------------------
-
-AIKEN_GOOD = """Cơ quan nào là cơ quan quyền lực nhà nước cao nhất?
-A. Chính phủ
-B) Quốc hội
-C.\tTòa án nhân dân tối cao
-ANSWER: B
-Thời hiệu xử lý kỷ luật công chức là bao lâu?
-A) 2 năm
-B) 5 năm
-ANSWER: B
-"""
-
-
-def test_aiken_valid_questions_keep_vietnamese_text_and_key():
-    items, errors = bank.parse_aiken(AIKEN_GOOD)
-    assert errors == []
-    assert [i.text for i in items] == [
-        "Cơ quan nào là cơ quan quyền lực nhà nước cao nhất?",
-        "Thời hiệu xử lý kỷ luật công chức là bao lâu?",
-    ]
-    first = items[0]
-    assert first.kind == "single" and first.line == 1
-    assert [o["text"] for o in first.options] == ["Chính phủ", "Quốc hội", "Tòa án nhân dân tối cao"]
-    assert [o["id"] for o in first.options] == ["a", "b", "c"]
-    assert correct_texts(first) == ["Quốc hội"]
-    assert items[1].line == 6 and correct_texts(items[1]) == ["5 năm"]
-
-
-def test_aiken_file_with_bom_and_crlf_parses_the_same():
-    data = AIKEN_GOOD.replace("\n", "\r\n").encode("utf-8-sig")
-    items, errors = bank.parse(data, "aiken")
-    assert errors == [] and items[0].text.startswith("Cơ quan") and len(items) == 2
-
-
-AIKEN_BAD = """Câu chỉ có một phương án?
-A. Có
-ANSWER: A
-
-Câu có đáp án ngoài phương án?
-A. Một
-B. Hai
-ANSWER: D
-
-Câu viết đáp án bằng chữ thường?
-A. Một
-B. Hai
-answer: A
-
-Câu bỏ dở
-A. Một
-B. Hai
-Câu đứng sau câu bỏ dở vẫn được nhận?
-A. Có
-B. Không
-ANSWER: A
-
-Câu cuối thiếu ANSWER
-A. Một
-B. Hai
-"""
-
-
-def test_aiken_malformed_questions_are_rejected_with_their_line():
-    items, errors = bank.parse_aiken(AIKEN_BAD)
-    reasons = dict(errors)
-    assert sorted(reasons) == [1, 8, 13, 15, 23]
-    assert "1 phương án" in reasons[1] and "ít nhất 2" in reasons[1]
-    assert "“D”" in reasons[8] and "A–B" in reasons[8]
-    assert "ANSWER:" in reasons[13] and "chữ in hoa" in reasons[13]
-    assert "thiếu dòng “ANSWER:”" in reasons[15]
-    assert "thiếu dòng “ANSWER:”" in reasons[23]
-    # Only the question after the abandoned one survives.
-    assert [i.text for i in items] == ["Câu đứng sau câu bỏ dở vẫn được nhận?"]
-    assert items[0].line == 18
-
-
-def test_aiken_option_letters_must_run_in_order():
-    items, errors = bank.parse_aiken("Câu hỏi?\nA. Một\nC. Ba\nANSWER: C\n")
-    assert items == [] and errors[0][0] == 3 and "phải là “B”" in errors[0][1]
-
-
-# --- GIFT --------------------------------------------------------------------------
-
-GIFT_GOOD = r"""// Ngân hàng câu hỏi thử
-$CATEGORY: $course$/top/Kiến thức chung/LUAT
-
-::Q1 Quốc hội:: Cơ quan nào là cơ quan quyền lực nhà nước cao nhất? {
-  =Quốc hội          # Đúng
-  ~Chính phủ         # Sai
-  ~%-50%Chủ tịch nước
-  ####Điều 69 Hiến pháp năm 2013
-}
-
-// Câu nhiều đáp án: không có dấu =
-::Nhiều:: Cơ quan nào là cơ quan hành chính nhà nước? {~%50%Chính phủ ~%50%Ủy ban nhân dân ~%-100%Hội đồng nhân dân}
-
-::Đúng sai:: Hiến pháp có hiệu lực pháp lý cao nhất. {T}
-
-Công chức được tham gia đình công. {FALSE}
-
-Ký tự đặc biệt 50\% \{a\} \~ \= \# a\:b {=Được ~Không \= không}
-"""
-
-
-def test_gift_supported_types_with_titles_comments_category_and_escapes():
-    items, errors = bank.parse_gift(GIFT_GOOD)
-    assert errors == []
-    single, multi, true_q, false_q, escaped = items
-    assert single.kind == "single" and single.title == "Q1 Quốc hội" and single.line == 4
-    assert single.text == "Cơ quan nào là cơ quan quyền lực nhà nước cao nhất?"
-    assert [o["text"] for o in single.options] == ["Quốc hội", "Chính phủ", "Chủ tịch nước"]
-    assert correct_texts(single) == ["Quốc hội"]
-    assert multi.kind == "multiple" and correct_texts(multi) == ["Chính phủ", "Ủy ban nhân dân"]
-    assert true_q.kind == "true_false" and correct_texts(true_q) == ["Đúng"]
-    assert false_q.kind == "true_false" and correct_texts(false_q) == ["Sai"] and false_q.line == 16
-    assert escaped.text == "Ký tự đặc biệt 50\\% {a} ~ = # a:b"
-    assert [o["text"] for o in escaped.options] == ["Được", "Không = không"]
-    assert {i.category_code for i in items} == {"LUAT"}
-
-
-@pytest.mark.parametrize(
-    "question, reason",
-    [
-        ("Thủ đô của Ấn Độ? {=New Delhi =Delhi}", "trả lời ngắn"),
-        ("Ghép: {=Mèo -> Meo =Chó -> Gâu =Bò -> Ò}", "ghép đôi"),
-        ("Năm độc lập? {#1945}", "số (numerical"),
-        ("Trình bày Luật Cán bộ, công chức.{}", "tự luận"),
-        ("Hướng dẫn làm bài, không có đáp án", "mô tả"),
-        ("Mặt trời mọc ở hướng {=đông ~tây ~bắc} mỗi ngày.", "điền khuyết"),
-    ],
-)
-def test_gift_unsupported_types_are_rejected_naming_the_line(question, reason):
-    text = f"// đầu tệp\n\nCâu hợp lệ? {{=Có ~Không}}\n\n{question}\n"
-    items, errors = bank.parse_gift(text)
-    assert len(items) == 1
-    assert len(errors) == 1 and errors[0][0] == 5 and reason in errors[0][1]
-
-
-def test_gift_multichoice_with_one_answer_is_rejected():
-    items, errors = bank.parse_gift("Câu một phương án? {~%100%Hà Nội}\n")
-    assert items == [] and errors == [(1, "Câu trắc nghiệm chỉ có 1 phương án; cần ít nhất 2 phương án.")]
-
-
-def test_gift_unbalanced_braces_are_rejected_at_the_brace():
-    text = "Câu một? {\n=Có\n~Không\n\nCâu hai? =Có ~Không}\n\nCâu ba? {=Có ~Không}\n"
-    items, errors = bank.parse_gift(text)
-    assert [i.text for i in items] == ["Câu ba?"]
-    assert errors[0][0] == 1 and "chưa được đóng" in errors[0][1]
-    assert errors[1][0] == 5 and "không cân đối" in errors[1][1]
-
-
-def test_gift_questions_without_a_blank_line_between_are_rejected():
-    items, errors = bank.parse_gift("Câu một? {=Có ~Không}\nCâu hai? {=Có ~Không}\n")
-    assert items == [] and errors[0][0] == 2 and "dòng trống" in errors[0][1]
-
-
-def test_text_that_is_not_utf8_is_a_file_error():
-    with pytest.raises(bank.BankFileError, match="UTF-8"):
-        # Windows-1258, as old Vietnamese Windows editors saved it (tone marks decomposed).
-        legacy = "Câu ho\u0309i?\nA. Có\nB. Không\nANSWER: A\n".encode("cp1258")
-        bank.parse(legacy, "aiken")
-    with pytest.raises(bank.BankFileError):
-        bank.parse(b"\n\n", "gift")
-
-
-# --- Excel -------------------------------------------------------------------------
-
-
-def test_excel_template_round_trip():
-    items, errors = bank.parse_xlsx(bank.template_xlsx())
-    assert errors == []
-    single, multi, true_false = items
-    assert single.line == 2 and single.kind == "single" and single.difficulty == 1
-    assert single.category_code == "KTQLNN" and single.tags == ["Hiến pháp"]
-    assert single.text.startswith("Theo Hiến pháp năm 2013") and correct_texts(single) == ["Quốc hội"]
-    assert multi.kind == "multiple" and multi.difficulty == 2
-    assert correct_texts(multi) == ["Chính phủ", "Ủy ban nhân dân các cấp"]
-    assert true_false.kind == "true_false" and correct_texts(true_false) == ["Đúng"]
-    header = [c.value for c in load_workbook(io.BytesIO(bank.template_xlsx())).active[1]]
-    assert header[:4] == ["Chủ đề", "Mức độ", "Loại", "Nội dung"] and header[-2:] == ["Đáp án", "Thẻ"]
-
-
-def workbook(*rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append([h for _, h, _ in bank.XLSX_COLUMNS])
-    for row in rows:
-        ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def test_excel_rows_rejected_with_their_row_number():
-    data = workbook(
-        ["", 3, "", "Câu hợp lệ, mức 3?", "Có", "Không", "", "", "", "", "a", "x; y"],
-        ["", "Rất khó", "", "Mức độ sai?", "Có", "Không", "", "", "", "", "A", ""],
-        ["", "", "Một đáp án", "Một đáp án nhưng hai đáp án đúng?", "Có", "Không", "", "", "", "", "A,B", ""],
-        ["", "", "", "Đáp án ngoài phương án?", "Có", "Không", "", "", "", "", "E", ""],
-        [],
-        ["", "", "", "Bỏ trống phương án B?", "Có", "", "Không", "", "", "", "A", ""],
-        ["", "", "Đúng-Sai", "Câu đúng sai không ghi phương án.", "", "", "", "", "", "", "Sai", ""],
-    )
-    items, errors = bank.parse_xlsx(data)
-    assert [(i.line, i.difficulty, i.tags) for i in items][0] == (2, 3, ["x", "y"])
-    assert items[1].line == 8 and items[1].kind == "true_false" and correct_texts(items[1]) == ["Sai"]
-    reasons = dict(errors)
-    assert sorted(reasons) == [3, 4, 5, 7]
-    assert "Rất khó" in reasons[3]
-    assert "đúng một đáp án" in reasons[4]
-    assert "“E”" in reasons[5]
-    assert "Phương án B để trống" in reasons[7]
-
-
-def test_excel_without_required_columns_is_a_file_error():
-    wb = Workbook()
-    wb.active.append(["Câu hỏi", "A", "B"])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    with pytest.raises(bank.BankFileError, match="Nội dung"):
-        bank.parse_xlsx(buffer.getvalue())
-    with pytest.raises(bank.BankFileError):
-        bank.parse_xlsx(b"not a workbook")
 
 
 # --- fixtures for the database tests ------------------------------------------------
@@ -309,7 +79,7 @@ def put_on_paper(cast, version) -> PaperItem:
 
 
 def test_nothing_written_with_rejections_unless_import_valid(board):
-    items, errors = bank.parse_aiken(AIKEN_GOOD + "\n" + AIKEN_BAD)
+    items, errors = parsers.parse_aiken(AIKEN_GOOD + "\n" + AIKEN_BAD)
     assert len(items) == 3 and len(errors) == 5
 
     report = bank.import_items(
@@ -335,31 +105,31 @@ def test_nothing_written_with_rejections_unless_import_valid(board):
 
 
 def test_clean_file_is_written_without_asking(board):
-    items, errors = bank.parse_aiken(AIKEN_GOOD)
+    items, errors = parsers.parse_aiken(AIKEN_GOOD)
     report = bank.import_items(acting_user=board.board_a, items=items, errors=errors, category=board.law_a)
     assert report.written and Question.objects.count() == 2
 
 
 def test_item_category_used_when_in_scope_otherwise_the_default_with_a_warning(board):
     gift = "$CATEGORY: $course$/top/TIN-A\n\nCâu tin học? {=Có ~Không}\n\n$CATEGORY: LUAT-B\n\nCâu khác? {=Có ~Không}\n"
-    items, errors = bank.parse_gift(gift)
+    items, errors = parsers.parse_gift(gift)
     report = bank.import_items(acting_user=board.board_a, items=items, errors=errors, category=board.law_a)
     assert report.written
     assert Question.objects.get(versions__text="Câu tin học?").category == board.it_a
     assert Question.objects.get(versions__text="Câu khác?").category == board.law_a  # LUAT-B is commune B's
-    assert [w.line for w in report.warnings] == [7] and "LUAT-B" in report.warnings[0].reason
+    assert [w.row for w in report.warnings] == [7] and "LUAT-B" in report.warnings[0].reason
 
 
 def test_exact_duplicates_are_rejected(board):
-    items, errors = bank.parse_aiken(AIKEN_GOOD)
+    items, errors = parsers.parse_aiken(AIKEN_GOOD)
     bank.import_items(acting_user=board.board_a, items=items, errors=errors, category=board.law_a)
-    again, _ = bank.parse_aiken(AIKEN_GOOD + AIKEN_GOOD)
+    again, _ = parsers.parse_aiken(AIKEN_GOOD + AIKEN_GOOD)
     report = bank.import_items(acting_user=board.board_a, items=again, category=board.law_a, import_valid=True)
     assert report.created == 0 and len(report.rejected) == 4
     assert all("đã có trong ngân hàng" in r.reason for r in report.rejected)
     assert Question.objects.count() == 2
     report = bank.import_items(acting_user=board.board_a, items=again, category=board.it_a, import_valid=True)
-    assert report.created == 2 and [(r.line, r.reason) for r in report.rejected] == [
+    assert report.created == 2 and [(r.row, r.reason) for r in report.rejected] == [
         (10, "Trùng với câu ở dòng 1."),
         (15, "Trùng với câu ở dòng 6."),
     ]
@@ -518,7 +288,7 @@ def test_exam_board_of_commune_b_cannot_see_commune_a(board, login):
     assert r.status_code == 422 and "category" in r.json()["error"]["fields"]
     r = client.post(f"{API}/questions/{question.pk}/status", {"status": "reviewed"}, content_type="application/json")
     assert r.status_code == 404
-    assert not bank.questions_for(board.board_b).exists() and bank.questions_for(board.hr_a).count() == 1
+    assert not access.questions_for(board.board_b).exists() and access.questions_for(board.hr_a).count() == 1
     with pytest.raises(ExamError):
         bank.set_status(acting_user=board.board_b, version=question.versions.get(), status=Status.REVIEWED)
 
@@ -637,7 +407,7 @@ def test_api_import_reports_rejected_lines_and_writes_only_when_asked(board, log
 
     r = client.get(f"{API}/template.xlsx")
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert len(bank.parse_xlsx(r.content)[0]) == 3
+    assert len(parsers.parse_xlsx(r.content)[0]) == 3
 
 
 # --- pages -------------------------------------------------------------------------
@@ -657,6 +427,39 @@ def test_import_page_keeps_the_file_and_imports_valid_items_on_request(board, lo
     assert r.status_code == 200 and "Đã ghi vào ngân hàng" in r.content.decode()
     assert Question.objects.filter(category=board.law_a).count() == 5
     assert list(tmp_path.joinpath("bank-imports").iterdir()) == []
+
+
+def test_import_page_cancel_or_a_new_upload_deletes_the_pending_file(board, login, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    pending = tmp_path / "bank-imports"
+    client = login(board.board_a)
+
+    def upload(name: str):
+        data = {"format": "aiken", "category": board.law_a.pk, "difficulty": 2}
+        return client.post("/bank/import/", {"file": SimpleUploadedFile(name, AIKEN_BAD.encode()), **data})
+
+    page = upload("a.txt").content.decode()
+    assert "Hủy và xóa tệp đã tải lên" in page
+    first = list(pending.iterdir())
+    upload("b.txt")
+    second = list(pending.iterdir())
+    assert len(first) == len(second) == 1 and first != second
+
+    page = client.post("/bank/import/", {"cancel": "1"}, follow=True).content.decode()
+    assert "Đã hủy lần nhập" in page and list(pending.iterdir()) == []
+    page = client.post("/bank/import/", {"import_valid": "1"}, follow=True).content.decode()
+    assert "Vui lòng chọn tệp câu hỏi" in page and Question.objects.count() == 0
+
+
+def test_import_page_says_so_when_the_pending_file_was_swept(board, login, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = login(board.board_a)
+    data = {"format": "aiken", "category": board.law_a.pk, "difficulty": 2}
+    client.post("/bank/import/", {"file": SimpleUploadedFile("de.txt", AIKEN_BAD.encode()), **data})
+    for path in (tmp_path / "bank-imports").iterdir():
+        path.unlink()
+    page = client.post("/bank/import/", {"import_valid": "1"}, follow=True).content.decode()
+    assert "không còn trên máy chủ" in page and Question.objects.count() == 0
 
 
 def test_pages_create_list_edit_and_approve(board, login):
@@ -722,4 +525,4 @@ def test_bank_pages_render_within_scope(board, login):
     r = client.post("/bank/categories/", {"code": "KN2", "name": "Kỹ năng", "unit": "X-DK"})
     assert r.status_code == 200 and not Category.objects.filter(code="KN2").exists()
     r = client.get("/bank/import/template.xlsx")
-    assert r.status_code == 200 and len(bank.parse_xlsx(r.content)[0]) == 3
+    assert r.status_code == 200 and len(parsers.parse_xlsx(r.content)[0]) == 3

@@ -1,6 +1,6 @@
 """Exam pages: the candidate's list of exams, the exam page, the result page, and the
 proctors' monitor. The exam page is a shell: static/js/exam.js drives it through the
-candidate endpoints of assessments.api_exam (the same access helpers and actions).
+candidate endpoints of assessments.api.exams (the same access helpers and actions).
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
-from assessments import access, attempts
-from assessments.api_exam import result_data
+from assessments import access, attempts, results
 from assessments.models import Attempt
 from assessments.papers import ExamError
 
@@ -80,7 +79,7 @@ def take_result(request, exam_id: int):
             "exam": attempt.exam,
             "closed": closed,
             "visible": closed and attempt.exam.results_visible(),
-            "result": result_data(attempt) if closed else None,
+            "result": results.attempt_result(attempt) if closed else None,
         },
     )
 
@@ -88,14 +87,9 @@ def take_result(request, exam_id: int):
 # --- the proctors' monitor -----------------------------------------------------------------
 
 
-def _managed_exam(request, exam_id: int):
-    access.require_manager(request.user)
-    return access.get_exam_for_user(request.user, exam_id)
-
-
 @login_required
 def take_monitor(request, exam_id: int):
-    exam = _managed_exam(request, exam_id)
+    exam = access.get_managed_exam(request.user, exam_id)
     refresh = request.GET.get("refresh") != "0"
     data = attempts.monitor(exam)
     return render(
@@ -114,7 +108,7 @@ def take_monitor(request, exam_id: int):
 @require_POST
 def take_monitor_action(request, exam_id: int):
     """One proctor action from the monitor page; a reason is always required."""
-    exam = _managed_exam(request, exam_id)
+    exam = access.get_managed_exam(request.user, exam_id)
     action = request.POST.get("action", "")
     reason = request.POST.get("reason", "")
     minutes_raw = request.POST.get("minutes", "").strip()

@@ -17,31 +17,50 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import contextmanager
-from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
 from ninja.renderers import JSONRenderer
-from pydantic import ConfigDict
 
-from assessments import access, attempts
+from assessments import access, attempts, results
 from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
 from assessments.papers import ExamError, generate_papers
+from assessments.schemas import (
+    AnswerIn,
+    AttemptStateOut,
+    CandidatesIn,
+    CandidatesOut,
+    EventIn,
+    ExamExtendIn,
+    ExamIn,
+    ExamOut,
+    ExamSummaryOut,
+    ExtendedOut,
+    ExtendIn,
+    FinalizedOut,
+    GeneratedOut,
+    HeartbeatOut,
+    MonitorOut,
+    MyExamOut,
+    OkOut,
+    PaperOut,
+    ReasonIn,
+    ResultOut,
+    SaveOut,
+    StartIn,
+    StartOut,
+)
 from hr_system import access as hr_access
 from hr_system.api_base import ApiError, PageNumber, invalid
-from hr_system.models import Employee, OrgUnit
+from hr_system.models import Employee
 from hr_system.net import client_ip
 
 router = Router(tags=["Kỳ thi"])
 
 SESSION_HEADER = "X-Exam-Session"
-
-
-class InSchema(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 @contextmanager
@@ -72,300 +91,7 @@ def _client_ip(request) -> str:
     return client_ip(request)
 
 
-# --- schemas ---------------------------------------------------------------------------
-
-
-class RuleIn(InSchema):
-    category: str = Field(..., description="Mã chủ đề câu hỏi")
-    difficulty: int | None = Field(None, description="1 dễ, 2 trung bình, 3 khó; bỏ trống = mọi mức")
-    count: int
-
-
-class PartIn(InSchema):
-    title: str = Field(..., max_length=200)
-    pass_percent: Decimal | None = None
-    rules: list[RuleIn]
-
-
-class ExamIn(InSchema):
-    title: str = Field(..., max_length=200)
-    unit: str = Field(..., description="Mã đơn vị tổ chức")
-    opens_at: dt.datetime
-    closes_at: dt.datetime
-    time_limit: int = Field(..., description="phút")
-    access_code: str = Field("", max_length=64)
-    allowed_networks: list[str] = Field(default_factory=list, description="Các dải CIDR được phép dự thi")
-    shuffle_questions: bool = True
-    shuffle_options: bool = True
-    negative_mark: Decimal = Decimal(0)
-    floor_at_zero: bool = True
-    pass_percent: Decimal = Decimal(50)
-    results_policy: Exam.Results = Exam.Results.PUBLISHED
-    layout: Exam.Layout = Exam.Layout.ONE
-    grace_seconds: int = 10
-    parts: list[PartIn]
-
-
-class RuleOut(Schema):
-    category: str
-    category_name: str
-    difficulty: int | None
-    count: int
-
-
-class PartOut(Schema):
-    order: int
-    title: str
-    pass_percent: Decimal | None
-    rules: list[RuleOut]
-
-
-class ExamSummaryOut(Schema):
-    id: int
-    title: str
-    unit: str = Field(..., alias="unit.code")
-    opens_at: dt.datetime
-    closes_at: dt.datetime
-    time_limit: int
-    layout: str
-    results_policy: str
-    papers_generated_at: dt.datetime | None
-    candidates: int = Field(0, alias="n_candidates")
-
-
-class ExamOut(Schema):
-    id: int
-    title: str
-    unit: str
-    unit_name: str
-    opens_at: dt.datetime
-    closes_at: dt.datetime
-    time_limit: int
-    has_access_code: bool
-    allowed_networks: list[str]
-    shuffle_questions: bool
-    shuffle_options: bool
-    negative_mark: Decimal
-    floor_at_zero: bool
-    pass_percent: Decimal
-    results_policy: str
-    layout: str
-    grace_seconds: int
-    published_at: dt.datetime | None
-    papers_generated_at: dt.datetime | None
-    candidates: int
-    without_paper: int
-    parts: list[PartOut]
-
-
-class CandidatesIn(InSchema):
-    unit: str | None = Field(None, description="Mã đơn vị: mọi cán bộ của đơn vị (và đơn vị trực thuộc)")
-    include_subunits: bool = True
-    category: Employee.Category | None = None
-    employees: list[str] = Field(default_factory=list, max_length=20000, description="Mã chấm công")
-    active_only: bool = True
-
-
-class CandidatesOut(Schema):
-    added: int
-    candidates: int
-    without_paper: int
-
-
-class GeneratedOut(Schema):
-    generated: int
-    papers_generated_at: dt.datetime | None
-
-
-class MonitorRowOut(Schema):
-    attempt_id: int
-    employee: str
-    full_name: str
-    unit: str
-    status: str
-    status_label: str
-    answered: int
-    total: int
-    started_at: dt.datetime | None
-    deadline: dt.datetime | None
-    last_heartbeat: dt.datetime | None
-    seconds_since_heartbeat: int | None
-    remaining_seconds: int | None
-    extra_minutes: int
-    focus_losses: int
-
-
-class MonitorOut(Schema):
-    exam_id: int
-    title: str
-    server_now: dt.datetime
-    counts: dict[str, int]
-    attempts: list[MonitorRowOut]
-
-
-class ReasonIn(InSchema):
-    reason: str = Field(..., max_length=500)
-
-
-class ExtendIn(InSchema):
-    minutes: int
-    reason: str = Field(..., max_length=500)
-
-
-class ExamExtendIn(ExtendIn):
-    employees: list[str] | None = Field(None, description="Mã chấm công; bỏ trống = mọi thí sinh")
-
-
-class ExtendedOut(Schema):
-    extended: int
-
-
-class AttemptStateOut(Schema):
-    attempt_id: int
-    status: str
-    deadline: dt.datetime | None
-    extra_minutes: int
-    remaining_seconds: int | None
-
-
-class MyExamOut(Schema):
-    exam_id: int
-    title: str
-    opens_at: dt.datetime
-    closes_at: dt.datetime
-    time_limit: int
-    status: str
-    status_label: str
-
-
-class StartIn(InSchema):
-    access_code: str = Field("", max_length=64)
-
-
-class AttemptOut(Schema):
-    id: int
-    status: str
-    started_at: dt.datetime | None
-    deadline: dt.datetime | None
-    answered: int
-
-
-class StartOut(Schema):
-    attempt: AttemptOut
-    session_token: str
-    deadline: dt.datetime
-    server_now: dt.datetime
-    layout: str
-    title: str
-
-
-class OptionOut(Schema):
-    id: str
-    text: str
-
-
-class ItemOut(Schema):
-    position: int
-    part: str
-    kind: str
-    text: str
-    image: str | None
-    options: list[OptionOut]
-    selected: list[str]
-    seq: int
-
-
-class PaperOut(Schema):
-    attempt_id: int
-    title: str
-    layout: str
-    status: str
-    deadline: dt.datetime
-    server_now: dt.datetime
-    remaining_seconds: int | None
-    max_seq: int
-    items: list[ItemOut]
-
-
-class AnswerIn(InSchema):
-    position: int = Field(..., ge=1, le=10000)
-    selected: list[str] = Field(..., max_length=26)
-    seq: int = Field(..., ge=1, le=2_000_000_000)
-
-
-class SaveOut(Schema):
-    saved: bool
-    seq: int
-    server_now: dt.datetime
-    deadline: dt.datetime
-
-
-class HeartbeatOut(Schema):
-    status: str
-    active: bool
-    remaining_seconds: int | None
-    deadline: dt.datetime | None
-    server_now: dt.datetime
-    answered: int
-
-
-class EventIn(InSchema):
-    kind: str = Field(..., max_length=32)
-    detail: dict = Field(default_factory=dict)
-
-
-class OkOut(Schema):
-    ok: bool
-
-
-class FinalizedOut(Schema):
-    status: str
-    finalized_at: dt.datetime | None
-
-
-class PartScoreOut(Schema):
-    title: str | None = None
-    score: float | None = None
-    max_score: float | None = None
-    percent: float | None = None
-    passed: bool | None = None
-
-
-class ResultOut(Schema):
-    exam_id: int
-    title: str
-    status: str
-    status_label: str
-    finalized_at: dt.datetime | None
-    answered: int
-    total: int
-    scored: bool
-    score: float | None
-    max_score: float | None
-    percent: float | None
-    passed: bool | None
-    rank: int | None
-    parts: list[PartScoreOut]
-
-
 # --- management ------------------------------------------------------------------------
-
-
-def _managed_exam(request, exam_id: int) -> Exam:
-    access.require_manager(request.user)
-    return access.get_exam_for_user(request.user, exam_id)
-
-
-def _managed_attempt(request, attempt_id: int) -> Attempt:
-    access.require_manager(request.user)
-    attempt = (
-        Attempt.objects.select_related("exam")
-        .filter(pk=attempt_id, exam__in=access.exams_for(request.user).values("pk"))
-        .first()
-    )
-    if attempt is None:
-        raise Http404("Không tìm thấy bài thi.")
-    return attempt
 
 
 def exam_detail(exam: Exam) -> dict:
@@ -418,9 +144,7 @@ def exam_detail(exam: Exam) -> dict:
 def create_exam(request, payload: ExamIn):
     """Create an exam with its parts and blueprint (categories by code, in scope)."""
     access.require_manager(request.user)
-    scope = hr_access.scope_q(request.user, access.MANAGERS)
-    units = OrgUnit.objects.all() if scope is None else OrgUnit.objects.filter(scope)
-    unit = units.filter(code=payload.unit).first()
+    unit = access.manager_units(request.user).filter(code=payload.unit).first()
     if unit is None:
         raise invalid("unit", "Không có đơn vị này trong phạm vi bạn quản lý.")
     categories = {c.code: c for c in access.categories_for(request.user)}
@@ -482,7 +206,7 @@ def my_exams(request):
 
 @router.get("/{int:exam_id}", response=ExamOut)
 def get_exam(request, exam_id: int):
-    return exam_detail(_managed_exam(request, exam_id))
+    return exam_detail(access.get_managed_exam(request.user, exam_id))
 
 
 def _without_paper(exam: Exam) -> int:
@@ -493,7 +217,7 @@ def _without_paper(exam: Exam) -> int:
 def add_candidates(request, exam_id: int, payload: CandidatesIn):
     """Candidates from the HR registry: a unit (subtree), a staff category, an explicit
     list of codes, or a combination (all given filters apply). Idempotent."""
-    exam = _managed_exam(request, exam_id)
+    exam = access.get_managed_exam(request.user, exam_id)
     if not (payload.unit or payload.category or payload.employees):
         raise invalid("__all__", "Chọn đơn vị, loại cán bộ hoặc danh sách mã chấm công.")
     employees = hr_access.employees_for(request.user)
@@ -526,7 +250,7 @@ def add_candidates(request, exam_id: int, payload: CandidatesIn):
 @router.post("/{int:exam_id}/generate-papers", response=GeneratedOut)
 def generate(request, exam_id: int):
     """One paper per candidate without one, ahead of the start (starting is then one small write)."""
-    exam = _managed_exam(request, exam_id)
+    exam = access.get_managed_exam(request.user, exam_id)
     with exam_errors():
         generated = generate_papers(acting_user=request.user, exam=exam)
     exam.refresh_from_db(fields=["papers_generated_at"])
@@ -535,14 +259,14 @@ def generate(request, exam_id: int):
 
 @router.get("/{int:exam_id}/monitor", response=MonitorOut)
 def monitor(request, exam_id: int):
-    exam = _managed_exam(request, exam_id)
+    exam = access.get_managed_exam(request.user, exam_id)
     return {"exam_id": exam.pk, "title": exam.title, **attempts.monitor(exam)}
 
 
 @router.post("/{int:exam_id}/extend", response=ExtendedOut)
 def extend_exam(request, exam_id: int, payload: ExamExtendIn):
     """Extra minutes for everyone (power cut, fire alarm) or for the listed candidates."""
-    exam = _managed_exam(request, exam_id)
+    exam = access.get_managed_exam(request.user, exam_id)
     targets = exam.attempts.all()
     if payload.employees is not None:
         targets = targets.filter(employee__code__in=payload.employees)
@@ -568,28 +292,28 @@ def _state(attempt: Attempt) -> dict:
 
 @router.post("/attempts/{int:attempt_id}/pause", response=AttemptStateOut)
 def pause_attempt(request, attempt_id: int, payload: ReasonIn):
-    attempt = _managed_attempt(request, attempt_id)
+    attempt = access.get_managed_attempt(request.user, attempt_id)
     with exam_errors():
         return _state(attempts.pause(acting_user=request.user, attempt=attempt, reason=payload.reason))
 
 
 @router.post("/attempts/{int:attempt_id}/resume", response=AttemptStateOut)
 def resume_attempt(request, attempt_id: int, payload: ReasonIn):
-    attempt = _managed_attempt(request, attempt_id)
+    attempt = access.get_managed_attempt(request.user, attempt_id)
     with exam_errors():
         return _state(attempts.resume(acting_user=request.user, attempt=attempt, reason=payload.reason))
 
 
 @router.post("/attempts/{int:attempt_id}/terminate", response=AttemptStateOut)
 def terminate_attempt(request, attempt_id: int, payload: ReasonIn):
-    attempt = _managed_attempt(request, attempt_id)
+    attempt = access.get_managed_attempt(request.user, attempt_id)
     with exam_errors():
         return _state(attempts.terminate(acting_user=request.user, attempt=attempt, reason=payload.reason))
 
 
 @router.post("/attempts/{int:attempt_id}/extend", response=AttemptStateOut)
 def extend_attempt(request, attempt_id: int, payload: ExtendIn):
-    attempt = _managed_attempt(request, attempt_id)
+    attempt = access.get_managed_attempt(request.user, attempt_id)
     with exam_errors():
         attempts.extend(acting_user=request.user, attempts=[attempt], minutes=payload.minutes, reason=payload.reason)
     attempt.refresh_from_db()
@@ -731,51 +455,6 @@ def finalize(request, exam_id: int):
     return {"status": attempt.status, "finalized_at": attempt.finalized_at}
 
 
-def _number(value) -> float | None:
-    return None if value is None else float(value)
-
-
-def result_data(attempt: Attempt) -> dict:
-    """The candidate's own result: status and score fields only (no per-item key data).
-
-    `part_scores` is written by the scoring code (assessments.results): one entry per
-    part with part_id, score, max, percent, passed; only those fields are passed on.
-    """
-    score, max_score = _number(attempt.score), _number(attempt.max_score)
-    percent = round(100 * score / max_score, 2) if score is not None and max_score else None
-    by_part = {p.get("part_id"): p for p in attempt.part_scores or [] if isinstance(p, dict)}
-    parts = []
-    if by_part:
-        for part in attempt.exam.parts.order_by("order", "pk"):
-            entry = by_part.get(part.pk, {})
-            parts.append(
-                {
-                    "title": part.title,
-                    "score": _number(entry.get("score")),
-                    "max_score": _number(entry.get("max", entry.get("max_score"))),
-                    "percent": _number(entry.get("percent")),
-                    "passed": entry.get("passed"),
-                }
-            )
-    return {
-        "exam_id": attempt.exam_id,
-        "title": attempt.exam.title,
-        "status": attempt.status,
-        "status_label": attempt.get_status_display(),
-        "finalized_at": attempt.finalized_at,
-        "answered": attempt.answered,
-        "total": attempt.items.count(),
-        "scored": score is not None,
-        "score": score,
-        "max_score": max_score,
-        "percent": percent,
-        "passed": attempt.passed,
-        # A rank under the "immediate" policy would still move while others write.
-        "rank": attempt.rank if attempt.exam.published_at else None,
-        "parts": parts,
-    }
-
-
 @router.get("/{int:exam_id}/result", response=ResultOut)
 def result(request, exam_id: int):
     """Own result, once the sitting is over and the exam's results are visible."""
@@ -784,4 +463,4 @@ def result(request, exam_id: int):
         raise ApiError(409, "not_finished", "Bài thi chưa kết thúc.")
     if not attempt.exam.results_visible():
         raise ApiError(403, "results_not_published", "Kết quả kỳ thi chưa được công bố; vui lòng xem lại sau.")
-    return result_data(attempt)
+    return results.attempt_result(attempt)

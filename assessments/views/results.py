@@ -17,8 +17,6 @@ from assessments.models import Attempt, PaperItem, QuestionVersion
 from hr_system import access
 from hr_system.models import Employee
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
@@ -82,7 +80,7 @@ def results_publish(request, exam_id: int):
 @login_required
 def results_xlsx(request, exam_id: int):
     exam = get_exam_for_user(request.user, exam_id)
-    return _download(reports.results_xlsx(exam), XLSX, f"ket-qua-{exam.pk}.xlsx")
+    return _download(reports.results_xlsx(exam), reports.XLSX, f"ket-qua-{exam.pk}.xlsx")
 
 
 @login_required

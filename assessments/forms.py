@@ -1,5 +1,5 @@
-"""Forms for the exam managers' pages: the exam's settings, its blueprint, and adding
-candidates from the HR registry.
+"""Forms of the web pages: a bank question, and for the exam managers the exam's
+settings, its blueprint, and adding candidates from the HR registry.
 
 The blueprint is a fixed grid of small forms (PART_ROWS parts × RULE_ROWS rules) rather
 than nested formsets: it needs no JavaScript, and empty rows are simply skipped. The
@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments import attempts
-from assessments.models import Exam, QuestionVersion
+from assessments import access, attempts, parsers
+from assessments.models import Category, Exam, QuestionVersion
 from assessments.papers import ExamError
 from hr_system import access as hr_access
 from hr_system.models import EMPLOYEE_CODE_RE, Employee, OrgUnit
@@ -33,6 +33,59 @@ MAX_CODE_LINES = 20000
 # Rejected lines listed on the form; the rest are summed up in one line.
 SHOWN_REJECTIONS = 100
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class QuestionForm(forms.Form):
+    """A bank question's latest version: six option slots (A–F), as in the import files."""
+
+    category = forms.ModelChoiceField(queryset=Category.objects.none(), label=gettext_lazy("Chủ đề"))
+    kind = forms.ChoiceField(choices=QuestionVersion.Kind.choices, label=gettext_lazy("Loại câu hỏi"))
+    difficulty = forms.TypedChoiceField(
+        choices=QuestionVersion.Difficulty.choices,
+        coerce=int,
+        initial=QuestionVersion.Difficulty.MEDIUM,
+        label=gettext_lazy("Mức độ"),
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=10000, label=gettext_lazy("Nội dung"))
+    tags = forms.CharField(
+        required=False, max_length=300, label=gettext_lazy("Thẻ"), help_text=gettext_lazy("Cách nhau bằng dấu phẩy")
+    )
+
+    def __init__(self, *args, user, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["category"]
+        else:
+            self.fields["category"].queryset = access.categories_for(user).order_by("name")
+        for letter in parsers.LETTERS:
+            self.fields[f"option_{letter}"] = forms.CharField(required=False, max_length=2000, label=letter)
+            self.fields[f"correct_{letter}"] = forms.BooleanField(required=False, label=_("Đúng"))
+
+    @staticmethod
+    def initial_from(version: QuestionVersion) -> dict:
+        initial = {
+            "kind": version.kind,
+            "difficulty": version.difficulty,
+            "text": version.text,
+            "tags": version.tags,
+        }
+        for letter, option in zip(parsers.LETTERS, version.options, strict=False):
+            initial[f"option_{letter}"] = option["text"]
+            initial[f"correct_{letter}"] = bool(option.get("correct"))
+        return initial
+
+    def option_rows(self) -> list:
+        return [(letter, self[f"option_{letter}"], self[f"correct_{letter}"]) for letter in parsers.LETTERS]
+
+    def options(self) -> list[dict]:
+        data = self.cleaned_data
+        return [{"text": data[f"option_{x}"], "correct": data[f"correct_{x}"]} for x in parsers.LETTERS]
+
+    def add_exam_error(self, exc: ExamError) -> None:
+        self.add_error(exc.field if exc.field in self.fields else None, str(exc))
+
+
+# --- exams ------------------------------------------------------------------------------
 
 
 def _local_datetime_field(label) -> forms.DateTimeField:

@@ -7,110 +7,17 @@ only once exam.results_visible() says so.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
-from pydantic import ConfigDict
+from ninja import Router
 
 from assessments import reports, results
 from assessments.access import get_exam_for_user, get_own_attempt
 from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
+from assessments.schemas import CandidateResultOut, ExamResultsOut, KeyCorrectionIn, KeyCorrectionOut, ScoreOut
 from hr_system.api_base import ApiError, invalid
 
 router = Router(tags=["Kết quả"])
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-# --- schemas -----------------------------------------------------------------------------
-
-
-class PartOut(Schema):
-    id: int
-    title: str
-    pass_percent: float | None
-
-
-class ResultRowOut(Schema):
-    attempt_id: int
-    employee_code: str
-    full_name: str
-    unit_name: str
-    status: str
-    parts: list[float | None]
-    score: float | None
-    max_score: float | None
-    percent: float | None
-    passed: bool | None
-    result: str
-    rank: int | None
-
-
-class ExamResultsOut(Schema):
-    exam_id: int
-    title: str
-    published_at: dt.datetime | None
-    results_policy: str
-    parts: list[PartOut]
-    pass_rule: str
-    tie_break: str
-    rows: list[ResultRowOut]
-
-
-class ScoreOut(Schema):
-    scored: int
-    ranked: int
-
-
-class KeyCorrectionIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    version_id: int
-    correct_ids: list[str] = Field(..., min_length=1, max_length=20)
-    reason: str = Field(..., min_length=1, max_length=1000)
-
-
-class KeyCorrectionOut(Schema):
-    version_id: int
-    old_key: list[str]
-    new_key: list[str]
-    exams: list[int]
-    rescored: int
-    changed: int
-
-
-class CandidatePartOut(Schema):
-    title: str
-    score: float | None
-    max: float | None
-    percent: float | None
-    pass_percent: float | None
-    passed: bool | None
-    right: int | None
-    wrong: int | None
-    blank: int | None
-
-
-class CandidateResultOut(Schema):
-    exam_id: int
-    exam_title: str
-    employee_code: str
-    full_name: str
-    unit_name: str
-    status: str
-    finalized_at: dt.datetime | None
-    parts: list[CandidatePartOut]
-    score: float | None
-    max_score: float | None
-    passed: bool | None
-    result: str
-    rank: int | None
-    ranked_count: int | None
-    published_at: dt.datetime | None
-    pass_rule: str
-    tie_break: str
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -198,7 +105,7 @@ def item_analysis(request, exam_id: int):
 @router.get("/exams/{exam_id}/results.xlsx")
 def results_xlsx(request, exam_id: int):
     exam = get_exam_for_user(request.user, exam_id)
-    return _download(reports.results_xlsx(exam), XLSX, f"ket-qua-{exam.pk}.xlsx")
+    return _download(reports.results_xlsx(exam), reports.XLSX, f"ket-qua-{exam.pk}.xlsx")
 
 
 @router.get("/exams/{exam_id}/results.pdf")

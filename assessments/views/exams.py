@@ -4,7 +4,8 @@ added and papers generated.
 
 Exams come only through assessments.access (another unit's exam is a 404) and every
 write goes through the actions in assessments.attempts / assessments.papers, which
-audit it. The monitor (views_take) and the results (views_results) have their own pages.
+audit it. The monitor (views/take.py) and the results (views/results.py) have their own
+pages.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import access, attempts, bank
-from assessments.forms_exams import BlueprintForm, CandidatesForm, ExamForm, show_exam_error
+from assessments import access, attempts
+from assessments.forms import BlueprintForm, CandidatesForm, ExamForm, show_exam_error
 from assessments.models import BlueprintRule, Exam, PaperItem, QuestionVersion
 from assessments.papers import ExamError, approved_pool, generate_papers
 
@@ -93,7 +94,7 @@ def exam_create(request):
     access.require_manager(request.user)
     categories = access.categories_for(request.user).select_related("unit").order_by("name")
     data = request.POST if request.method == "POST" else None
-    form = ExamForm(data, units=bank.manager_units(request.user))
+    form = ExamForm(data, units=access.manager_units(request.user))
     blueprint = BlueprintForm(data, categories=categories)
     if data is not None and all([form.is_valid(), blueprint.is_valid()]):
         try:
@@ -117,8 +118,7 @@ def exam_create(request):
 
 @login_required
 def exam_detail(request, exam_id: int):
-    access.require_manager(request.user)
-    exam = access.get_exam_for_user(request.user, exam_id)
+    exam = access.get_managed_exam(request.user, exam_id)
     form = CandidatesForm(user=request.user)
     if request.method == "POST":
         action = request.POST.get("action")

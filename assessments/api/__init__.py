@@ -1,0 +1,11 @@
+"""Assessments API: one router mounting the bank, the exams (with the exam page's own
+endpoints and proctoring) and the results routers. Transfers have their own app."""
+
+from ninja import Router
+
+from assessments.api import bank, exams, results
+
+router = Router(tags=["Đánh giá năng lực"])
+router.add_router("/bank", bank.router, tags=["Ngân hàng câu hỏi"])
+router.add_router("/exams", exams.router, tags=["Kỳ thi"])
+router.add_router("/results", results.router, tags=["Kết quả"])

@@ -1,0 +1,509 @@
+"""The assessments API's input and output schemas (bank, exams and the exam page,
+results). Inputs forbid unknown fields (InSchema); outputs name every field.
+`QuestionFilter` is also the bank list page's filter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Schema
+from pydantic import Field
+
+from assessments import parsers
+from assessments.bank import CATEGORY_CODE_RE
+from assessments.models import Exam, QuestionVersion
+from hr_system.models import Employee
+from hr_system.schemas import InSchema
+
+# --- the question bank ----------------------------------------------------------------
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    unit: str | None = Field(None, alias="unit.code")
+
+
+class CategoryIn(InSchema):
+    code: str = Field(..., min_length=1, max_length=50, pattern=CATEGORY_CODE_RE.pattern)
+    name: str = Field(..., min_length=1, max_length=200)
+    unit: str | None = Field(None, description="Mã đơn vị; để trống = chủ đề dùng chung (chỉ quản trị)")
+
+
+class OptionOut(Schema):
+    id: str
+    text: str
+    correct: bool
+
+
+class OptionIn(InSchema):
+    text: str = Field(..., max_length=2000)
+    correct: bool = False
+
+
+class VersionOut(Schema):
+    id: int
+    number: int
+    kind: QuestionVersion.Kind
+    text: str
+    options: list[OptionOut]
+    difficulty: int
+    tags: list[str]
+    status: QuestionVersion.Status
+    author: str | None
+    reviewed_by: str | None
+    approved_by: str | None
+    exposure_count: int
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_tags(obj) -> list[str]:
+        return parsers.split_tags(obj.tags)
+
+    @staticmethod
+    def resolve_author(obj) -> str | None:
+        return obj.author.username if obj.author_id else None
+
+    @staticmethod
+    def resolve_reviewed_by(obj) -> str | None:
+        return obj.reviewed_by.username if obj.reviewed_by_id else None
+
+    @staticmethod
+    def resolve_approved_by(obj) -> str | None:
+        return obj.approved_by.username if obj.approved_by_id else None
+
+
+class QuestionOut(Schema):
+    id: int
+    category: CategoryOut
+    current_version: int | None = Field(None, description="Phiên bản đã phê duyệt đang dùng cho đề thi (id)")
+    latest: VersionOut
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_current_version(obj) -> int | None:
+        return obj.current_id
+
+    @staticmethod
+    def resolve_latest(obj) -> QuestionVersion:
+        return max(obj.versions.all(), key=lambda v: v.number)
+
+
+class QuestionDetailOut(QuestionOut):
+    versions: list[VersionOut]
+
+    @staticmethod
+    def resolve_versions(obj) -> list[QuestionVersion]:
+        return sorted(obj.versions.all(), key=lambda v: v.number)
+
+
+class QuestionIn(InSchema):
+    category: int
+    kind: QuestionVersion.Kind = QuestionVersion.Kind.SINGLE
+    text: str = Field(..., min_length=1, max_length=10000)
+    options: list[OptionIn] = Field(..., min_length=2, max_length=parsers.MAX_OPTIONS)
+    difficulty: QuestionVersion.Difficulty = QuestionVersion.Difficulty.MEDIUM
+    tags: list[str] = []
+
+
+class QuestionPatch(InSchema):
+    kind: QuestionVersion.Kind | None = None
+    text: str | None = Field(None, min_length=1, max_length=10000)
+    options: list[OptionIn] | None = Field(None, min_length=2, max_length=parsers.MAX_OPTIONS)
+    difficulty: QuestionVersion.Difficulty | None = None
+    tags: list[str] | None = None
+
+
+class StatusIn(InSchema):
+    status: QuestionVersion.Status
+    version: int | None = Field(None, description="Số thứ tự phiên bản; mặc định là phiên bản mới nhất")
+
+
+class LineReason(Schema):
+    line: int
+    reason: str
+
+
+class QuestionImportOut(Schema):
+    total: int
+    created: int
+    rejected: list[LineReason]
+    warnings: list[LineReason]
+    written: bool
+    dry_run: bool
+
+
+class QuestionFilter(Schema):
+    category: int | None = None
+    status: QuestionVersion.Status | None = Field(None, description="Trạng thái của phiên bản mới nhất")
+    difficulty: QuestionVersion.Difficulty | None = None
+    tag: str | None = None
+    q: str | None = Field(None, description="Tìm trong nội dung")
+
+
+# --- exams: set-up and proctoring -----------------------------------------------------
+
+
+class RuleIn(InSchema):
+    category: str = Field(..., description="Mã chủ đề câu hỏi")
+    difficulty: int | None = Field(None, description="1 dễ, 2 trung bình, 3 khó; bỏ trống = mọi mức")
+    count: int
+
+
+class PartIn(InSchema):
+    title: str = Field(..., max_length=200)
+    pass_percent: Decimal | None = None
+    rules: list[RuleIn]
+
+
+class ExamIn(InSchema):
+    title: str = Field(..., max_length=200)
+    unit: str = Field(..., description="Mã đơn vị tổ chức")
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    time_limit: int = Field(..., description="phút")
+    access_code: str = Field("", max_length=64)
+    allowed_networks: list[str] = Field(default_factory=list, description="Các dải CIDR được phép dự thi")
+    shuffle_questions: bool = True
+    shuffle_options: bool = True
+    negative_mark: Decimal = Decimal(0)
+    floor_at_zero: bool = True
+    pass_percent: Decimal = Decimal(50)
+    results_policy: Exam.Results = Exam.Results.PUBLISHED
+    layout: Exam.Layout = Exam.Layout.ONE
+    grace_seconds: int = 10
+    parts: list[PartIn]
+
+
+class RuleOut(Schema):
+    category: str
+    category_name: str
+    difficulty: int | None
+    count: int
+
+
+class PartOut(Schema):
+    order: int
+    title: str
+    pass_percent: Decimal | None
+    rules: list[RuleOut]
+
+
+class ExamSummaryOut(Schema):
+    id: int
+    title: str
+    unit: str = Field(..., alias="unit.code")
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    time_limit: int
+    layout: str
+    results_policy: str
+    papers_generated_at: dt.datetime | None
+    candidates: int = Field(0, alias="n_candidates")
+
+
+class ExamOut(Schema):
+    id: int
+    title: str
+    unit: str
+    unit_name: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    time_limit: int
+    has_access_code: bool
+    allowed_networks: list[str]
+    shuffle_questions: bool
+    shuffle_options: bool
+    negative_mark: Decimal
+    floor_at_zero: bool
+    pass_percent: Decimal
+    results_policy: str
+    layout: str
+    grace_seconds: int
+    published_at: dt.datetime | None
+    papers_generated_at: dt.datetime | None
+    candidates: int
+    without_paper: int
+    parts: list[PartOut]
+
+
+class CandidatesIn(InSchema):
+    unit: str | None = Field(None, description="Mã đơn vị: mọi cán bộ của đơn vị (và đơn vị trực thuộc)")
+    include_subunits: bool = True
+    category: Employee.Category | None = None
+    employees: list[str] = Field(default_factory=list, max_length=20000, description="Mã chấm công")
+    active_only: bool = True
+
+
+class CandidatesOut(Schema):
+    added: int
+    candidates: int
+    without_paper: int
+
+
+class GeneratedOut(Schema):
+    generated: int
+    papers_generated_at: dt.datetime | None
+
+
+class MonitorRowOut(Schema):
+    attempt_id: int
+    employee: str
+    full_name: str
+    unit: str
+    status: str
+    status_label: str
+    answered: int
+    total: int
+    started_at: dt.datetime | None
+    deadline: dt.datetime | None
+    last_heartbeat: dt.datetime | None
+    seconds_since_heartbeat: int | None
+    remaining_seconds: int | None
+    extra_minutes: int
+    focus_losses: int
+
+
+class MonitorOut(Schema):
+    exam_id: int
+    title: str
+    server_now: dt.datetime
+    counts: dict[str, int]
+    attempts: list[MonitorRowOut]
+
+
+class ReasonIn(InSchema):
+    reason: str = Field(..., max_length=500)
+
+
+class ExtendIn(InSchema):
+    minutes: int
+    reason: str = Field(..., max_length=500)
+
+
+class ExamExtendIn(ExtendIn):
+    employees: list[str] | None = Field(None, description="Mã chấm công; bỏ trống = mọi thí sinh")
+
+
+class ExtendedOut(Schema):
+    extended: int
+
+
+class AttemptStateOut(Schema):
+    attempt_id: int
+    status: str
+    deadline: dt.datetime | None
+    extra_minutes: int
+    remaining_seconds: int | None
+
+
+# --- the candidate's exam page --------------------------------------------------------
+
+
+class MyExamOut(Schema):
+    exam_id: int
+    title: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    time_limit: int
+    status: str
+    status_label: str
+
+
+class StartIn(InSchema):
+    access_code: str = Field("", max_length=64)
+
+
+class AttemptOut(Schema):
+    id: int
+    status: str
+    started_at: dt.datetime | None
+    deadline: dt.datetime | None
+    answered: int
+
+
+class StartOut(Schema):
+    attempt: AttemptOut
+    session_token: str
+    deadline: dt.datetime
+    server_now: dt.datetime
+    layout: str
+    title: str
+
+
+class PaperOptionOut(Schema):
+    id: str
+    text: str
+
+
+class PaperItemOut(Schema):
+    position: int
+    part: str
+    kind: str
+    text: str
+    image: str | None
+    options: list[PaperOptionOut]
+    selected: list[str]
+    seq: int
+
+
+class PaperOut(Schema):
+    attempt_id: int
+    title: str
+    layout: str
+    status: str
+    deadline: dt.datetime
+    server_now: dt.datetime
+    remaining_seconds: int | None
+    max_seq: int
+    items: list[PaperItemOut]
+
+
+class AnswerIn(InSchema):
+    position: int = Field(..., ge=1, le=10000)
+    selected: list[str] = Field(..., max_length=26)
+    seq: int = Field(..., ge=1, le=2_000_000_000)
+
+
+class SaveOut(Schema):
+    saved: bool
+    seq: int
+    server_now: dt.datetime
+    deadline: dt.datetime
+
+
+class HeartbeatOut(Schema):
+    status: str
+    active: bool
+    remaining_seconds: int | None
+    deadline: dt.datetime | None
+    server_now: dt.datetime
+    answered: int
+
+
+class EventIn(InSchema):
+    kind: str = Field(..., max_length=32)
+    detail: dict = Field(default_factory=dict)
+
+
+class OkOut(Schema):
+    ok: bool
+
+
+class FinalizedOut(Schema):
+    status: str
+    finalized_at: dt.datetime | None
+
+
+class PartScoreOut(Schema):
+    title: str | None = None
+    score: float | None = None
+    max_score: float | None = None
+    percent: float | None = None
+    passed: bool | None = None
+
+
+class ResultOut(Schema):
+    exam_id: int
+    title: str
+    status: str
+    status_label: str
+    finalized_at: dt.datetime | None
+    answered: int
+    total: int
+    scored: bool
+    score: float | None
+    max_score: float | None
+    percent: float | None
+    passed: bool | None
+    rank: int | None
+    parts: list[PartScoreOut]
+
+
+# --- results --------------------------------------------------------------------------
+
+
+class ResultPartOut(Schema):
+    id: int
+    title: str
+    pass_percent: float | None
+
+
+class ResultRowOut(Schema):
+    attempt_id: int
+    employee_code: str
+    full_name: str
+    unit_name: str
+    status: str
+    parts: list[float | None]
+    score: float | None
+    max_score: float | None
+    percent: float | None
+    passed: bool | None
+    result: str
+    rank: int | None
+
+
+class ExamResultsOut(Schema):
+    exam_id: int
+    title: str
+    published_at: dt.datetime | None
+    results_policy: str
+    parts: list[ResultPartOut]
+    pass_rule: str
+    tie_break: str
+    rows: list[ResultRowOut]
+
+
+class ScoreOut(Schema):
+    scored: int
+    ranked: int
+
+
+class KeyCorrectionIn(InSchema):
+    version_id: int
+    correct_ids: list[str] = Field(..., min_length=1, max_length=20)
+    reason: str = Field(..., min_length=1, max_length=1000)
+
+
+class KeyCorrectionOut(Schema):
+    version_id: int
+    old_key: list[str]
+    new_key: list[str]
+    exams: list[int]
+    rescored: int
+    changed: int
+
+
+class CandidatePartOut(Schema):
+    title: str
+    score: float | None
+    max: float | None
+    percent: float | None
+    pass_percent: float | None
+    passed: bool | None
+    right: int | None
+    wrong: int | None
+    blank: int | None
+
+
+class CandidateResultOut(Schema):
+    exam_id: int
+    exam_title: str
+    employee_code: str
+    full_name: str
+    unit_name: str
+    status: str
+    finalized_at: dt.datetime | None
+    parts: list[CandidatePartOut]
+    score: float | None
+    max_score: float | None
+    passed: bool | None
+    result: str
+    rank: int | None
+    ranked_count: int | None
+    published_at: dt.datetime | None
+    pass_rule: str
+    tie_break: str
