@@ -33,6 +33,7 @@ class Category(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("chủ đề câu hỏi")
+        verbose_name_plural = _("chủ đề câu hỏi")
 
     def __str__(self) -> str:
         return self.name
@@ -83,6 +84,8 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = _("câu hỏi")
+        verbose_name_plural = _("câu hỏi")
 
 
 class QuestionVersion(models.Model):
@@ -134,6 +137,8 @@ class QuestionVersion(models.Model):
 
     class Meta:
         ordering = ["question", "number"]
+        verbose_name = _("phiên bản câu hỏi")
+        verbose_name_plural = _("phiên bản câu hỏi")
         constraints = [models.UniqueConstraint(fields=["question", "number"], name="question_version_once")]
         indexes = [models.Index(fields=["status", "difficulty"])]
 
@@ -197,6 +202,8 @@ class Exam(models.Model):
 
     class Meta:
         ordering = ["-opens_at"]
+        verbose_name = _("kỳ thi")
+        verbose_name_plural = _("kỳ thi")
         constraints = [
             models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="exam_window_ordered")
         ]
@@ -240,6 +247,8 @@ class ExamPart(models.Model):
 
     class Meta:
         ordering = ["exam", "order"]
+        verbose_name = _("phần thi")
+        verbose_name_plural = _("phần thi")
 
 
 class BlueprintRule(models.Model):
@@ -249,6 +258,10 @@ class BlueprintRule(models.Model):
     category = models.ForeignKey(Category, models.PROTECT, related_name="+")
     difficulty = models.PositiveSmallIntegerField(choices=QuestionVersion.Difficulty.choices, null=True, blank=True)
     count = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("quy tắc chọn câu hỏi")
+        verbose_name_plural = _("quy tắc chọn câu hỏi")
 
 
 class Attempt(models.Model):
@@ -281,6 +294,8 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["exam", "employee__full_name"]
+        verbose_name = _("bài thi")
+        verbose_name_plural = _("bài thi")
         constraints = [models.UniqueConstraint(fields=["exam", "employee"], name="one_attempt_per_candidate")]
         indexes = [models.Index(fields=["status", "deadline"])]
 
@@ -300,6 +315,8 @@ class PaperItem(models.Model):
 
     class Meta:
         ordering = ["attempt", "position"]
+        verbose_name = _("câu hỏi trong đề")
+        verbose_name_plural = _("câu hỏi trong đề")
         constraints = [
             models.UniqueConstraint(fields=["attempt", "position"], name="paper_position_once"),
             models.UniqueConstraint(fields=["attempt", "version"], name="paper_question_once"),
@@ -316,6 +333,8 @@ class Response(models.Model):
     saved_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("câu trả lời")
+        verbose_name_plural = _("câu trả lời")
         indexes = [models.Index(fields=["attempt"])]
 
 
@@ -330,4 +349,6 @@ class AttemptEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        verbose_name = _("sự kiện bài thi")
+        verbose_name_plural = _("sự kiện bài thi")
         indexes = [models.Index(fields=["attempt", "kind"])]
