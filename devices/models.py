@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.timezone import now as tz_now
 from django.utils.translation import gettext_lazy as _
 
+from devices.health import evaluate
 from hr_system.models import Employee, OrgUnit
 
 HOSTNAME_RE = re.compile(
@@ -120,8 +121,6 @@ class Device(models.Model):
         return local.replace(tzinfo=self.tz)
 
     def health(self, now: dt.datetime | None = None):
-        from devices.health import evaluate
-
         now = now or timezone.now()
         local = timezone.localtime(now)
         last = timezone.localtime(self.last_contact_at) if self.last_contact_at else None
