@@ -10,7 +10,10 @@ unit has synced past its end — until then it is "pending".
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
 
 # C01-HD symbols (Circular 107/2017/TT-BTC form C01-HD) plus ours for what the form
 # leaves to the unit: "+" paid working day, "L" public holiday, "KP" unexcused absence.
@@ -18,7 +21,8 @@ PRESENT = "+"
 HOLIDAY = "L"
 ABSENT = "KP"
 PENDING = "?"
-PRESENT_LIKE_LEAVE = {"CT", "H"}  # business trip and meetings count as present
+BUSINESS_TRIP = "CT"
+PRESENT_LIKE_LEAVE = {BUSINESS_TRIP, "H"}  # business trip and meetings count as present
 SOCIAL_INSURANCE = {"Ô", "Cô", "Ts", "T"}
 PAID_LEAVE = {"P", "Nb"}
 UNPAID = {"No", ABSENT}
@@ -252,7 +256,7 @@ def evaluate_day(
     fixes = list(fixes) if fixes else ()
     for full_leave in leaves:
         if full_leave.portion == "full":
-            status = "business_trip" if full_leave.symbol == "CT" else "leave"
+            status = "business_trip" if full_leave.symbol == BUSINESS_TRIP else "leave"
             return Result(status, full_leave.symbol, reasons=[f"Nghỉ/đi theo đơn: {full_leave.symbol}"])
 
     kept = debounce(punches, plan.debounce)
@@ -327,6 +331,93 @@ def evaluate_day(
     elif result.early_count:
         result.status = "left_early"
     return result
+
+
+# --- today's board ---------------------------------------------------------------------
+
+# A clock that reported within this long of now (or of the start of work) is fresh
+# enough to say "not in yet"; the default poll interval is 5 minutes.
+FRESH_CLOCK = dt.timedelta(minutes=20)
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One person's line on today's board."""
+
+    status: str  # in, late, absent, on_leave, business_trip, not_yet_in, pending, day_off
+    first_punch: str | None = None  # "HH:MM" of the day's first punch
+    late_minutes: int = 0
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def board_row(
+    day: dt.date,
+    plan: DayPlan,
+    punches: Iterable[dt.datetime],
+    leaves: Sequence[Leave] = (),
+    *,
+    now: dt.datetime,
+    clock_through: dt.datetime | None,
+    stored_status: str = "",
+    stored_label: str = "",
+    leave_names: Mapping[str, str] | None = None,
+) -> BoardRow:
+    """Where one person stands on `day` as of `now`, for the live board.
+
+    All times are naive local datetimes. `punches`: the person's punches (other days are
+    ignored); `clock_through`: the instant up to which every clock of the unit has
+    delivered its records (None: no clock serves the unit, or one never reported);
+    `stored_status`/`stored_label`: what the stored day result says (a locked month keeps
+    its record); `leave_names`: leave symbol → its name, for the note.
+
+    The board says what the day's record cannot say yet: a single morning punch is "in"
+    before any "out" exists, and a no-show is "not yet in" until the clock has reported
+    the whole first expected session — or "pending" while the clock is silent, so nobody
+    is marked absent for a clock that is down. Leaving early is the day result's
+    business: the board looks at arrivals only.
+    """
+    todays = sorted(p for p in punches if p.date() == day)
+    first = todays[0] if todays else None
+    first_punch = _hm(first) if first is not None else None
+    if plan.kind != "work" or not plan.sessions:
+        return BoardRow("day_off", first_punch, note=plan.note or stored_label)
+    full = next((lv for lv in leaves if lv.portion == "full"), None)
+    if full is not None:
+        status = "business_trip" if full.symbol == BUSINESS_TRIP else "on_leave"
+        return BoardRow(status, first_punch, note=str((leave_names or {}).get(full.symbol, full.symbol)))
+    on_leave = {MORNING for lv in leaves if lv.portion == "morning"} | {
+        AFTERNOON for lv in leaves if lv.portion == "afternoon"
+    }
+    expected = [i for i in range(len(plan.sessions)) if i not in on_leave]
+    bounds = [session_bounds(day, s) for s in plan.sessions]
+    if first is not None:
+        status, late_minutes, note = "in", 0, ""
+        index = next((i for i, (lo, hi) in enumerate(windows(day, plan, bounds)) if lo <= first <= hi), None)
+        if index is not None:
+            late = _minutes(first - bounds[index][0])
+            if index in expected and late > plan.late_grace:
+                status, late_minutes = "late", late
+            missed = [i for i in expected if i < index]
+            if missed:
+                s = plan.sessions[missed[0]]
+                note = _("Không chấm công buổi %(start)s–%(end)s") % {
+                    "start": f"{s.start:%H:%M}",
+                    "end": f"{s.end:%H:%M}",
+                }
+        return BoardRow(status, first_punch, late_minutes, note)
+    if on_leave:
+        return BoardRow("on_leave", note=_("Nghỉ nửa ngày"))
+    if stored_status == "absent":
+        return BoardRow("absent")
+    start, end = bounds[expected[0]]
+    if clock_through is None or clock_through < min(now, start) - FRESH_CLOCK:
+        return BoardRow("pending")  # the clock has not reported lately: nobody is marked absent
+    if clock_through >= end:
+        return BoardRow("absent")  # the clock reported the whole session and nothing came
+    return BoardRow("not_yet_in")
 
 
 def _combine(halves: list[str]) -> str:
