@@ -1,4 +1,5 @@
-"""Attendance writes: requests, decisions, rule data, month locks.
+"""Attendance writes: requests, decisions, rule data, month locks; and today's board,
+which brings today's day results up to date before reading them.
 
 Each function is atomic, audited, refuses changes to a locked month with a clear
 message, and recomputes the affected day results before returning, so an approval or
@@ -8,13 +9,24 @@ a cancellation shows in the timesheet at once.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
-from attendance import engine
-from attendance.models import CalendarDay, Correction, LeaveRequest, MonthLock, Schedule, ScheduleSession
+from attendance import engine, rules
+from attendance.models import (
+    CalendarDay,
+    Correction,
+    DayResult,
+    LeaveRequest,
+    LeaveType,
+    MonthLock,
+    Schedule,
+    ScheduleSession,
+)
 from hr_system.models import AuditLog, Employee, OrgUnit
 
 
@@ -144,10 +156,39 @@ def cancel_leave(*, acting_user, leave: LeaveRequest, note: str = "") -> LeaveRe
     return leave
 
 
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+# Extension → the bytes such a file starts with; the name alone proves nothing.
+ATTACHMENT_MAGIC = {
+    ".pdf": b"%PDF-",
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+    ".png": b"\x89PNG\r\n\x1a\n",
+}
+
+
+def attachment_problem(upload) -> str | None:
+    """Why an uploaded file is refused as a leave attachment, or None when it is fine."""
+    ext = Path(upload.name or "").suffix.lower()
+    magic = ATTACHMENT_MAGIC.get(ext)
+    if magic is None:
+        return gettext("Chỉ nhận tệp PDF, JPG hoặc PNG.")
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        return gettext("Tệp đính kèm không được lớn hơn 5 MB.")
+    head = upload.read(len(magic))
+    upload.seek(0)
+    if head != magic:
+        return gettext("Nội dung tệp không đúng định dạng %(ext)s.") % {"ext": ext.lstrip(".").upper()}
+    return None
+
+
+def attachment_name(upload) -> str:
+    # The stored name is ours: a user's file name can carry anything.
+    ext = Path(upload.name or "").suffix.lower()
+    return f"don-nghi{'.jpg' if ext == '.jpeg' else ext}"
+
+
 def annual_leave_balance(employee: Employee, year: int) -> dict:
     """Entitlement (Labour Code arts. 113–114) minus approved annual leave taken in the year."""
-    from attendance import rules
-
     start_service = employee.sector_start or employee.start_date
     years = 0
     if start_service:
@@ -339,8 +380,10 @@ def set_calendar_day(
     return day
 
 
-def seed_holidays(year: int) -> int:
+def seed_holidays(year: int, *, acting_user=None) -> int:
     """Pre-fill the national calendar from the `holidays` package (Labour Code art. 112).
+
+    Audited when a person asks for it (`acting_user`); the commands and the demo do not.
 
     Only days off come from the package; make-up working days (ngày làm bù) and swaps
     it does not know (e.g. 2026: Fri 2 Jan off, Sat 10 Jan worked — Văn bản
@@ -354,6 +397,10 @@ def seed_holidays(year: int) -> int:
             unit=None, date=day, defaults={"kind": CalendarDay.Kind.HOLIDAY, "name": name, "source": "holidays"}
         )
         created += made
+    if acting_user is not None:
+        AuditLog.record(
+            user=acting_user, action="calendar.seed", object_type="calendar", object_id=str(year), created=created
+        )
     return created
 
 
@@ -391,3 +438,69 @@ def unlock_month(*, acting_user, unit: OrgUnit, month: dt.date, reason: str) -> 
                 )
             raise AttendanceError(f"Tháng {_month_label(month)} chưa bị khóa.")
         AuditLog.record(user=acting_user, action="month.unlock", obj=unit, month=str(month), reason=reason)
+
+
+# --- today's board -----------------------------------------------------------------------
+
+BOARD_LABELS = {
+    "in": gettext_lazy("Có mặt"),
+    "late": gettext_lazy("Đi muộn"),
+    "absent": gettext_lazy("Vắng"),
+    "on_leave": gettext_lazy("Nghỉ phép, chế độ"),
+    "business_trip": gettext_lazy("Đi công tác"),
+    "not_yet_in": gettext_lazy("Chưa đến"),
+    "pending": gettext_lazy("Chờ dữ liệu máy chấm công"),
+    "day_off": gettext_lazy("Ngày nghỉ"),
+}
+
+
+def day_board(unit: OrgUnit, *, now: dt.datetime | None = None) -> dict:
+    """Today's board for a unit's subtree: who is in, late, absent, on leave or travelling.
+
+    Day results are recomputed first (they stay the record); each row is then
+    `rules.board_row` over the day's plan, punches and leave, which adds what the day's
+    record cannot say yet (see there).
+    """
+    now = now or timezone.now()
+    now_local = now.astimezone(engine.WORKDAY_TZ).replace(tzinfo=None)
+    today = now_local.date()
+    employees = list(
+        _unit_employees(unit).active_on(today).select_related("unit").order_by("unit__path", "full_name", "code")
+    )
+    engine.recompute(employees, today, today, now=now)
+    results = {r.employee_id: r for r in DayResult.objects.filter(employee__in=employees, date=today)}
+    inputs = engine.Inputs(employees, today, today)
+    leave_names = dict(LeaveType.choices)
+    rows, counts = [], dict.fromkeys(BOARD_LABELS, 0)
+    for e in employees:
+        stored = results.get(e.pk)
+        mark = inputs.synced.get(e.unit_id)
+        row = rules.board_row(
+            today,
+            inputs.plan(e, today),
+            inputs.punches.get(e.pk, ()),
+            inputs.leaves_on(e, today),
+            now=now_local,
+            clock_through=mark.astimezone(engine.WORKDAY_TZ).replace(tzinfo=None) if mark else None,
+            stored_status=stored.status if stored else "",
+            stored_label=stored.get_status_display() if stored else "",
+            leave_names=leave_names,
+        )
+        counts[row.status] += 1
+        rows.append(
+            {
+                "employee_code": e.code,
+                "full_name": e.full_name,
+                "unit": e.unit.name,
+                "status_label": str(BOARD_LABELS[row.status]),
+                **row.as_dict(),
+            }
+        )
+    return {
+        "unit": unit.code,
+        "unit_name": unit.name,
+        "date": today,
+        "generated_at": now,
+        "counts": counts,
+        "rows": rows,
+    }

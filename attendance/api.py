@@ -18,23 +18,28 @@ from django.db.models import F, Q
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from attendance import actions, engine, reports, rules
-from attendance.access import DECIDERS, can_decide_for, require_decider, require_rule_manager
-from attendance.actions import AttendanceError
-from attendance.models import (
-    CalendarDay,
-    Correction,
-    DayResult,
-    EmployeeSchedule,
-    LeaveRequest,
-    LeaveType,
-    Schedule,
+from attendance import actions, engine, reports
+from attendance.access import (
+    InvalidField,
+    check_cancel,
+    employee_for_filing,
+    employee_for_reading,
+    may_edit_national_calendar,
+    requests_for,
+    require_decider_of,
+    require_holiday_seeder,
+    require_leave_editor,
+    require_rule_manager,
+    schedule_employees,
+    schedules_for,
+    unit_for_decider,
 )
+from attendance.actions import AttendanceError
+from attendance.models import CalendarDay, Correction, DayResult, LeaveRequest
 from attendance.schemas import (
     BoardOut,
     CalendarDayIn,
@@ -56,142 +61,30 @@ from attendance.schemas import (
 )
 from hr_system import access
 from hr_system.api_base import ApiError, PageNumber, invalid
-from hr_system.models import AuditLog, Employee, OrgUnit, Role
+from hr_system.models import AuditLog, OrgUnit
 
 router = Router(tags=["Chấm công"])
 
 MAX_RANGE_DAYS = 366
-MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
-# Extension → the bytes such a file starts with; the name alone proves nothing.
-ATTACHMENT_MAGIC = {
-    ".pdf": b"%PDF-",
-    ".jpg": b"\xff\xd8\xff",
-    ".jpeg": b"\xff\xd8\xff",
-    ".png": b"\x89PNG\r\n\x1a\n",
-}
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-# --- shared helpers (also used by the self-service pages) ---------------------------
+# --- input checks of this API --------------------------------------------------------
 
 
 @contextmanager
 def attendance_errors():
-    """AttendanceError → 422 in the one envelope, its message both on top and on the field."""
+    """The neutral errors of actions and access helpers → 422 in the one envelope.
+
+    InvalidField reads like a schema error ("invalid data", the reason on the field);
+    any other AttendanceError puts its message both on top and on the field.
+    """
     try:
         yield
+    except InvalidField as exc:
+        raise invalid(exc.field, str(exc)) from None
     except AttendanceError as exc:
         raise ApiError(422, "validation_error", str(exc), {exc.field: [str(exc)]}) from None
-
-
-def own_employee(user) -> Employee | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        return user.employee
-    except Employee.DoesNotExist:
-        return None
-
-
-def decider_over(user, unit: OrgUnit) -> bool:
-    q = access.scope_q(user, DECIDERS)
-    return q is None or OrgUnit.objects.filter(q, pk=unit.pk).exists()
-
-
-def unit_for_decider(user, code: str) -> OrgUnit:
-    """A unit the caller manages as unit head or HR: 404 outside their view, 403 when
-    they only see it as a member (an employee sees their own unit, not its timesheet)."""
-    unit = access.get_unit_for_user(user, code)
-    if not decider_over(user, unit):
-        raise PermissionDenied(_("Chỉ trưởng đơn vị hoặc Phòng Nội vụ được xem dữ liệu chấm công của đơn vị."))
-    return unit
-
-
-def employee_for_reading(user, code: str | None) -> Employee:
-    """The employee whose attendance the caller may read: themself, or someone they decide for."""
-    own = own_employee(user)
-    if not code:
-        if own is None:
-            raise invalid("employee", _("Tài khoản chưa gắn với cán bộ nào; hãy ghi mã chấm công."))
-        return own
-    employee = access.get_employee_for_user(user, code)
-    if (own is None or own.pk != employee.pk) and not can_decide_for(user, employee):
-        raise PermissionDenied(_("Bạn không có quyền xem dữ liệu chấm công của cán bộ này."))
-    return employee
-
-
-def employee_for_filing(user, code: str | None, *, approve: bool) -> Employee:
-    """An employee files for themself; unit heads and HR file (and may approve) for their scope."""
-    own = own_employee(user)
-    if not code or (own is not None and code == own.code):
-        if own is None:
-            raise invalid("employee", _("Tài khoản chưa gắn với cán bộ nào; hãy ghi mã chấm công."))
-        employee = own
-    else:
-        employee = access.get_employee_for_user(user, code)
-        require_decider(user, employee)
-    if approve:
-        require_not_self(user, employee)
-        require_decider(user, employee)
-    return employee
-
-
-def require_not_self(user, employee: Employee) -> None:
-    own = own_employee(user)
-    if own is not None and own.pk == employee.pk:
-        raise PermissionDenied(_("Không thể tự duyệt đơn của chính mình."))
-
-
-def require_decider_of(user, request_obj) -> None:
-    require_not_self(user, request_obj.employee)
-    require_decider(user, request_obj.employee)
-
-
-def requests_for(user, model):
-    """Leave requests or corrections the caller may see: their own, and their deciding scope."""
-    rows = model.objects.select_related("employee", "employee__unit", "requested_by", "decided_by")
-    q = access.scope_q(user, DECIDERS, field="employee__unit__path")
-    if q is None:
-        return rows
-    own = own_employee(user)
-    if own is not None:
-        q |= Q(employee=own)
-    return rows.filter(q)
-
-
-def check_cancel(user, leave: LeaveRequest) -> None:
-    """A decider may cancel any request in scope; the employee (or whoever filed it) may
-    withdraw it while pending, or an approved one before it starts — taking the days and
-    cancelling afterwards would rewrite a record the head already signed off."""
-    own = own_employee(user)
-    is_self = own is not None and own.pk == leave.employee_id
-    if not is_self and can_decide_for(user, leave.employee):
-        return
-    if not (is_self or leave.requested_by_id == user.pk):
-        raise PermissionDenied(_("Bạn không có quyền hủy đơn này."))
-    if leave.status == LeaveRequest.Status.APPROVED and leave.start_date <= timezone.localdate():
-        raise AttendanceError(_("Đơn đã được duyệt và đã đến ngày nghỉ; đề nghị người duyệt hủy giúp."))
-
-
-def attachment_problem(upload) -> str | None:
-    """Why an uploaded file is refused as a leave attachment, or None when it is fine."""
-    ext = Path(upload.name or "").suffix.lower()
-    magic = ATTACHMENT_MAGIC.get(ext)
-    if magic is None:
-        return _("Chỉ nhận tệp PDF, JPG hoặc PNG.")
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        return _("Tệp đính kèm không được lớn hơn 5 MB.")
-    head = upload.read(len(magic))
-    upload.seek(0)
-    if head != magic:
-        return _("Nội dung tệp không đúng định dạng %(ext)s.") % {"ext": ext.lstrip(".").upper()}
-    return None
-
-
-def attachment_name(upload) -> str:
-    # The stored name is ours: a user's file name can carry anything.
-    ext = Path(upload.name or "").suffix.lower()
-    return f"don-nghi{'.jpg' if ext == '.jpeg' else ext}"
 
 
 def parse_month(value: str) -> dt.date:
@@ -211,20 +104,6 @@ def check_range(start: dt.date, end: dt.date) -> None:
         raise invalid("end", _("Khoảng thời gian tối đa là %(n)s ngày.") % {"n": MAX_RANGE_DAYS})
 
 
-def unit_employees(unit: OrgUnit):
-    return Employee.objects.filter(unit__path__startswith=unit.path)
-
-
-def schedules_for(user, unit: OrgUnit):
-    """Schedules that apply in a unit: its own and its ancestors' (inherited), plus the
-    individual schedules of its people for those who decide for them."""
-    q = Q(unit_id__in=engine.ancestor_ids(unit))
-    if decider_over(user, unit):
-        individual = EmployeeSchedule.objects.filter(employee__unit__path__startswith=unit.path)
-        q |= Q(pk__in=individual.values("schedule_id"))
-    return Schedule.objects.filter(q).select_related("unit").prefetch_related("sessions").order_by("-valid_from", "-id")
-
-
 def calendar_for(year: int, unit: OrgUnit | None):
     """The national calendar, plus the unit's and its ancestors' own days."""
     q = Q(unit__isnull=True)
@@ -237,129 +116,15 @@ def calendar_for(year: int, unit: OrgUnit | None):
     )
 
 
-def may_edit_national_calendar(user) -> bool:
-    # The national calendar applies to every unit: only HR at the root (the province)
-    # or a system administrator changes it; a commune adds its own days under its unit.
-    return access.units_for(user, write=True).filter(depth=0).exists()
-
-
-# --- today's board ---------------------------------------------------------------------
-
-BOARD_LABELS = {
-    "in": gettext_lazy("Có mặt"),
-    "late": gettext_lazy("Đi muộn"),
-    "absent": gettext_lazy("Vắng"),
-    "on_leave": gettext_lazy("Nghỉ phép, chế độ"),
-    "business_trip": gettext_lazy("Đi công tác"),
-    "not_yet_in": gettext_lazy("Chưa đến"),
-    "pending": gettext_lazy("Chờ dữ liệu máy chấm công"),
-    "day_off": gettext_lazy("Ngày nghỉ"),
-}
-# A clock that reported within this long of now (or of the start of work) is fresh
-# enough to say "not in yet"; the default poll interval is 5 minutes.
-FRESH_CLOCK = dt.timedelta(minutes=20)
-
-
-def _board_row(employee: Employee, inputs: engine.Inputs, result: DayResult | None, today, now_local) -> dict:
-    plan = inputs.plan(employee, today)
-    leaves = inputs.leaves_on(employee, today)
-    punches = sorted(p for p in inputs.punches.get(employee.pk, ()) if p.date() == today)
-    first = punches[0] if punches else None
-    row = {"status": "", "first_punch": first.strftime("%H:%M") if first else None, "late_minutes": 0, "note": ""}
-    if plan.kind != "work" or not plan.sessions:
-        row["status"], row["note"] = "day_off", plan.note or (result.get_status_display() if result else "")
-        return row
-    full = next((lv for lv in leaves if lv.portion == "full"), None)
-    if full is not None:
-        row["status"] = "business_trip" if full.symbol == LeaveType.BUSINESS_TRIP else "on_leave"
-        row["note"] = str(LeaveType(full.symbol).label)
-        return row
-    on_leave = {rules.MORNING for lv in leaves if lv.portion == "morning"} | {
-        rules.AFTERNOON for lv in leaves if lv.portion == "afternoon"
-    }
-    expected = [i for i in range(len(plan.sessions)) if i not in on_leave]
-    bounds = [rules.session_bounds(today, s) for s in plan.sessions]
-    if first is not None:
-        windows = rules.windows(today, plan)
-        index = next((i for i, (lo, hi) in enumerate(windows) if lo <= first <= hi), None)
-        if index is not None:
-            late = int((first - bounds[index][0]).total_seconds() // 60)
-            if index in expected and late > plan.late_grace:
-                row["status"], row["late_minutes"] = "late", late
-            missed = [i for i in expected if i < index]
-            if missed:
-                s = plan.sessions[missed[0]]
-                row["note"] = _("Không chấm công buổi %(start)s–%(end)s") % {
-                    "start": f"{s.start:%H:%M}",
-                    "end": f"{s.end:%H:%M}",
-                }
-        row["status"] = row["status"] or "in"
-        return row
-    if on_leave:
-        row["status"], row["note"] = "on_leave", _("Nghỉ nửa ngày")
-        return row
-    if result is not None and result.status == DayResult.Status.ABSENT:
-        row["status"] = "absent"
-        return row
-    start, end = bounds[expected[0]]
-    mark = inputs.synced.get(employee.unit_id)
-    mark = mark.astimezone(engine.WORKDAY_TZ).replace(tzinfo=None) if mark else None
-    if mark is None or mark < min(now_local, start) - FRESH_CLOCK:
-        row["status"] = "pending"  # the clock has not reported lately: nobody is marked absent
-    elif mark >= end:
-        row["status"] = "absent"  # the clock reported the whole session and nothing came
-    else:
-        row["status"] = "not_yet_in"
-    return row
-
-
-def day_board(unit: OrgUnit, *, now: dt.datetime | None = None) -> dict:
-    """Today's board for a unit's subtree: who is in, late, absent, on leave or travelling.
-
-    Day results are recomputed first (they stay the record); the live view adds what the
-    day's record cannot say yet: a single morning punch is "in" before any "out" exists,
-    and a no-show is "not yet in" until the clock has reported the whole first session.
-    """
-    now = now or timezone.now()
-    now_local = now.astimezone(engine.WORKDAY_TZ).replace(tzinfo=None)
-    today = now_local.date()
-    employees = list(
-        unit_employees(unit).active_on(today).select_related("unit").order_by("unit__path", "full_name", "code")
-    )
-    engine.recompute(employees, today, today, now=now)
-    results = {r.employee_id: r for r in DayResult.objects.filter(employee__in=employees, date=today)}
-    inputs = engine.Inputs(employees, today, today)
-    rows, counts = [], dict.fromkeys(BOARD_LABELS, 0)
-    for e in employees:
-        row = _board_row(e, inputs, results.get(e.pk), today, now_local)
-        counts[row["status"]] += 1
-        rows.append(
-            {
-                "employee_code": e.code,
-                "full_name": e.full_name,
-                "unit": e.unit.name,
-                "status_label": str(BOARD_LABELS[row["status"]]),
-                **row,
-            }
-        )
-    return {
-        "unit": unit.code,
-        "unit_name": unit.name,
-        "date": today,
-        "generated_at": now,
-        "counts": counts,
-        "rows": rows,
-    }
-
-
 # --- day results and reports -------------------------------------------------------
 
 
 @router.get("/days", response=list[DayOut])
 def list_days(request, start: dt.date, end: dt.date, employee: str | None = None):
-    """One employee's evaluated days; recomputed first (locked months are left as stored)."""
+    """One employee's evaluated days as stored (kept current by the recompute worker)."""
     check_range(start, end)
-    person = employee_for_reading(request.user, employee)
+    with attendance_errors():
+        person = employee_for_reading(request.user, employee)
     engine.recompute([person], start, end)
     return DayResult.objects.filter(employee=person, date__range=(start, end)).order_by("date")
 
@@ -380,7 +145,7 @@ def get_discipline(request, unit: str, start: dt.date, end: dt.date):
 
 @router.get("/board", response=BoardOut)
 def get_board(request, unit: str):
-    return day_board(unit_for_decider(request.user, unit))
+    return actions.day_board(unit_for_decider(request.user, unit))
 
 
 # --- leave -------------------------------------------------------------------------------
@@ -395,8 +160,8 @@ def _leave(leave_id: int) -> LeaveRequest:
 
 @router.post("/leave", response={201: LeaveOut})
 def create_leave(request, payload: LeaveIn):
-    employee = employee_for_filing(request.user, payload.employee, approve=payload.approve)
     with attendance_errors():
+        employee = employee_for_filing(request.user, payload.employee, approve=payload.approve)
         leave = actions.request_leave(
             acting_user=request.user,
             employee=employee,
@@ -452,17 +217,14 @@ def cancel_leave(request, leave_id: int, payload: DecisionIn | None = None):
 def attach_to_leave(request, leave_id: int, file: File[UploadedFile]):
     """A PDF, JPG or PNG (≤ 5 MB) for a pending or approved request, e.g. a sick note."""
     leave = _leave(leave_id)
-    own = own_employee(request.user)
-    is_self = own is not None and own.pk == leave.employee_id
-    if not (is_self or leave.requested_by_id == request.user.pk or can_decide_for(request.user, leave.employee)):
-        raise PermissionDenied(_("Bạn không có quyền sửa đơn này."))
+    require_leave_editor(request.user, leave)
     if leave.status not in (LeaveRequest.Status.PENDING, LeaveRequest.Status.APPROVED):
         raise invalid("file", _("Đơn đã từ chối hoặc đã hủy không nhận thêm tệp."))
-    problem = attachment_problem(file)
+    problem = actions.attachment_problem(file)
     if problem:
         raise invalid("file", problem)
     with transaction.atomic():
-        leave.attachment.save(attachment_name(file), file, save=True)
+        leave.attachment.save(actions.attachment_name(file), file, save=True)
         AuditLog.record(user=request.user, action="leave.attach", obj=leave, file=leave.attachment.name)
     return leave
 
@@ -479,7 +241,8 @@ def download_leave_attachment(request, leave_id: int):
 @router.get("/leave-balance", response=LeaveBalanceOut)
 def leave_balance(request, employee: str | None = None, year: int | None = Query(None, ge=2000, le=2100)):
     """Annual leave: entitlement (Labour Code 2019 arts. 113–114), used and remaining days."""
-    person = employee_for_reading(request.user, employee)
+    with attendance_errors():
+        person = employee_for_reading(request.user, employee)
     balance = actions.annual_leave_balance(person, year or timezone.localdate().year)
     return {"employee": person.code, **balance}
 
@@ -496,8 +259,8 @@ def _correction(correction_id: int) -> Correction:
 
 @router.post("/corrections", response={201: CorrectionOut})
 def create_correction(request, payload: CorrectionIn):
-    employee = employee_for_filing(request.user, payload.employee, approve=payload.approve)
     with attendance_errors():
+        employee = employee_for_filing(request.user, payload.employee, approve=payload.approve)
         correction = actions.request_correction(
             acting_user=request.user,
             employee=employee,
@@ -546,23 +309,12 @@ def reject_correction(request, correction_id: int, payload: DecisionIn):
 # --- schedules -------------------------------------------------------------------------
 
 
-def schedule_employees(user, unit: OrgUnit, codes: list[str]) -> list[Employee]:
-    """Employees for an individual schedule: each in the caller's view and in the unit."""
-    people = []
-    for code in dict.fromkeys(codes):
-        employee = access.get_employee_for_user(user, code)
-        if not employee.unit.path.startswith(unit.path):
-            raise invalid("employees", _("Cán bộ %(code)s không thuộc đơn vị này.") % {"code": code})
-        people.append(employee)
-    return people
-
-
 @router.post("/schedules", response={201: ScheduleOut})
 def create_schedule(request, payload: ScheduleIn):
     unit = access.get_unit_for_user(request.user, payload.unit)
     require_rule_manager(request.user, unit)
-    people = schedule_employees(request.user, unit, payload.employees)
     with attendance_errors():
+        people = schedule_employees(request.user, unit, payload.employees)
         schedule = actions.create_schedule(
             acting_user=request.user,
             unit=unit,
@@ -617,16 +369,7 @@ def list_calendar(request, year: int = Query(..., ge=2000, le=2100), unit: str |
     return calendar_for(year, access.get_unit_for_user(request.user, unit) if unit else None)
 
 
-def seed_calendar(user, year: int) -> int:
-    """Pre-fill the national holidays of a year; HR officers and administrators only."""
-    if not access.has_role(user, Role.Kind.HR_OFFICER):
-        raise PermissionDenied(_("Chỉ Phòng Nội vụ được nạp lịch nghỉ lễ."))
-    created = actions.seed_holidays(year)
-    # seed_holidays() keeps no audit trail of its own.
-    AuditLog.record(user=user, action="calendar.seed", object_type="calendar", object_id=str(year), created=created)
-    return created
-
-
 @router.post("/calendar/seed", response=SeedOut)
 def seed_calendar_year(request, year: int = Query(..., ge=2000, le=2100)):
-    return {"year": year, "created": seed_calendar(request.user, year)}
+    require_holiday_seeder(request.user)
+    return {"year": year, "created": actions.seed_holidays(year, acting_user=request.user)}

@@ -20,25 +20,24 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from attendance import actions, engine
-from attendance.access import DECIDERS
-from attendance.actions import AttendanceError
-from attendance.api import (
-    attachment_name,
-    attachment_problem,
+from attendance.access import (
+    DECIDERS,
     check_cancel,
-    day_board,
+    decider_units,
     may_edit_national_calendar,
-    own_employee,
     requests_for,
     require_decider_of,
+    require_holiday_seeder,
+    require_own_employee,
     schedules_for,
-    seed_calendar,
     unit_for_decider,
 )
+from attendance.actions import AttendanceError
 from attendance.models import CalendarDay, Correction, DayResult, LeaveRequest, LeaveType
 from devices.models import Punch
 from hr_system import access
-from hr_system.models import OrgUnit, Role
+from hr_system.access import own_employee
+from hr_system.models import Role
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -107,7 +106,7 @@ class LeaveForm(forms.Form):
     def clean_attachment(self):
         upload = self.cleaned_data.get("attachment")
         if upload:
-            problem = attachment_problem(upload)
+            problem = actions.attachment_problem(upload)
             if problem:
                 raise forms.ValidationError(problem)
         return upload
@@ -173,13 +172,6 @@ def _me_context(request, employee, month: dt.date, leave_form=None, correction_f
     }
 
 
-def _own_or_forbidden(request):
-    employee = own_employee(request.user)
-    if employee is None:
-        raise PermissionDenied(_("Tài khoản của bạn chưa gắn với hồ sơ cán bộ nào."))
-    return employee
-
-
 def _me_url(day: dt.date) -> str:
     return f"{reverse('attendance_self_me')}?month={day:%Y-%m}"
 
@@ -195,13 +187,13 @@ def me(request):
 @login_required
 @require_POST
 def file_leave(request):
-    employee = _own_or_forbidden(request)
+    employee = require_own_employee(request.user)
     form = LeaveForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
         upload = data["attachment"]
         if upload:
-            upload.name = attachment_name(upload)
+            upload.name = actions.attachment_name(upload)
         try:
             actions.request_leave(
                 acting_user=request.user,
@@ -227,7 +219,7 @@ def file_leave(request):
 @login_required
 @require_POST
 def file_correction(request):
-    employee = _own_or_forbidden(request)
+    employee = require_own_employee(request.user)
     form = CorrectionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -321,20 +313,16 @@ def _decide(request) -> None:
 # --- today's board ----------------------------------------------------------------------
 
 
-def _decider_units(user):
-    q = access.scope_q(user, DECIDERS)
-    units = OrgUnit.objects.all() if q is None else OrgUnit.objects.filter(q)
-    return units.order_by("path")
-
-
 @login_required
 def board(request):
-    units = _decider_units(request.user)
+    units = decider_units(request.user).order_by("path")
     code = request.GET.get("unit") or next(iter(units.values_list("code", flat=True)[:1]), None)
     if code is None:
         raise PermissionDenied(_("Chỉ trưởng đơn vị hoặc Phòng Nội vụ được xem bảng chấm công trong ngày."))
     unit = unit_for_decider(request.user, code)
-    return render(request, "attendance/self/board.html", {"board": day_board(unit), "unit": unit, "units": units})
+    return render(
+        request, "attendance/self/board.html", {"board": actions.day_board(unit), "unit": unit, "units": units}
+    )
 
 
 # --- calendar (HR) ------------------------------------------------------------------------
@@ -368,7 +356,8 @@ def calendar(request):
     form = CalendarDayForm(units=managed, national=national)
     if request.method == "POST":
         if request.POST.get("action") == "seed":
-            created = seed_calendar(request.user, year)
+            require_holiday_seeder(request.user)
+            created = actions.seed_holidays(year, acting_user=request.user)
             messages.success(request, _("Đã nạp %(n)s ngày lễ, Tết năm %(y)s.") % {"n": created, "y": year})
             return redirect(f"{reverse('attendance_calendar')}?year={year}")
         form = CalendarDayForm(request.POST, units=managed, national=national)

@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from attendance import actions, reports, rules
-from attendance.access import DECIDERS, can_manage_rules
+from attendance.access import DECIDERS, can_manage_rules, decider_units, unit_for_report
 from hr_system import access
-from hr_system.models import OrgUnit
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -29,26 +28,6 @@ MAX_PERIOD_DAYS = 366
 
 class BadInput(ValueError):
     """A malformed query parameter; the message is shown to the user as is."""
-
-
-def _report_units(user):
-    """Units whose attendance the user may read: HR officers' and unit heads' subtrees.
-
-    Plain employees may see their own unit in the org pages (access.units_for), but not
-    their colleagues' attendance or discipline figures.
-    """
-    q = access.scope_q(user, DECIDERS)
-    units = access.units_for(user)
-    return units if q is None else units.filter(q)
-
-
-def _report_unit(request, code: str) -> OrgUnit:
-    if not access.has_role(request.user, *DECIDERS):
-        raise PermissionDenied(_("Bạn không có quyền xem số liệu chấm công."))
-    unit = access.get_unit_for_user(request.user, code)  # out of scope: 404
-    if not _report_units(request.user).filter(pk=unit.pk).exists():
-        raise Http404(_("Không tìm thấy đơn vị."))
-    return unit
 
 
 def _parse_month(value: str | None) -> dt.date:
@@ -120,7 +99,7 @@ def _cell_class(symbol: str) -> str:
 
 @login_required
 def timesheet(request):
-    units = _report_units(request.user).order_by("path")
+    units = decider_units(request.user).order_by("path")
     context = {"units": units, "unit": None, "data": None, "month_value": request.GET.get("month", "")}
     code = request.GET.get("unit")
     try:
@@ -133,7 +112,7 @@ def timesheet(request):
         if not access.has_role(request.user, *DECIDERS):
             raise PermissionDenied(_("Bạn không có quyền xem số liệu chấm công."))
         return render(request, "attendance/timesheet.html", context)
-    unit = _report_unit(request, code)
+    unit = unit_for_report(request.user, code)
     data = reports.timesheet(unit, month)
     headers = data["day_headers"]
     for row in data["rows"]:
@@ -161,7 +140,7 @@ def _timesheet_data(request):
     code = request.GET.get("unit")
     if not code:
         raise Http404(_("Chưa chọn đơn vị."))
-    unit = _report_unit(request, code)
+    unit = unit_for_report(request.user, code)
     month = _parse_month(request.GET.get("month"))
     return unit, month, reports.timesheet(unit, month)
 
@@ -217,7 +196,7 @@ def timesheet_lock(request):
 
 @login_required
 def discipline(request):
-    units = _report_units(request.user).order_by("path")
+    units = decider_units(request.user).order_by("path")
     today = timezone.localdate()
     context = {
         "units": units,
@@ -236,7 +215,7 @@ def discipline(request):
     code = request.GET.get("unit")
     if not code:
         return render(request, "attendance/discipline.html", context)
-    unit = _report_unit(request, code)
+    unit = unit_for_report(request.user, code)
     data = reports.discipline(unit, start, end)
     period = {"unit": unit.code, "start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"}
     for row in data["rows"]:
@@ -260,7 +239,7 @@ def _discipline_data(request, **kwargs):
     code = request.GET.get("unit")
     if not code:
         raise Http404(_("Chưa chọn đơn vị."))
-    unit = _report_unit(request, code)
+    unit = unit_for_report(request.user, code)
     start, end = _parse_period(request)
     return unit, start, end, reports.discipline(unit, start, end, **kwargs)
 
