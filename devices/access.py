@@ -1,11 +1,13 @@
-"""Access helper for devices: a device belongs to the scope of its unit."""
+"""Every permission and scope helper of devices: a device belongs to the scope of its unit."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from devices.models import Device
+from devices.models import Device, Punch
 from hr_system import access
+from hr_system.models import Role
 
 
 def devices_for(user, *, write: bool = False):
@@ -21,7 +23,36 @@ def get_device_for_user(user, device_id: int, *, write: bool = False) -> Device:
     if device is None:
         raise Http404("Không tìm thấy máy chấm công.")
     if write and not devices_for(user, write=True).filter(pk=device.pk).exists():
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied("Bạn không có quyền quản lý máy chấm công này.")
     return device
+
+
+def units_for_devices(user):
+    """Units a user may place a device in: the ones they manage."""
+    return access.units_for(user, write=True)
+
+
+def can_register_devices(user) -> bool:
+    """HR officers (and administrators) register clocks for the units they manage."""
+    return access.has_role(user, Role.Kind.HR_OFFICER)
+
+
+def require_device_registrar(user) -> None:
+    access.require_role(user, Role.Kind.HR_OFFICER)
+
+
+def require_device_approver(user) -> None:
+    """A clock that announced itself over ADMS is trusted only once an administrator says so."""
+    if not access.is_admin(user):
+        raise PermissionDenied("Chỉ quản trị hệ thống được duyệt máy mới.")
+
+
+def punches_for(user, *, employee: str | None = None, device: int | None = None):
+    """Punches the user may read: one employee's (from any clock), one device's, or those
+    of every device in view. An employee or device out of view is a 404."""
+    punches = Punch.objects.select_related("device", "employee")
+    if employee:
+        return punches.filter(employee=access.get_employee_for_user(user, employee))
+    if device:
+        return punches.filter(device=get_device_for_user(user, device))
+    return punches.filter(device__in=devices_for(user))

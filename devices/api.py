@@ -1,15 +1,25 @@
 """Devices API: registry, health, sync history, punches, roster sync."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
-from devices.access import devices_for, get_device_for_user
-from devices.models import Device, Punch
+from devices.access import (
+    devices_for,
+    get_device_for_user,
+    punches_for,
+    require_device_approver,
+    require_device_registrar,
+    units_for_devices,
+)
+from devices.models import Device
+from devices.roster_sync import apply_plan, make_plan
 from devices.schemas import DeviceIn, DeviceOut, DevicePatch, PunchOut, SyncRunOut
+from devices.sync import client_for
+from devices.zk.client import DeviceError
 from hr_system import access
 from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.models import AuditLog
@@ -20,7 +30,7 @@ router = Router(tags=["Máy chấm công"])
 def _apply(device: Device, data: dict, user) -> None:
     if "unit" in data:
         code = data.pop("unit")
-        unit = access.units_for(user, write=True).filter(code=code).first() if code else None
+        unit = units_for_devices(user).filter(code=code).first() if code else None
         if code and unit is None:
             raise invalid("unit", "Không có đơn vị này trong phạm vi bạn quản lý.")
         if unit is None and not access.is_admin(user):
@@ -42,7 +52,7 @@ def list_devices(request):
 
 @router.post("/", response={201: DeviceOut})
 def create_device(request, payload: DeviceIn):
-    access.require_role(request.user, access.Role.Kind.HR_OFFICER)
+    require_device_registrar(request.user)
     device = Device()
     _apply(device, payload.dict(), request.user)
     with transaction.atomic():
@@ -61,14 +71,7 @@ def devices_health(request):
 @router.get("/punches", response=list[PunchOut])
 @paginate(PageNumber)
 def list_punches(request, employee: str | None = None, device: int | None = None):
-    punches = Punch.objects.select_related("device", "employee").order_by("-timestamp", "-id")
-    if employee:
-        punches = punches.filter(employee=access.get_employee_for_user(request.user, employee))
-    elif device:
-        punches = punches.filter(device=get_device_for_user(request.user, device))
-    else:
-        punches = punches.filter(device__in=devices_for(request.user))
-    return punches
+    return punches_for(request.user, employee=employee, device=device).order_by("-timestamp", "-id")
 
 
 @router.get("/{device_id}", response=DeviceOut)
@@ -90,8 +93,7 @@ def update_device(request, device_id: int, payload: DevicePatch):
 @router.post("/{device_id}/approve", response=DeviceOut)
 def approve_device(request, device_id: int, unit: str):
     """Approve a pending ADMS device and assign it to a unit; its kept data becomes usable."""
-    if not access.is_admin(request.user):
-        raise PermissionDenied("Chỉ quản trị hệ thống được duyệt máy mới.")
+    require_device_approver(request.user)
     device = get_device_for_user(request.user, device_id)
     target = access.get_unit_for_user(request.user, unit)
     Device.objects.filter(pk=device.pk).update(approved=True, unit=target)
@@ -121,10 +123,6 @@ class RosterSyncIn(Schema):
 
 @router.post("/{device_id}/roster-sync", response=dict)
 def roster_sync(request, device_id: int, options: Query[RosterSyncIn]):
-    from devices.roster_sync import apply_plan, make_plan
-    from devices.sync import client_for
-    from devices.zk.client import DeviceError
-
     device = get_device_for_user(request.user, device_id, write=True)
     if device.transport == Device.Transport.PUSH:
         raise invalid("device", "Máy ADMS nhận danh sách qua hàng đợi lệnh, không kết nối trực tiếp.")

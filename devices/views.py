@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from devices.access import devices_for, get_device_for_user
+from devices.access import can_register_devices, devices_for, get_device_for_user, units_for_devices
 from devices.models import Device
 from hr_system import access
-from hr_system.models import AuditLog, Role
+from hr_system.models import AuditLog
 
 
 class DeviceForm(forms.ModelForm):
@@ -37,7 +37,7 @@ class DeviceForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = access.units_for(user, write=True).order_by("path")
+        self.fields["unit"].queryset = units_for_devices(user).order_by("path")
         self.fields["unit"].required = True
 
 
@@ -49,7 +49,7 @@ def device_list(request):
     rows = [(d, d.health()) for d in devices]
     rows.sort(key=lambda r: (not r[1].alerts, r[0].name))
     form = None
-    if access.has_role(request.user, Role.Kind.HR_OFFICER):
+    if can_register_devices(request.user):
         form = DeviceForm(request.POST or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             device = form.save(commit=False)

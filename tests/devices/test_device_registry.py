@@ -5,8 +5,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from devices.actions import store_punches
 from devices.health import evaluate
 from devices.models import Device
+from devices.records import RawPunch
 
 
 def test_comm_key_is_write_only_in_the_api(cast, login):
@@ -45,6 +47,40 @@ def test_devices_are_scoped_to_the_unit(cast, login):
     assert client.get(f"/devices/{theirs.pk}/").status_code == 404
     page = client.get("/devices/").content.decode()
     assert ">A<" in page and ">B<" not in page
+
+
+def test_punches_are_scoped_to_the_unit(cast, login):
+    mine = Device.objects.create(name="A", host="10.0.0.1", unit=cast.office_a)
+    theirs = Device.objects.create(name="B", host="10.0.0.2", unit=cast.office_b)
+    at = dt.datetime(2025, 3, 3, 7, 25)
+    store_punches(device=mine, records=[RawPunch(user_id="101", local_time=at)], source="import")
+    store_punches(device=theirs, records=[RawPunch(user_id="201", local_time=at)], source="import")
+    client = login(cast.hr_a)
+    listed = client.get("/api/v1/devices/punches").json()["items"]
+    assert [(p["device"], p["employee"]) for p in listed] == [("A", "101")]
+    assert [p["employee"] for p in client.get("/api/v1/devices/punches", {"device": mine.pk}).json()["items"]] == [
+        "101"
+    ]
+    assert client.get("/api/v1/devices/punches", {"device": theirs.pk}).status_code == 404
+    assert client.get("/api/v1/devices/punches", {"employee": "201"}).status_code == 404
+    everyone = login(cast.admin).get("/api/v1/devices/punches").json()
+    assert everyone["count"] == 2
+
+
+def test_registering_needs_hr_and_approving_needs_an_administrator(cast, login):
+    body = {"name": "x", "unit": "P-MC-UB", "host": "10.0.0.9"}
+    head = login(cast.head_a)
+    assert head.post("/api/v1/devices/", body, content_type="application/json").status_code == 403
+    assert "Thêm máy" not in head.get("/devices/").content.decode()
+    r = login(cast.hr_a).post("/api/v1/devices/", {**body, "unit": "X-DK-UB"}, content_type="application/json")
+    assert r.status_code == 422 and "unit" in r.json()["error"]["fields"]
+    pending = Device.objects.create(name="ADMS", host="", transport=Device.Transport.PUSH, approved=False)
+    url = f"/api/v1/devices/{pending.pk}/approve?unit=P-MC-UB"
+    r = login(cast.hr_a).post(url)
+    assert r.status_code == 403 and r.json()["error"]["message"] == "Chỉ quản trị hệ thống được duyệt máy mới."
+    r = login(cast.admin).post(url)
+    assert r.status_code == 200 and r.json()["unit"] == "P-MC-UB"
+    assert Device.objects.get(pk=pending.pk).approved
 
 
 def test_add_device_command(cast):

@@ -3,7 +3,7 @@ import io
 
 from django.core.management import call_command
 
-from devices.models import FingerTemplate
+from devices.models import Device, FingerTemplate
 from devices.roster_sync import apply_plan, ascii_name, make_plan
 from devices.zk.client import ZKClient
 from hr_system.models import AuditLog, Employee
@@ -61,3 +61,31 @@ def test_fingerprint_enrolled_once_is_copied_to_other_clocks(cast, emulator, clo
     uid = {u.user_id: u.uid for u in other.users()}["102"]
     assert other.templates()[(uid, 3)] == template
     assert second.name == "other"
+
+
+def test_roster_sync_through_the_api_plans_then_applies(cast, emulator, clock, login):
+    emu = emulator()
+    emu.add_user(user_id="101", name="Old Name", uid=1)
+    device = clock(emu)
+    client = login(cast.hr_a)
+    url = f"/api/v1/devices/{device.pk}/roster-sync"
+    r = client.post(url)
+    assert r.status_code == 200, r.content
+    assert r.json()["dry_run"] is True
+    assert {u.user_id: u.name for u in emu.users()} == {"101": "Old Name"}
+    r = client.post(f"{url}?dry_run=false")
+    assert r.status_code == 200 and r.json()["dry_run"] is False
+    assert {u.user_id: u.name for u in emu.users()} == {"101": "Nguyen Van An", "102": "Lo Thi Huong"}
+    assert login(cast.hr_b).post(url).status_code == 404
+
+
+def test_roster_sync_through_the_api_reports_an_unreachable_clock(cast, clock, login):
+    class Gone:
+        port = 9  # discard: nothing answers the ZK protocol there
+
+    device = clock(Gone)
+    r = login(cast.hr_a).post(f"/api/v1/devices/{device.pk}/roster-sync")
+    assert r.status_code == 502 and r.json()["error"]["code"] == "device_error"
+    push = Device.objects.create(name="ADMS", host="", unit=cast.commune_a, transport=Device.Transport.PUSH)
+    r = login(cast.hr_a).post(f"/api/v1/devices/{push.pk}/roster-sync")
+    assert r.status_code == 422 and "device" in r.json()["error"]["fields"]
