@@ -374,3 +374,26 @@ class AuditLog(models.Model):
             object_id = object_id or str(obj.pk)
         user = user if (user is not None and getattr(user, "is_authenticated", False)) else None
         return cls.objects.create(user=user, action=action, object_type=object_type, object_id=object_id, detail=detail)
+
+
+class WorkerHeartbeat(models.Model):
+    """The last step of one background worker (`poll_devices`, `recompute_attendance`, …).
+
+    Written by `hr_system.workers.WorkerCommand` after every step, so "is the poller
+    alive, and did its last round work?" is one row to read. Several processes of one
+    command share its row: the host and pid say which one wrote last.
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(help_text="when the process writing the row started")
+    beat_at = models.DateTimeField()
+    last_step_ok = models.BooleanField(default=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.host}:{self.pid} {self.beat_at:%Y-%m-%d %H:%M:%S}"
