@@ -1,7 +1,7 @@
 """Run the demo: the web server plus the demo's background workers, stopped together.
 
-Other apps add their workers to DEMO_WORKERS (a list of argv lists run with this
-Python); Ctrl-C or SIGTERM stops every child cleanly.
+Each installed app may offer `demo_workers()` in its `demo` module (argv lists of
+management commands, run with this Python); Ctrl-C or SIGTERM stops every child cleanly.
 """
 
 import signal
@@ -10,8 +10,6 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand
-
-DEMO_WORKERS: list[list[str]] = []
 
 
 class Command(BaseCommand):
@@ -56,7 +54,7 @@ def demo_workers() -> list[list[str]]:
 
     from django.apps import apps
 
-    workers = list(DEMO_WORKERS)
+    workers: list[list[str]] = []
     for config in apps.get_app_configs():
         try:
             module = importlib.import_module(f"{config.name}.demo")
