@@ -1,5 +1,4 @@
-"""Attendance writes: requests, decisions, rule data, month locks; and today's board,
-which brings today's day results up to date before reading them.
+"""Attendance writes: requests, decisions, rule data, month locks; and today's board.
 
 Each function is atomic, audited, refuses changes to a locked month with a clear
 message, and recomputes the affected day results before returning, so an approval or
@@ -284,7 +283,6 @@ def _unit_employees(unit: OrgUnit):
 def _recompute_unit(unit: OrgUnit | None, start: dt.date, end: dt.date | None) -> None:
     today = timezone.localdate()
     end = min(end or today, today)
-    start = max(start, today - dt.timedelta(days=62))  # older months are recomputed when opened
     if start > end:
         return
     employees = Employee.objects.all() if unit is None else _unit_employees(unit)
@@ -292,7 +290,7 @@ def _recompute_unit(unit: OrgUnit | None, start: dt.date, end: dt.date | None) -
     employed = employees.filter(Q(start_date__isnull=True) | Q(start_date__lte=end)).filter(
         Q(leave_date__isnull=True) | Q(leave_date__gt=start)
     )
-    engine.recompute(employed, start, end)
+    engine.recompute_stored(employed, start, end)
 
 
 def create_schedule(
@@ -397,6 +395,8 @@ def seed_holidays(year: int, *, acting_user=None) -> int:
             unit=None, date=day, defaults={"kind": CalendarDay.Kind.HOLIDAY, "name": name, "source": "holidays"}
         )
         created += made
+        if made:
+            _recompute_unit(None, day, day)
     if acting_user is not None:
         AuditLog.record(
             user=acting_user, action="calendar.seed", object_type="calendar", object_id=str(year), created=created
@@ -438,6 +438,9 @@ def unlock_month(*, acting_user, unit: OrgUnit, month: dt.date, reason: str) -> 
                 )
             raise AttendanceError(f"Tháng {_month_label(month)} chưa bị khóa.")
         AuditLog.record(user=acting_user, action="month.unlock", obj=unit, month=str(month), reason=reason)
+    # What changed while the month was frozen (late punches, rule data) shows at once.
+    last = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    engine.recompute(_unit_employees(unit), month, min(last, timezone.localdate()))
 
 
 # --- today's board -----------------------------------------------------------------------
@@ -457,9 +460,9 @@ BOARD_LABELS = {
 def day_board(unit: OrgUnit, *, now: dt.datetime | None = None) -> dict:
     """Today's board for a unit's subtree: who is in, late, absent, on leave or travelling.
 
-    Day results are recomputed first (they stay the record); each row is then
-    `rules.board_row` over the day's plan, punches and leave, which adds what the day's
-    record cannot say yet (see there).
+    Day results are read as stored (the recompute worker keeps today's current); each
+    row is then `rules.board_row` over the day's plan, punches and leave, which adds
+    what the day's record cannot say yet (see there).
     """
     now = now or timezone.now()
     now_local = now.astimezone(engine.WORKDAY_TZ).replace(tzinfo=None)
@@ -467,7 +470,6 @@ def day_board(unit: OrgUnit, *, now: dt.datetime | None = None) -> dict:
     employees = list(
         _unit_employees(unit).active_on(today).select_related("unit").order_by("unit__path", "full_name", "code")
     )
-    engine.recompute(employees, today, today, now=now)
     results = {r.employee_id: r for r in DayResult.objects.filter(employee__in=employees, date=today)}
     inputs = engine.Inputs(employees, today, today)
     leave_names = dict(LeaveType.choices)

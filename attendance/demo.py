@@ -155,5 +155,7 @@ def seed() -> dict:
 
 
 def demo_workers() -> list[list[str]]:
-    """Keep day results fresh while the demo's clocks deliver punches."""
+    """Keep day results fresh while the demo's clocks deliver punches: pages only read
+    them. The first round also fills in the days the seed did not compute (from
+    1 January of last year), so the timesheet says "being recomputed" for a few seconds."""
     return [["recompute_attendance", "--loop", "--sleep", "20"]]

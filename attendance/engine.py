@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 import zoneinfo
 from collections import defaultdict
@@ -17,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import connection, connections
-from django.db.models import Q
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
 from attendance import rules
@@ -78,6 +79,23 @@ def locked_pairs(employees: list[Employee], start: dt.date, end: dt.date) -> set
     return out
 
 
+def unit_watermarks(units: Iterable[OrgUnit]) -> dict[int, dt.datetime | None]:
+    """Per unit: the instant up to which every clock serving it has delivered its records.
+
+    A clock serves its unit's subtree and any extra units configured for it. A unit no
+    clock serves has no watermark: its empty days stay pending, never absent.
+    """
+    devices = list(
+        Device.objects.filter(enabled=True, approved=True).select_related("unit").prefetch_related("extra_units")
+    )
+    serving = [(d, [u for u in [d.unit, *d.extra_units.all()] if u is not None]) for d in devices]
+    out: dict[int, dt.datetime | None] = {}
+    for unit in units:
+        marks = [d.synced_through for d, served in serving if any(unit.path.startswith(u.path) for u in served)]
+        out[unit.pk] = None if not marks or any(m is None for m in marks) else min(marks)
+    return out
+
+
 class Inputs:
     """Everything the evaluation needs for a set of employees and dates, loaded in bulk."""
 
@@ -128,28 +146,7 @@ class Inputs:
         other = rows.exclude(device__timezone=settings.TIME_ZONE)
         for employee_id, ts in other.values_list("employee_id", "timestamp").iterator(chunk_size=20000):
             self.punches[employee_id].append(ts.astimezone(WORKDAY_TZ).replace(tzinfo=None))
-        self.synced = self._watermarks(employees)
-
-    def _watermarks(self, employees: list[Employee]) -> dict[int, dt.datetime | None]:
-        """Per unit: the instant up to which every clock serving it has delivered its records.
-
-        A clock serves its unit's subtree and any extra units configured for it. A unit no
-        clock serves has no watermark: its empty days stay pending, never absent.
-        """
-        devices = list(
-            Device.objects.filter(enabled=True, approved=True).select_related("unit").prefetch_related("extra_units")
-        )
-        out: dict[int, dt.datetime | None] = {}
-        for e in employees:
-            if e.unit_id in out:
-                continue
-            marks = []
-            for d in devices:
-                serving = [u for u in [d.unit, *d.extra_units.all()] if u is not None]
-                if any(e.unit.path.startswith(u.path) for u in serving):
-                    marks.append(d.synced_through)
-            out[e.unit_id] = None if not marks or any(m is None for m in marks) else min(marks)
-        return out
+        self.synced = unit_watermarks({e.unit_id: e.unit for e in employees}.values())
 
     def plan(self, employee: Employee, day: dt.date) -> rules.DayPlan:
         if (employee.start_date and day < employee.start_date) or (employee.leave_date and day >= employee.leave_date):
@@ -366,6 +363,25 @@ def recompute(
     return _recompute_pipelined(employees, evaluate_chunk)
 
 
+def recompute_stored(employees, start: dt.date, end: dt.date) -> int:
+    """Recompute the span of [start, end] in which `employees` already have day results.
+
+    For rule data that changed (a schedule, a calendar day): every stored day it
+    touches must follow, however old, since reports only read. Days nobody has computed
+    yet are left to the recompute worker, which fills them in (a schedule entered for
+    last year does not compute a year of a province inside one request).
+    """
+    if end < start:
+        return 0
+    ids = employees.values("pk") if hasattr(employees, "values") else [e.pk for e in employees]
+    span = DayResult.objects.filter(employee__in=ids, date__range=(start, end)).aggregate(
+        first=Min("date"), last=Max("date")
+    )
+    if span["first"] is None:
+        return 0
+    return recompute(employees, span["first"], span["last"])
+
+
 def _recompute_pipelined(employees: list[Employee], evaluate_chunk) -> int:
     """Evaluate chunk n+1 while a writer thread stores chunk n (at most one in flight).
 
@@ -388,6 +404,142 @@ def _recompute_pipelined(employees: list[Employee], evaluate_chunk) -> int:
             # The writer thread's own connection is not closed by any request cycle.
             writer.submit(connections.close_all).result()
     return count
+
+
+def backfill_start(today: dt.date) -> dt.date:
+    """The oldest day for which a missing day result is filled in: 1 January of last year.
+
+    This year's and last year's figures (the annual evaluation reads a whole year) are
+    always complete; older history is kept as it was computed, never rebuilt from
+    nothing for people who had no record then.
+    """
+    return dt.date(today.year - 1, 1, 1)
+
+
+def outdated(
+    people,
+    start: dt.date | None,
+    end: dt.date,
+    *,
+    punches_after: dt.datetime | None,
+    changed_after: dt.datetime | None,
+    margin: dt.timedelta = dt.timedelta(0),
+) -> dict[int, set[dt.date]]:
+    """Days of `people` (an Employee queryset) in [start, end] (no lower bound when
+    `start` is None) whose stored result is behind its inputs, by employee id. Reads only.
+
+    A day is behind when, up to today and outside locked months:
+    - the person was employed on it and it has no result yet (from `backfill_start`);
+    - a punch of that day was received after `punches_after` (None: ever) and after
+      its result was computed, or it has none;
+    - the person's record changed after `changed_after` (None: ever) and after the
+      result was computed (a start or leave date, a move to another unit);
+    - it is still "waiting for the clock" although every clock serving the person's
+      unit has since delivered two days past it (from `backfill_start`).
+
+    Leave, corrections, schedules and calendars are not watched here: the actions
+    that change them recompute the days they touch before returning. `margin` widens
+    the punch comparisons for the worker: a poller's batch is stamped before it
+    commits, so a round may have read the table just before the batch became visible.
+    """
+    today = timezone.localdate()
+    end = min(end, today)
+    if start is not None and end < start:
+        return {}
+    staff = {e.pk: e for e in people.select_related("unit")}
+    results = DayResult.objects.filter(employee__in=people.values("pk"), date__lte=end).order_by()
+    if start is not None:
+        results = results.filter(date__gte=start)
+    lo = backfill_start(today) if start is None else max(start, backfill_start(today))
+    recent = results.filter(date__gte=lo)
+    found = itertools.chain(
+        _missing_days(recent, staff, lo, end),
+        _late_punches(people, results, start, end, punches_after, margin),
+        _changed_people(people, results, changed_after),
+        _settled_pending(recent, staff),
+    )
+    out: dict[int, set[dt.date]] = defaultdict(set)
+    for employee_id, day in found:
+        if employee_id in staff:
+            out[employee_id].add(day)
+    if out:
+        first, last = min(min(v) for v in out.values()), max(max(v) for v in out.values())
+        for employee_id, month in locked_pairs([staff[i] for i in out], first, last):
+            out[employee_id] = {d for d in out[employee_id] if month_start(d) != month}
+    return {employee_id: days_ for employee_id, days_ in out.items() if days_}
+
+
+def _missing_days(results, staff: dict[int, Employee], lo: dt.date, end: dt.date) -> Iterable[tuple[int, dt.date]]:
+    """Days someone was employed on that have no result (a new person, a month nobody
+    computed). One count per person first; dates are read only for the incomplete."""
+    employed = results.filter(
+        Q(employee__start_date__isnull=True) | Q(date__gte=F("employee__start_date")),
+        Q(employee__leave_date__isnull=True) | Q(date__lt=F("employee__leave_date")),
+    )
+    counts = dict(employed.values_list("employee_id").annotate(n=Count("id")).values_list("employee_id", "n"))
+    spans = {}
+    for e in staff.values():
+        first = max(lo, e.start_date or lo)
+        last = min(end, e.leave_date - dt.timedelta(days=1)) if e.leave_date else end
+        if first <= last and counts.get(e.pk, 0) < (last - first).days + 1:
+            spans[e.pk] = (first, last)
+    if not spans:
+        return
+    stored = defaultdict(set)
+    for employee_id, day in results.filter(employee_id__in=list(spans)).values_list("employee_id", "date"):
+        stored[employee_id].add(day)
+    for employee_id, (first, last) in spans.items():
+        yield from ((employee_id, d) for d in days(first, last) if d not in stored[employee_id])
+
+
+def _late_punches(
+    people, results, start: dt.date | None, end: dt.date, after: dt.datetime | None, margin: dt.timedelta
+) -> Iterable[tuple[int, dt.date]]:
+    """Days with a punch received after `after` and after the day was computed."""
+    punches = Punch.objects.filter(employee__in=people.values("pk")).order_by()
+    if start is not None:
+        punches = punches.filter(timestamp__gte=dt.datetime.combine(start, dt.time(), WORKDAY_TZ))
+    punches = punches.filter(timestamp__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), WORKDAY_TZ))
+    if after is not None:
+        punches = punches.filter(received_at__gt=after - margin)
+    received: dict[tuple[int, dt.date], dt.datetime] = {}
+    for employee_id, ts, at in punches.values_list("employee_id", "timestamp", "received_at").iterator(20000):
+        key = (employee_id, ts.astimezone(WORKDAY_TZ).date())
+        received[key] = max(at, received.get(key, at))
+    if not received:
+        return
+    computed = results.filter(
+        employee_id__in={employee_id for employee_id, _day in received},
+        date__range=(min(day for _e, day in received), max(day for _e, day in received)),
+    ).values_list("employee_id", "date", "computed_at")
+    done = {(employee_id, day): at for employee_id, day, at in computed}
+    for key, at in received.items():
+        if key not in done or at > done[key] - margin:
+            yield key
+
+
+def _changed_people(people, results, after: dt.datetime | None) -> Iterable[tuple[int, dt.date]]:
+    """Days computed before the person's record last changed."""
+    changed = people.order_by() if after is None else people.order_by().filter(updated_at__gt=after)
+    behind = results.filter(employee__in=changed.values("pk"), computed_at__lt=F("employee__updated_at"))
+    yield from behind.values_list("employee_id", "date").iterator(20000)
+
+
+def _settled_pending(results, staff: dict[int, Employee]) -> Iterable[tuple[int, dt.date]]:
+    """Days still "waiting for the clock" that every clock of the unit has delivered."""
+    marks = unit_watermarks({e.unit_id: e.unit for e in staff.values()}.values())
+    # Two days past: a night shift's last window closes the morning after.
+    cutoffs = {
+        unit_id: mark.astimezone(WORKDAY_TZ).date() - dt.timedelta(days=2) for unit_id, mark in marks.items() if mark
+    }
+    if not cutoffs:
+        return
+    waiting = results.filter(
+        status=DayResult.Status.PENDING, employee__unit_id__in=list(cutoffs), date__lte=max(cutoffs.values())
+    ).values_list("employee_id", "employee__unit_id", "date")
+    for employee_id, unit_id, day in waiting:
+        if day <= cutoffs[unit_id]:
+            yield employee_id, day
 
 
 def is_locked(employee: Employee, day: dt.date) -> bool:

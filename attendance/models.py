@@ -281,3 +281,28 @@ class DisciplineRule(models.Model):
 
     class Meta:
         ordering = ["unit", "metric", "-valid_from"]
+
+
+class RecomputeState(models.Model):
+    """How far the recompute worker (`recompute_attendance`) has read its inputs: one row.
+
+    Kept in the database, not in the worker's memory, so punches that arrive while the
+    worker is down (a clock that was offline for weeks, an import) are recomputed when
+    it comes back, and pages can tell which days it has not caught up with yet.
+    """
+
+    punches_through = models.DateTimeField(
+        null=True, blank=True, help_text="newest Punch.received_at the worker has processed"
+    )
+    employees_through = models.DateTimeField(
+        null=True, blank=True, help_text="newest Employee.updated_at the worker has processed"
+    )
+    round_at = models.DateTimeField(null=True, blank=True, help_text="when the last round finished")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="recompute_state_single_row")]
+
+    @classmethod
+    def load(cls) -> RecomputeState:
+        """The row as stored; an empty (unsaved) state if the worker has never run."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

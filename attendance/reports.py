@@ -10,10 +10,13 @@ Contract used by the API and pages:
          "late_minutes", "early_count", "early_minutes", "absent_days", "missing_punches",
          "flags": [{"rule", "metric", "threshold", "value", "action"}]}]}
 
-Both bring the day results up to date first (`engine.recompute`, which leaves locked
-months alone), then read them back in one query. "unit" in the returned dicts is the
-unit's code; the unit's name is under "unit_name". Every dict holds plain values only
-(str, int, float, date), so the API can serialise it and the templates can render it.
+Reports only read: the day results are kept current by the recompute worker
+(`recompute_attendance`) and by the actions that change their inputs, never by opening
+a page. Days the worker has not caught up with yet are counted in "recomputing_days"
+(see `stale_days`), so a page says so instead of showing stale figures silently.
+"unit" in the returned dicts is the unit's code; the unit's name is under "unit_name".
+Every dict holds plain values only (str, int, float, date), so the API can serialise it
+and the templates can render it.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from attendance import engine, rules
-from attendance.models import DayResult, DisciplineRule, LeaveType, MonthLock
+from attendance.models import DayResult, DisciplineRule, LeaveType, MonthLock, RecomputeState
 from hr_system.models import Employee, OrgUnit
 from hr_system.pdf import render_pdf
 
@@ -136,11 +139,20 @@ def _employees(unit: OrgUnit, start: dt.date, end: dt.date):
     )
 
 
-def _refresh(employees: list[Employee], start: dt.date, end: dt.date) -> None:
-    """Bring day results up to date before reading them; the engine skips locked months."""
-    today = timezone.localdate()
-    if employees and start <= today:
-        engine.recompute(employees, start, min(end, today))
+def stale_days(people, start: dt.date, end: dt.date) -> int:
+    """How many days of [start, end] hold a day result of `people` (an Employee queryset,
+    or one Employee) that is behind its inputs and waiting for the recompute worker:
+    punches received after its watermark, a changed personal record, no result yet, or
+    a clock that has delivered since. Reads only; locked months and days to come never
+    count.
+    """
+    if isinstance(people, Employee):
+        people = Employee.objects.filter(pk=people.pk)
+    state = RecomputeState.load()
+    behind = engine.outdated(
+        people, start, end, punches_after=state.punches_through, changed_after=state.employees_through
+    )
+    return len(set().union(*behind.values()))
 
 
 def _position(e: Employee) -> str:
@@ -164,21 +176,15 @@ def timesheet(unit: OrgUnit, month: dt.date) -> dict:
     people = _employees(unit, first, last)
     employees = sorted(people, key=_person_key)
     n = last.day
-    # The recompute hands back what it stored; only rows it left alone (locked months)
-    # are read back from the table.
-    fresh: list[dict] = []
-    if employees and first <= today:
-        engine.recompute(employees, first, min(last, today), rows_out=fresh)
+    # A month under way is read up to today (results stored ahead for approved leave
+    # wait for their day); a month to come shows what is already stored.
+    through = last if first > today else min(last, today)
     by_employee: dict[int, dict[int, dict]] = {}
-    for r in fresh:
+    stored = DayResult.objects.filter(employee__in=people.values("pk"), date__range=(first, through)).values(
+        "employee_id", "date", "symbol", "late_count", "early_count", "absent_units"
+    )
+    for r in stored:
         by_employee.setdefault(r["employee_id"], {})[r["date"].day] = r
-    missing = [e.pk for e in employees if e.pk not in by_employee]
-    if missing:
-        stored = DayResult.objects.filter(employee_id__in=missing, date__range=(first, last)).values(
-            "employee_id", "date", "symbol", "late_count", "early_count", "absent_units"
-        )
-        for r in stored:
-            by_employee.setdefault(r["employee_id"], {})[r["date"].day] = r
     rows = []
     for e in employees:
         days = by_employee.get(e.pk, {})
@@ -235,6 +241,7 @@ def timesheet(unit: OrgUnit, month: dt.date) -> dict:
         ],
         "rows": rows,
         "legend": legend(),
+        "recomputing_days": stale_days(people, first, last),
     }
 
 
@@ -465,7 +472,6 @@ def discipline(unit: OrgUnit, start: dt.date, end: dt.date, *, employee_codes: l
     if employee_codes is not None:
         people = people.filter(code__in=employee_codes)
     employees = sorted(people, key=_person_key)
-    _refresh(employees, start, end)
 
     records = DayResult.objects.filter(employee__in=people.values("pk"), date__range=(start, end)).values_list(
         "employee_id", "date", *METRIC_FIELDS.values()
@@ -537,6 +543,7 @@ def discipline(unit: OrgUnit, start: dt.date, end: dt.date, *, employee_codes: l
         ],
         "rows": rows,
         "note": NOT_LAW,
+        "recomputing_days": stale_days(people, start, end),
     }
 
 
@@ -652,7 +659,6 @@ def yearly_summary(employee: Employee, year: int) -> dict:
     """
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     through = min(end, timezone.localdate())
-    _refresh([employee], start, end)
     records = DayResult.objects.filter(employee=employee, date__range=(start, through)).values_list(
         "symbol", *METRIC_FIELDS.values()
     )
@@ -680,4 +686,5 @@ def yearly_summary(employee: Employee, year: int) -> dict:
         "early_count": int(sums["early_count"]),
         "early_minutes": int(sums["early_minutes"]),
         "missing_punches": int(sums["missing_punches"]),
+        "recomputing_days": stale_days(employee, start, through),
     }

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from attendance import actions, engine
+from attendance import actions, engine, reports
 from attendance.access import (
     DECIDERS,
     check_cancel,
@@ -141,7 +141,6 @@ def _day_rows(results) -> list[dict]:
 
 def _me_context(request, employee, month: dt.date, leave_form=None, correction_form=None) -> dict:
     end = _month_end(month)
-    engine.recompute([employee], month, end)
     results = DayResult.objects.filter(employee=employee, date__range=(month, end)).order_by("date")
     lo = dt.datetime.combine(month, dt.time(), engine.WORKDAY_TZ)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), engine.WORKDAY_TZ)
@@ -163,6 +162,7 @@ def _me_context(request, employee, month: dt.date, leave_form=None, correction_f
         "previous": (month - dt.timedelta(days=1)).replace(day=1),
         "next": end + dt.timedelta(days=1),
         "days": _day_rows(results),
+        "recomputing_days": reports.stale_days(employee, month, end),
         "punches": punches,
         "balance": actions.annual_leave_balance(employee, month.year),
         "leaves": leaves,

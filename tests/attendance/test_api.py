@@ -8,7 +8,7 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
-from attendance import actions
+from attendance import actions, engine
 from attendance.models import CalendarDay, DayResult, DisciplineRule, LeaveRequest, Schedule, ScheduleSession
 from devices.actions import store_punches
 from devices.models import Device, Punch
@@ -45,8 +45,14 @@ def punch(device, code: str, *times: dt.datetime) -> None:
     store_punches(device=device, records=[RawPunch(user_id=code, local_time=t) for t in times], source="import")
 
 
+def recompute(code: str, start: dt.date, end: dt.date) -> None:
+    """The recompute worker's part: reading day results never computes them."""
+    engine.recompute(Employee.objects.filter(code=code), start, end)
+
+
 def get_days(client, code: str, start: dt.date, end: dt.date | None = None) -> list[dict]:
     end = end or start
+    recompute(code, start, end)
     r = client.get(f"{API}/days", {"employee": code, "start": start.isoformat(), "end": end.isoformat()})
     assert r.status_code == 200, r.content
     return r.json()
@@ -124,6 +130,7 @@ def test_days_range_is_checked(cast, office, login):
     assert r.status_code == 422 and "end" in r.json()["error"]["fields"]
     r = client.get(f"{API}/days", {"employee": "101", "start": "2024-01-01", "end": "2025-01-01"})
     assert r.status_code == 422 and "end" in r.json()["error"]["fields"]
+    recompute("101", dt.date(2024, 1, 1), dt.date(2024, 12, 31))
     r = client.get(f"{API}/days", {"employee": "101", "start": "2024-01-01", "end": "2024-12-31"})
     assert r.status_code == 200 and len(r.json()) == 366
 

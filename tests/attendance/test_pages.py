@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import include, path
 from django.utils import timezone
 
-from attendance import actions
+from attendance import actions, engine
 from attendance.models import CalendarDay, LeaveRequest, Schedule, ScheduleSession
 from hr_system.urls import urlpatterns as site_urls
 from tests.attendance import test_api
@@ -58,6 +58,7 @@ def test_self_service_page_shows_own_days_punches_and_leave_balance(cast, office
         reason="Việc riêng",
         approve=True,
     )
+    engine.recompute([cast.emp_a], dt.date(2025, 3, 1), dt.date(2025, 3, 31))  # the recompute worker's part
     r = login(cast.staff_user).get("/attendance/me/", {"month": "2025-03"})
     assert r.status_code == 200
     html = r.content.decode()

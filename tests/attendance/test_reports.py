@@ -14,12 +14,12 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from attendance import actions, reports
+from attendance import actions, engine, reports
 from attendance.models import DisciplineRule, MonthLock
 from devices.actions import store_punches
 from devices.models import Device
 from devices.records import RawPunch
-from hr_system.models import AuditLog
+from hr_system.models import AuditLog, Employee
 
 HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 MARCH = dt.date(2025, 3, 1)
@@ -48,6 +48,11 @@ def clock(cast):
         unit=cast.commune_a,
         synced_through=dt.datetime(2025, 4, 5, tzinfo=HCM),
     )
+
+
+def recompute(start: dt.date = MARCH, end: dt.date = dt.date(2025, 4, 30)) -> None:
+    """The recompute worker's part: reports only read the day results."""
+    engine.recompute(Employee.objects.all(), start, end)
 
 
 def punch_days(device, code: str, days, times=ON_TIME) -> None:
@@ -83,6 +88,7 @@ def march(cast, clock):
     )
     actions.set_calendar_day(acting_user=cast.hr_a, date=MAR[7], kind="holiday", name="Ngày nghỉ thử nghiệm")
     actions.set_calendar_day(acting_user=cast.hr_a, date=MAR[8], kind="workday", name="Làm bù")
+    recompute()
     return clock
 
 
@@ -148,9 +154,11 @@ def test_vietnamese_sort_puts_d_stroke_after_d_and_before_e():
 def test_people_who_left_before_the_month_are_not_listed(cast, march):
     cast.teacher_a.leave_date = dt.date(2025, 3, 1)
     cast.teacher_a.save()
+    recompute()
     assert "102" not in rows_by_code(reports.timesheet(cast.commune_a, MARCH))
     cast.teacher_a.leave_date = dt.date(2025, 3, 10)  # left during the month: listed
     cast.teacher_a.save()
+    recompute()
     row = rows_by_code(reports.timesheet(cast.commune_a, MARCH))["102"]
     assert row["days"]["7"] == "L" and row["days"]["12"] == ""
 
@@ -328,6 +336,7 @@ def late_rule(cast):
 def test_three_late_arrivals_in_a_month_flag_two_do_not(cast, clock, late_rule):
     punch_days(clock, "101", [MAR[3], MAR[4]], LATE)
     punch_days(clock, "102", [MAR[3], MAR[4], MAR[5]], LATE)
+    recompute()
     data = reports.discipline(cast.commune_a, MAR[3], MAR[7])
     rows = rows_by_code(data)
     assert (rows["101"]["late_count"], rows["101"]["late_minutes"], rows["101"]["flags"]) == (2, 40, [])
@@ -344,6 +353,7 @@ def test_thresholds_are_per_calendar_month(cast, clock, late_rule):
     # Two late arrivals in March and two in April: four in the period, never three in a month.
     april = [dt.date(2025, 4, 1), dt.date(2025, 4, 2)]
     punch_days(clock, "101", [MAR[27], MAR[28], *april], LATE)
+    recompute()
     row = rows_by_code(reports.discipline(cast.commune_a, MAR[24], dt.date(2025, 4, 4)))["101"]
     assert row["late_count"] == 4 and row["flags"] == []
 
@@ -354,12 +364,14 @@ def test_rule_outside_its_dates_or_unit_does_not_flag(cast, clock):
     )
     DisciplineRule.objects.create(unit=cast.commune_b, metric="late_count", threshold=1, valid_from=dt.date(2025, 1, 1))
     punch_days(clock, "101", [MAR[3], MAR[4]], LATE)
+    recompute()
     assert rows_by_code(reports.discipline(cast.commune_a, MAR[3], MAR[7]))["101"]["flags"] == []
 
 
 def test_discipline_page_offers_a_reminder_for_flagged_people_only(cast, clock, late_rule, login):
     punch_days(clock, "101", [MAR[3], MAR[4]], LATE)
     punch_days(clock, "102", [MAR[3], MAR[4], MAR[5]], LATE)
+    recompute()
     r = login(cast.hr_a).get("/attendance/discipline/", {"unit": "P-MC", "start": "2025-03-03", "end": "2025-03-07"})
     html = r.content.decode()
     assert r.status_code == 200 and "không phải quy định của pháp luật" in html
@@ -368,6 +380,7 @@ def test_discipline_page_offers_a_reminder_for_flagged_people_only(cast, clock, 
 
 def test_reminder_pdf_states_the_facts_and_is_not_a_decision(cast, clock, late_rule, login):
     punch_days(clock, "102", [MAR[3], MAR[4], MAR[5]], LATE)
+    recompute()
     client = login(cast.hr_a)
     query = {"unit": "P-MC", "start": "2025-03-03", "end": "2025-03-07"}
     r = client.get("/attendance/discipline/reminder.pdf", {**query, "employee": "102"})
@@ -384,6 +397,7 @@ def test_reminder_pdf_states_the_facts_and_is_not_a_decision(cast, clock, late_r
 
 def test_discipline_pdf_and_excel_list_the_flags(cast, clock, late_rule, login):
     punch_days(clock, "102", [MAR[3], MAR[4], MAR[5]], LATE)
+    recompute()
     client = login(cast.hr_a)
     query = {"unit": "P-MC", "start": "2025-03-03", "end": "2025-03-07"}
     _reader, text = pdf_text(client.get("/attendance/discipline.pdf", query).content)
