@@ -379,7 +379,7 @@ class AuditLog(models.Model):
 class WorkerHeartbeat(models.Model):
     """The last step of one background worker (`poll_devices`, `recompute_attendance`, …).
 
-    Written by `hr_system.workers.WorkerCommand` after every step, so "is the poller
+    Written by `hr_system.workers.Worker` after every step, so "is the poller
     alive, and did its last round work?" is one row to read. Several processes of one
     command share its row: the host and pid say which one wrote last.
     """

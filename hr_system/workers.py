@@ -32,7 +32,7 @@ from hr_system.models import WorkerHeartbeat
 WAKE_EVERY = 0.1
 
 
-class WorkerCommand(BaseCommand):
+class Worker(BaseCommand):
     """Base class of the background workers: implement `step()`, get the loop.
 
     `step()` does one round and returns a small JSON-serialisable dict (what it did) that

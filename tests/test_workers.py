@@ -13,10 +13,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from hr_system.models import WorkerHeartbeat
-from hr_system.workers import WorkerCommand
+from hr_system.workers import Worker
 
 
-class Counter(WorkerCommand):
+class Counter(Worker):
     """Counts its rounds; `script` says what round n does ("stop", "fail", "sigterm")."""
 
     worker_name = "counter"

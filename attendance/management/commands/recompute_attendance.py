@@ -10,7 +10,7 @@ waiting for a clock that has since delivered.
 
 How far it has read is kept in `RecomputeState`, not in memory: punches that arrive
 while the worker is down are recomputed when it is back. The loop, SIGTERM handling
-and the heartbeat row are hr_system.workers.WorkerCommand's.
+and the heartbeat row are hr_system.workers.Worker's.
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ from attendance import engine
 from attendance.models import RecomputeState
 from devices.models import Punch
 from hr_system.models import Employee
-from hr_system.workers import WorkerCommand
+from hr_system.workers import Worker
 
 # A poller stamps a batch of punches before it commits it: the next round looks this
 # far behind the stored watermark for rows that became visible late.
 SETTLE = dt.timedelta(minutes=2)
 
 
-class Command(WorkerCommand):
+class Command(Worker):
     help = "Recompute attendance day results from punches, leave, schedules and calendars."
     default_sleep = 30.0
     loop_help = "Keep recomputing until SIGTERM/Ctrl-C."

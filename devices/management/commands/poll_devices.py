@@ -4,7 +4,7 @@ A worker in the style of Healthchecks' sendalerts: the database is the queue. Ea
 due device is claimed with a conditional UPDATE on its lease, so several pollers on
 several machines never poll the same device at once. Devices are polled in parallel by
 a bounded thread pool. The loop, SIGTERM handling and the heartbeat row are
-hr_system.workers.WorkerCommand's.
+hr_system.workers.Worker's.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from django.utils import timezone
 from devices import actions
 from devices.models import Device
 from devices.sync import poll_device
-from hr_system.workers import WorkerCommand
+from hr_system.workers import Worker
 
 
-class Command(WorkerCommand):
+class Command(Worker):
     help = "Fetch punches from the registered time clocks."
     once_help = "One round over every due device, then exit (default)."
     loop_help = "Keep polling until SIGTERM/Ctrl-C."
