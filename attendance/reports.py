@@ -4,11 +4,12 @@ Contract used by the API and pages:
 
     timesheet(unit: OrgUnit, month: date) -> dict
         {"unit", "month", "locked", "days_in_month", "rows": [{"employee_code", "full_name",
-         "position", "days": {"1": symbol, ...}, "totals": {...}}], "legend": [...]}
+         "position", "days": {"1": symbol, ...}, "totals": {...}}], "legend": [...],
+         "recomputing_days"}
     discipline(unit: OrgUnit, start: date, end: date) -> dict
         {"unit", "start", "end", "rows": [{"employee_code", "full_name", "late_count",
          "late_minutes", "early_count", "early_minutes", "absent_days", "missing_punches",
-         "flags": [{"rule", "metric", "threshold", "value", "action"}]}]}
+         "flags": [{"rule", "metric", "threshold", "value", "action"}]}], "recomputing_days"}
 
 Reports only read: the day results are kept current by the recompute worker
 (`recompute_attendance`) and by the actions that change their inputs, never by opening
