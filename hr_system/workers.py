@@ -107,11 +107,21 @@ class Worker(BaseCommand):
                     self.beat(ok=False, detail=error)
                 raise
             self.stderr.write(traceback.format_exc())
-            with contextlib.suppress(DatabaseError):
-                self.beat(ok=False, detail=error)
+            self._beat_in_loop(ok=False, detail=error)
             return False
-        self.beat(ok=True, detail={"seconds": round(time.perf_counter() - started, 3), **detail})
+        detail = {"seconds": round(time.perf_counter() - started, 3), **detail}
+        if loop:
+            self._beat_in_loop(ok=True, detail=detail)
+        else:
+            self.beat(ok=True, detail=detail)
         return True
+
+    def _beat_in_loop(self, *, ok: bool, detail: dict) -> None:
+        # The database may be what failed; the next round writes the heartbeat again.
+        try:
+            self.beat(ok=ok, detail=detail)
+        except DatabaseError:
+            self.stderr.write(traceback.format_exc())
 
     def pause(self, seconds: float) -> None:
         deadline = time.monotonic() + max(0.0, seconds)
