@@ -12,7 +12,24 @@ from hr_system.api_base import TokenAuth, install_error_envelope
 from hr_system.org_api import org, people
 from transfers.api import router as transfers_router
 
-api = NinjaAPI(
+
+class Api(NinjaAPI):
+    # operationIds are part of the published API (generated clients name their methods
+    # after them). Django Ninja derives them from the view's module, so the modules moved
+    # by the 2026 layout change keep the prefix they were published with.
+    PUBLISHED_MODULES = {
+        "hr_system.org_api": "hr_system.api",
+        "assessments.api.exams": "assessments.api_exam",
+        "transfers.api": "assessments.api_transfers",
+    }
+
+    def get_openapi_operation_id(self, operation) -> str:
+        module = operation.view_func.__module__
+        module = self.PUBLISHED_MODULES.get(module, module)
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = Api(
     title="Hệ thống chấm công và đánh giá năng lực",
     version="1",
     urls_namespace="api",

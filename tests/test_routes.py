@@ -1,7 +1,7 @@
 """The layout may change; the product's addresses may not.
 
 `tests/data/routes_before_layout.json` was written before the apps were restructured
-(issue 11): every API operation and every page URL with its name. Any restructuring
+(issue 11): every API operation (with its operationId) and every page URL with its name. Any restructuring
 must leave both sets exactly as they were; a new route is added to the file on purpose.
 """
 
@@ -30,6 +30,19 @@ def test_api_operations_are_unchanged():
     assert set(now) - set(BEFORE["api_operations"]) == set(), "new API operations"
     assert set(BEFORE["api_operations"]) - set(now) == set(), "API operations lost"
     assert len(now) == len(BEFORE["api_operations"])
+
+
+def test_operation_ids_are_unchanged():
+    """Generated API clients name their methods after operationIds: moving a module must
+    not rename them (written from the schema of the commit before the move)."""
+    paths = api.get_openapi_schema()["paths"]
+    now = {
+        f"{m.upper()} {path} {op['operationId']}"
+        for path, item in paths.items()
+        for m, op in item.items()
+        if m in METHODS
+    }
+    assert now == set(BEFORE["operation_ids"])
 
 
 def test_page_urls_are_unchanged():
