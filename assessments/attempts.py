@@ -27,6 +27,7 @@ from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from assessments import results
 from assessments.models import (
     Attempt,
     AttemptEvent,
@@ -537,22 +538,13 @@ def log_event(
 
 
 def _score(attempt: Attempt) -> None:
-    """Hand a finalised attempt to the scoring engine when it is installed.
+    """Score a finalised attempt.
 
     The submission itself is already committed: a scoring failure is logged and left
     for a re-score, never turned into a failed submit.
     """
     try:
-        from assessments import results
-    except ModuleNotFoundError as exc:
-        if exc.name == "assessments.results":
-            return
-        raise
-    score_attempt = getattr(results, "score_attempt", None)
-    if score_attempt is None:
-        return
-    try:
-        score_attempt(attempt)
+        results.score_attempt(attempt)
     except Exception:
         logger.exception("Scoring attempt %s failed; it stays finalised and can be re-scored.", attempt.pk)
 
@@ -630,8 +622,6 @@ def finalize_due(now: dt.datetime | None = None) -> int:
 def _score_batch(exam, attempt_ids: list[int]) -> None:
     """Score freshly finalised attempts of one exam; like _score, a failure is logged
     and the attempts stay finalised for a re-score."""
-    from assessments import results
-
     try:
         results.score_attempts(exam, attempt_ids)
     except Exception:

@@ -13,15 +13,14 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 
 from attendance import engine, rules
 from attendance.models import (
     CalendarDay,
     Correction,
-    DayResult,
+    EmployeeSchedule,
     LeaveRequest,
-    LeaveType,
     MonthLock,
     Schedule,
     ScheduleSession,
@@ -280,6 +279,23 @@ def _unit_employees(unit: OrgUnit):
     return Employee.objects.filter(unit__path__startswith=unit.path)
 
 
+def recompute_after_edit(obj) -> None:
+    """Bring the day results an edit made outside these actions (the Django admin) touched
+    up to date: a schedule or calendar day over its unit and dates, a leave request,
+    correction or personal schedule over its employee and dates. Rows to come and locked
+    months are left as the engine leaves them."""
+    if isinstance(obj, Schedule):
+        _recompute_unit(obj.unit, obj.valid_from, obj.valid_to)
+    elif isinstance(obj, CalendarDay):
+        _recompute_unit(obj.unit, obj.date, obj.date)
+    elif isinstance(obj, LeaveRequest):
+        _recompute_employee(obj.employee, obj.start_date, obj.end_date)
+    elif isinstance(obj, Correction):
+        _recompute_employee(obj.employee, obj.date, obj.date)
+    elif isinstance(obj, EmployeeSchedule):
+        _recompute_employee(obj.employee, obj.valid_from, obj.valid_to or timezone.localdate())
+
+
 def _recompute_unit(unit: OrgUnit | None, start: dt.date, end: dt.date | None) -> None:
     today = timezone.localdate()
     end = min(end or today, today)
@@ -319,9 +335,7 @@ def create_schedule(
         raise AttendanceError("Ngày làm việc trong tuần không hợp lệ (0–6).", "weekdays")
     seasons: dict[tuple[str, str], list[tuple[dt.datetime, dt.datetime]]] = {}
     for s in sessions:
-        from attendance.rules import Session, session_bounds
-
-        bounds = session_bounds(dt.date(2000, 1, 3), Session(s["start"], s["end"]))
+        bounds = rules.session_bounds(dt.date(2000, 1, 3), rules.Session(s["start"], s["end"]))
         key = (s.get("season_start") or "", s.get("season_end") or "")
         for other in seasons.setdefault(key, []):
             if bounds[0] < other[1] and other[0] < bounds[1]:
@@ -350,8 +364,6 @@ def create_schedule(
                 season_end=s.get("season_end") or "",
             )
         for e in employees or ():
-            from attendance.models import EmployeeSchedule
-
             EmployeeSchedule.objects.create(employee=e, schedule=schedule, valid_from=valid_from, valid_to=valid_to)
         AuditLog.record(user=acting_user, action="schedule.create", obj=schedule, unit=unit.code)
     _recompute_unit(unit, valid_from, valid_to)
@@ -441,68 +453,3 @@ def unlock_month(*, acting_user, unit: OrgUnit, month: dt.date, reason: str) -> 
     # What changed while the month was frozen (late punches, rule data) shows at once.
     last = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     engine.recompute(_unit_employees(unit), month, min(last, timezone.localdate()))
-
-
-# --- today's board -----------------------------------------------------------------------
-
-BOARD_LABELS = {
-    "in": gettext_lazy("Có mặt"),
-    "late": gettext_lazy("Đi muộn"),
-    "absent": gettext_lazy("Vắng"),
-    "on_leave": gettext_lazy("Nghỉ phép, chế độ"),
-    "business_trip": gettext_lazy("Đi công tác"),
-    "not_yet_in": gettext_lazy("Chưa đến"),
-    "pending": gettext_lazy("Chờ dữ liệu máy chấm công"),
-    "day_off": gettext_lazy("Ngày nghỉ"),
-}
-
-
-def day_board(unit: OrgUnit, *, now: dt.datetime | None = None) -> dict:
-    """Today's board for a unit's subtree: who is in, late, absent, on leave or travelling.
-
-    Day results are read as stored (the recompute worker keeps today's current); each
-    row is then `rules.board_row` over the day's plan, punches and leave, which adds
-    what the day's record cannot say yet (see there).
-    """
-    now = now or timezone.now()
-    now_local = now.astimezone(engine.WORKDAY_TZ).replace(tzinfo=None)
-    today = now_local.date()
-    employees = list(
-        _unit_employees(unit).active_on(today).select_related("unit").order_by("unit__path", "full_name", "code")
-    )
-    results = {r.employee_id: r for r in DayResult.objects.filter(employee__in=employees, date=today)}
-    inputs = engine.Inputs(employees, today, today)
-    leave_names = dict(LeaveType.choices)
-    rows, counts = [], dict.fromkeys(BOARD_LABELS, 0)
-    for e in employees:
-        stored = results.get(e.pk)
-        mark = inputs.synced.get(e.unit_id)
-        row = rules.board_row(
-            today,
-            inputs.plan(e, today),
-            inputs.punches.get(e.pk, ()),
-            inputs.leaves_on(e, today),
-            now=now_local,
-            clock_through=mark.astimezone(engine.WORKDAY_TZ).replace(tzinfo=None) if mark else None,
-            stored_status=stored.status if stored else "",
-            stored_label=stored.get_status_display() if stored else "",
-            leave_names=leave_names,
-        )
-        counts[row.status] += 1
-        rows.append(
-            {
-                "employee_code": e.code,
-                "full_name": e.full_name,
-                "unit": e.unit.name,
-                "status_label": str(BOARD_LABELS[row.status]),
-                **row.as_dict(),
-            }
-        )
-    return {
-        "unit": unit.code,
-        "unit_name": unit.name,
-        "date": today,
-        "generated_at": now,
-        "counts": counts,
-        "rows": rows,
-    }

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from attendance.actions import recompute_after_edit
 from attendance.models import (
     CalendarDay,
     Correction,
@@ -13,32 +14,51 @@ from attendance.models import (
 )
 
 
+class RecomputesDays(admin.ModelAdmin):
+    """Rule data edited here bypasses the actions, which recompute the days they touch:
+    do the same after the save (and its inlines) or the delete."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        recompute_after_edit(form.instance)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        recompute_after_edit(obj)
+
+    def delete_queryset(self, request, queryset):
+        doomed = list(queryset)
+        super().delete_queryset(request, queryset)
+        for obj in doomed:
+            recompute_after_edit(obj)
+
+
 class SessionInline(admin.TabularInline):
     model = ScheduleSession
     extra = 0
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(admin.ModelAdmin):
+class ScheduleAdmin(RecomputesDays):
     list_display = ("name", "unit", "valid_from", "valid_to", "weekdays")
     inlines = [SessionInline]
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(RecomputesDays):
     list_display = ("date", "kind", "name", "notice", "unit", "source")
     list_filter = ("kind", "source")
 
 
 @admin.register(LeaveRequest)
-class LeaveRequestAdmin(admin.ModelAdmin):
+class LeaveRequestAdmin(RecomputesDays):
     list_display = ("employee", "leave_type", "start_date", "end_date", "portion", "status")
     list_filter = ("status", "leave_type")
     raw_id_fields = ("employee",)
 
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(RecomputesDays):
     list_display = ("employee", "date", "kind", "session", "status")
     list_filter = ("status", "kind")
     raw_id_fields = ("employee",)
@@ -55,7 +75,7 @@ class MonthLockAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmployeeSchedule)
-class EmployeeScheduleAdmin(admin.ModelAdmin):
+class EmployeeScheduleAdmin(RecomputesDays):
     list_display = ("employee", "schedule", "valid_from", "valid_to")
     raw_id_fields = ("employee",)
 

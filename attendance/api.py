@@ -144,7 +144,7 @@ def get_discipline(request, unit: str, start: dt.date, end: dt.date):
 
 @router.get("/board", response=BoardOut)
 def get_board(request, unit: str):
-    return actions.day_board(unit_for_decider(request.user, unit))
+    return reports.day_board(unit_for_decider(request.user, unit))
 
 
 # --- leave -------------------------------------------------------------------------------

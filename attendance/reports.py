@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from attendance import engine, rules
 from attendance.models import DayResult, DisciplineRule, LeaveType, MonthLock, RecomputeState
@@ -688,4 +689,72 @@ def yearly_summary(employee: Employee, year: int) -> dict:
         "early_minutes": int(sums["early_minutes"]),
         "missing_punches": int(sums["missing_punches"]),
         "recomputing_days": stale_days(employee, start, through),
+    }
+
+
+# --- today's board -----------------------------------------------------------------------
+
+BOARD_LABELS = {
+    "in": gettext_lazy("Có mặt"),
+    "late": gettext_lazy("Đi muộn"),
+    "absent": gettext_lazy("Vắng"),
+    "on_leave": gettext_lazy("Nghỉ phép, chế độ"),
+    "business_trip": gettext_lazy("Đi công tác"),
+    "not_yet_in": gettext_lazy("Chưa đến"),
+    "pending": gettext_lazy("Chờ dữ liệu máy chấm công"),
+    "day_off": gettext_lazy("Ngày nghỉ"),
+}
+
+
+def day_board(unit: OrgUnit, *, now: dt.datetime | None = None) -> dict:
+    """Today's board for a unit's subtree: who is in, late, absent, on leave or travelling.
+
+    Day results are read as stored (the recompute worker keeps today's current); each
+    row is then `rules.board_row` over the day's plan, punches and leave, which adds
+    what the day's record cannot say yet (see there).
+    """
+    now = now or timezone.now()
+    now_local = now.astimezone(engine.WORKDAY_TZ).replace(tzinfo=None)
+    today = now_local.date()
+    employees = list(
+        Employee.objects.filter(unit__path__startswith=unit.path)
+        .active_on(today)
+        .select_related("unit")
+        .order_by("unit__path", "full_name", "code")
+    )
+    results = {r.employee_id: r for r in DayResult.objects.filter(employee__in=employees, date=today)}
+    inputs = engine.Inputs(employees, today, today)
+    leave_names = dict(LeaveType.choices)
+    rows, counts = [], dict.fromkeys(BOARD_LABELS, 0)
+    for e in employees:
+        stored = results.get(e.pk)
+        mark = inputs.synced.get(e.unit_id)
+        row = rules.board_row(
+            today,
+            inputs.plan(e, today),
+            inputs.punches.get(e.pk, ()),
+            inputs.leaves_on(e, today),
+            now=now_local,
+            clock_through=mark.astimezone(engine.WORKDAY_TZ).replace(tzinfo=None) if mark else None,
+            stored_status=stored.status if stored else "",
+            stored_label=stored.get_status_display() if stored else "",
+            leave_names=leave_names,
+        )
+        counts[row.status] += 1
+        rows.append(
+            {
+                "employee_code": e.code,
+                "full_name": e.full_name,
+                "unit": e.unit.name,
+                "status_label": str(BOARD_LABELS[row.status]),
+                **row.as_dict(),
+            }
+        )
+    return {
+        "unit": unit.code,
+        "unit_name": unit.name,
+        "date": today,
+        "generated_at": now,
+        "counts": counts,
+        "rows": rows,
     }

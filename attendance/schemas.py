@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Field, Schema
 from pydantic import field_validator, model_validator
 
-from attendance.models import CalendarDay, Correction, LeaveRequest, LeaveType
+from attendance.models import CalendarDay, Correction, EmployeeSchedule, LeaveRequest, LeaveType
 from hr_system.schemas import InSchema
 
 MONTH_DAY = r"^\d{2}-\d{2}$"
@@ -312,8 +312,6 @@ class ScheduleOut(Schema):
 
     @staticmethod
     def resolve_employees(obj) -> list[str]:
-        from attendance.models import EmployeeSchedule
-
         return list(
             EmployeeSchedule.objects.filter(schedule=obj)
             .order_by("employee__code")

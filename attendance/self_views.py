@@ -321,7 +321,7 @@ def board(request):
         raise PermissionDenied(_("Chỉ trưởng đơn vị hoặc Phòng Nội vụ được xem bảng chấm công trong ngày."))
     unit = unit_for_decider(request.user, code)
     return render(
-        request, "attendance/self/board.html", {"board": actions.day_board(unit), "unit": unit, "units": units}
+        request, "attendance/self/board.html", {"board": reports.day_board(unit), "unit": unit, "units": units}
     )
 
 

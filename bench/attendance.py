@@ -79,12 +79,17 @@ def build(n_employees: int, sql_bulk: bool) -> object:
 
 
 def run(n: int, target: float | None, label: str, sql_bulk: bool) -> float:
-    from attendance import reports
+    from attendance import engine, reports
     from attendance.models import DayResult
+    from hr_system.models import Employee
 
     unit = build(n, sql_bulk)
+    last = dt.date(MONTH.year, MONTH.month, 31)
+    # What the recompute worker does for a month, then the page's read-only report.
     with timer() as t:
-        sheet = reports.timesheet(unit, MONTH)
+        engine.recompute(Employee.objects.filter(unit__path__startswith=unit.path), MONTH, last)
+        with timer() as read:
+            sheet = reports.timesheet(unit, MONTH)
     assert len(sheet["rows"]) == n
     assert DayResult.objects.filter(employee__unit=unit, date__month=3).count() == n * 31
     per = t["seconds"] / n * 1000
@@ -92,7 +97,14 @@ def run(n: int, target: float | None, label: str, sql_bulk: bool) -> float:
     if target is None:  # a size measured only to show how the cost grows
         print(f"       {name}: {t['seconds']:.3f} s, {per:.3f} ms per employee", flush=True)
     else:
-        report(name, t["seconds"], "s", f"<= {target:g} s", t["seconds"] <= target, f"{per:.3f} ms per employee")
+        report(
+            name,
+            t["seconds"],
+            "s",
+            f"<= {target:g} s",
+            t["seconds"] <= target,
+            f"{per:.3f} ms per employee; the page's read alone {read['seconds']:.2f} s",
+        )
     return per
 
 

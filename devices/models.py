@@ -196,8 +196,9 @@ class Punch(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["device", "device_user_id", "local_time"], name="punch_once"),
         ]
-        # Attendance reads by (employee, time); everything else walks the unique key.
-        indexes = [models.Index(fields=["employee", "timestamp"])]
+        # Attendance reads by (employee, time); the recompute worker finds what arrived
+        # since its last round by received_at; everything else walks the unique key.
+        indexes = [models.Index(fields=["employee", "timestamp"]), models.Index(fields=["received_at"])]
 
     def __str__(self) -> str:
         return f"{self.device_user_id} @ {self.timestamp:%Y-%m-%d %H:%M:%S}"

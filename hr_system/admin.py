@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from hr_system.models import ApiToken, AuditLog, Employee, OrgUnit, OrgUnitSuccession, Role
+from hr_system.models import ApiToken, AuditLog, Employee, OrgUnit, OrgUnitSuccession, Role, WorkerHeartbeat
 
 
 @admin.register(OrgUnit)
@@ -59,4 +59,17 @@ class AuditLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    """Written by the workers themselves; shown, never edited."""
+
+    list_display = ("name", "host", "pid", "beat_at", "last_step_ok")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -394,6 +394,8 @@ class WorkerHeartbeat(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("nhịp tiến trình nền")
+        verbose_name_plural = _("nhịp tiến trình nền")
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.host}:{self.pid} {self.beat_at:%Y-%m-%d %H:%M:%S}"

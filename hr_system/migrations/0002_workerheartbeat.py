@@ -24,6 +24,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['name'],
+                'verbose_name': 'nhịp tiến trình nền',
+                'verbose_name_plural': 'nhịp tiến trình nền',
             },
         ),
     ]

@@ -114,3 +114,22 @@ def test_seeded_holidays_and_calendar_days_recompute_the_stored_days(cast, offic
     everyone_in_march()
     actions.set_calendar_day(acting_user=cast.hr_a, date=FRI, kind="day_off", name="Nghỉ bù", unit=cast.commune_a)
     assert DayResult.objects.get(employee=cast.emp_a, date=FRI).symbol == "L"
+
+
+def test_rule_data_edited_in_the_django_admin_recomputes_the_days_it_touches(cast, office, login):
+    from attendance.models import CalendarDay
+
+    everyone_in_march()
+    assert DayResult.objects.get(employee=cast.emp_a, date=FRI).symbol == "KP"
+    admin = login(cast.admin)
+    added = admin.post(
+        "/admin/attendance/calendarday/add/",
+        {"date": FRI.isoformat(), "kind": "day_off", "name": "Nghỉ bù", "unit": cast.commune_a.pk, "source": "manual"},
+    )
+    assert added.status_code == 302, added.content.decode()[:2000]
+    assert DayResult.objects.get(employee=cast.emp_a, date=FRI).symbol == "L"
+
+    day = CalendarDay.objects.get(date=FRI, unit=cast.commune_a)
+    deleted = admin.post(f"/admin/attendance/calendarday/{day.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
+    assert DayResult.objects.get(employee=cast.emp_a, date=FRI).symbol == "KP"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from devices.zk.emulator import ZKEmulator
 from devices.zk.protocol import fold_to_ascii
+from hr_system.models import Employee, OrgUnit
 
 
 class Command(BaseCommand):
@@ -100,8 +101,6 @@ class Command(BaseCommand):
             self.stdout.write("Stopped.")
 
     def _roster(self, unit_code: str) -> list[tuple[str, str]]:
-        from hr_system.models import Employee, OrgUnit
-
         unit = OrgUnit.objects.filter(code=unit_code).first()
         if unit is None:
             raise CommandError(f"No org unit with code {unit_code!r}.")
