@@ -78,16 +78,34 @@ def build(n_employees: int, sql_bulk: bool) -> object:
     return root
 
 
-def run(n: int, target: float | None, label: str, sql_bulk: bool) -> float:
-    from attendance import engine, reports
-    from attendance.models import DayResult
+def worker_month(unit, month: dt.date) -> None:
+    """What the recompute worker does for a month it has not seen: recompute it, then
+    record how far it has read (the watermarks a page's freshness check compares with)."""
+    import calendar
+
+    from django.db.models import Max
+
+    from attendance import engine
+    from attendance.models import RecomputeState
+    from devices.models import Punch
     from hr_system.models import Employee
 
+    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    engine.recompute(Employee.objects.filter(unit__path__startswith=unit.path), month, last)
+    state = RecomputeState.load()
+    state.punches_through = Punch.objects.aggregate(at=Max("received_at"))["at"]
+    state.employees_through = Employee.objects.aggregate(at=Max("updated_at"))["at"]
+    state.save()
+
+
+def run(n: int, target: float | None, label: str, sql_bulk: bool) -> float:
+    from attendance import reports
+    from attendance.models import DayResult
+
     unit = build(n, sql_bulk)
-    last = dt.date(MONTH.year, MONTH.month, 31)
-    # What the recompute worker does for a month, then the page's read-only report.
+    # The recompute worker's month, then the page's read-only report.
     with timer() as t:
-        engine.recompute(Employee.objects.filter(unit__path__startswith=unit.path), MONTH, last)
+        worker_month(unit, MONTH)
         with timer() as read:
             sheet = reports.timesheet(unit, MONTH)
     assert len(sheet["rows"]) == n

@@ -19,6 +19,7 @@ import random
 import time
 import zoneinfo
 
+from bench.attendance import worker_month
 from bench.common import report, setup_django, timer
 
 PEOPLE = 300
@@ -39,7 +40,7 @@ def main() -> None:
     from django.utils import timezone
     from pypdf import PdfReader
 
-    from attendance import actions, engine, reports
+    from attendance import actions, reports
     from attendance.models import LeaveRequest
     from devices.actions import store_punches
     from devices.models import Device
@@ -128,11 +129,7 @@ def main() -> None:
     store_punches(device=device, records=punches, source="import")
 
     with timer() as t:  # the recompute worker's month, then the page's read-only report
-        engine.recompute(
-            Employee.objects.filter(unit__path__startswith=unit.path),
-            month,
-            month.replace(day=calendar.monthrange(month.year, month.month)[1]),
-        )
+        worker_month(unit, month)
         data = reports.timesheet(unit, month)
     assert len(data["rows"]) == PEOPLE
     report(
