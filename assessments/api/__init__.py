@@ -1,5 +1,5 @@
 """Assessments API: one router mounting the bank, the exams (with the exam page's own
-endpoints and proctoring) and the results routers. Transfers have their own app."""
+endpoints and proctoring) and the results routers."""
 
 from ninja import Router
 
