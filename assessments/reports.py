@@ -14,7 +14,6 @@ enter these statistics; the test score analysed is the number of right answers.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from assessments import results, scoring
 from assessments.models import Attempt, Exam, ExamPart, PaperItem, QuestionVersion
-from hr_system import pdf
+from hr_system import pdf, spreadsheets
 
 MIN_N = 3  # correlations and the 27 % groups need at least three attempts
 GROUP_SHARE = 0.27  # Kelley's upper and lower groups
@@ -378,11 +377,10 @@ def results_xlsx(exam: Exam) -> bytes:
             ],
         }
     )
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name="Kết quả")
-        notes.to_excel(writer, index=False, sheet_name="Ghi chú")
-    return buffer.getvalue()
+    wb = spreadsheets.new_workbook("Kết quả", "Ghi chú")
+    for ws, table in zip(wb.worksheets, (frame, notes), strict=True):
+        spreadsheets.write_table(ws, list(table.columns), table.itertuples(index=False, name=None))
+    return spreadsheets.to_bytes(wb)
 
 
 def _header(exam: Exam, kind: str) -> dict:

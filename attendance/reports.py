@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import io
 import unicodedata
 from collections import defaultdict
 
@@ -37,6 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from attendance import engine, rules
 from attendance.models import DayResult, DisciplineRule, LeaveType, MonthLock, RecomputeState
+from hr_system import spreadsheets
 from hr_system.models import Employee, OrgUnit
 from hr_system.pdf import render_pdf
 
@@ -278,26 +278,26 @@ def _timesheet_frame(data: dict) -> pd.DataFrame:
 def _write_sheet(
     frame: pd.DataFrame, sheet: str, titles: list[str], notes: list[str], widths: dict[int, float]
 ) -> bytes:
-    """A table under a few title lines, with notes under it (openpyxl through pandas)."""
+    """A table under a few title lines, with notes under it (cells through hr_system.spreadsheets,
+    which keeps names such as "=HYPERLINK(…)" as text)."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    buffer = io.BytesIO()
     top = len(titles) + 1
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=sheet, index=False, startrow=top)
-        ws = writer.sheets[sheet]
-        for i, title in enumerate(titles, 1):
-            ws.cell(row=i, column=1, value=title).font = Font(bold=i > 1, size=13 if i == 2 else 11)
-        for column in range(1, frame.shape[1] + 1):
-            ws.cell(row=top + 1, column=column).alignment = Alignment(wrap_text=True, horizontal="center")
-            ws.column_dimensions[get_column_letter(column)].width = widths.get(column, 6)
-        row = top + len(frame) + 3
-        for note in notes:
-            ws.cell(row=row, column=2, value=note)
-            row += 1
-        ws.freeze_panes = ws.cell(row=top + 2, column=5)
-    return buffer.getvalue()
+    wb = spreadsheets.new_workbook(sheet)
+    ws = wb.active
+    spreadsheets.write_table(ws, list(frame.columns), frame.itertuples(index=False, name=None), first_row=top + 1)
+    for i, title in enumerate(titles, 1):
+        spreadsheets.put(ws, i, 1, title).font = Font(bold=i > 1, size=13 if i == 2 else 11)
+    for column in range(1, frame.shape[1] + 1):
+        ws.cell(row=top + 1, column=column).alignment = Alignment(wrap_text=True, horizontal="center")
+        ws.column_dimensions[get_column_letter(column)].width = widths.get(column, 6)
+    row = top + len(frame) + 3
+    for note in notes:
+        spreadsheets.put(ws, row, 2, note)
+        row += 1
+    ws.freeze_panes = ws.cell(row=top + 2, column=5)
+    return spreadsheets.to_bytes(wb)
 
 
 def timesheet_xlsx(data: dict) -> bytes:

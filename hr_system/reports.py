@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 
+from hr_system import spreadsheets
 from hr_system.models import Employee
 
 EMPLOYEE_COLUMNS = {
@@ -45,9 +44,11 @@ def employee_rows(employees) -> list[dict]:
 
 
 def frame_to_xlsx(frame: pd.DataFrame, columns: dict[str, str], sheet: str) -> bytes:
-    buffer = io.BytesIO()
-    frame.rename(columns=columns).to_excel(buffer, index=False, sheet_name=sheet, engine="openpyxl")
-    return buffer.getvalue()
+    """One sheet: a header row (column names through `columns`) and the frame's rows."""
+    wb = spreadsheets.new_workbook(sheet)
+    header = [columns.get(c, c) for c in frame.columns]
+    spreadsheets.write_table(wb.active, header, frame.itertuples(index=False, name=None))
+    return spreadsheets.to_bytes(wb)
 
 
 def employee_xlsx(employees) -> bytes:
