@@ -20,8 +20,20 @@ class EmployeeFilter(Schema):
     active: bool | None = None
 
 
+class ErrorBody(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(..., description="validation_error, unauthorized, forbidden, not_found, …")
+    message: str
+    fields: dict[str, list[str]] | None = Field(None, description="Lỗi theo từng trường (chỉ khi dữ liệu sai)")
+
+
 class ErrorOut(Schema):
-    error: dict
+    """The one error envelope (`hr_system.api_base.error_body`): the body of every 4xx."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorBody
 
 
 class OrgUnitOut(Schema):
