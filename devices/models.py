@@ -134,12 +134,17 @@ class Device(models.Model):
             is_push=self.transport == Device.Transport.PUSH,
         )
 
-    def claim(self, worker: str, *, seconds: int = 300, now: dt.datetime | None = None) -> bool:
+    # How long a poller's claim on a device lasts; the poller renews it while bytes keep
+    # arriving (a 20,000-record log over a GPRS-speed link takes ≈ 350 s).
+    LEASE_SECONDS = 300
+
+    def claim(self, worker: str, *, seconds: int | None = None, now: dt.datetime | None = None) -> bool:
         """Take the polling lease with one conditional UPDATE.
 
         Works the same on SQLite and PostgreSQL: of several pollers racing for the same
         row only one update matches, so a device is never polled twice at once.
         """
+        seconds = seconds or self.LEASE_SECONDS
         now = now or timezone.now()
         taken = (
             Device.objects.filter(pk=self.pk)
@@ -149,6 +154,15 @@ class Device(models.Model):
         if taken:
             self.lease_owner, self.lease_until = worker, now + dt.timedelta(seconds=seconds)
         return bool(taken)
+
+    def renew(self, worker: str, *, seconds: int | None = None) -> bool:
+        """Extend the lease `worker` holds; False once it is no longer its (another poller
+        took it after it expired), when the caller must stop touching the device."""
+        until = timezone.now() + dt.timedelta(seconds=seconds or self.LEASE_SECONDS)
+        renewed = Device.objects.filter(pk=self.pk, lease_owner=worker).update(lease_until=until)
+        if renewed:
+            self.lease_until = until
+        return bool(renewed)
 
     def release(self, worker: str) -> None:
         Device.objects.filter(pk=self.pk, lease_owner=worker).update(lease_owner="", lease_until=None)

@@ -139,6 +139,12 @@ class Worker(BaseCommand):
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    @property
+    def stop_event(self) -> threading.Event:
+        """Set once the worker is asked to stop: a step hands it to work that waits (a
+        download), which then ends within moments instead of finishing first."""
+        return self._stop
+
     @contextlib.contextmanager
     def _signals(self, loop: bool):
         # Only a --loop run traps the signals (a --once run stops the usual way), and only

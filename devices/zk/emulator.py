@@ -194,10 +194,13 @@ class ZKEmulator:
     local time), ``live`` and ``live_speed`` (punches during office hours; the device clock runs
     ``live_speed`` times faster), ``seed`` (live mode's randomness), device identity (``firmware``,
     ``platform``, ``device_name``, ``mac``), capacities, ``event_size`` (12/32/36/52-byte realtime events;
-    default 32, or 12 for 28-byte users), ``strict_checksum`` (answer a bad checksum with ACK_ERROR).
+    default 32, or 12 for 28-byte users), ``strict_checksum`` (answer a bad checksum with ACK_ERROR),
+    ``punches_after_sizes`` (after each CMD_GET_FREE_SIZES reply, record that many punches: someone punching
+    between a client's count and its download, so the dataset holds more records than the count said).
 
     Attributes a test may change while running: ``drop_after``, ``drop_mode``, ``bandwidth_kbps`` (new
-    connections), ``chunking``, ``enabled``.
+    connections), ``chunking``, ``enabled``, ``punches_after_sizes``. ``stats["max_sessions"]`` is the most
+    sessions that were ever connected at once (a poller must never hold two).
     """
 
     def __init__(
@@ -229,6 +232,7 @@ class ZKEmulator:
         records_cap: int = 200_000,
         event_size: int | None = None,
         strict_checksum: bool = True,
+        punches_after_sizes: int = 0,
     ) -> None:
         if user_size not in zp.USER_SIZES:
             raise ValueError("user_size must be 28 or 72")
@@ -259,6 +263,8 @@ class ZKEmulator:
         self.records_cap = records_cap
         self.event_size = event_size or (32 if user_size == 72 else 12)
         self.strict_checksum = strict_checksum
+        self.punches_after_sizes = punches_after_sizes
+        self._last_race_punch: datetime | None = None
         self.enabled = True
 
         # Pyzk's optional probes: "FaceFunOn" and "CompatOldFirmware" are deliberately absent, as on a B&W
@@ -305,7 +311,14 @@ class ZKEmulator:
         self._udp: socket.socket | None = None
         self._rng = random.Random()
         self._live_schedules: dict[date, list[tuple[datetime, str, int, int]]] = {}
-        self.stats = {"connections": 0, "commands": 0, "checksum_errors": 0, "drops": 0, "events_sent": 0}
+        self.stats = {
+            "connections": 0,
+            "commands": 0,
+            "checksum_errors": 0,
+            "drops": 0,
+            "events_sent": 0,
+            "max_sessions": 0,
+        }
 
         if self.state_file and self.state_file.exists():
             self.load_state()
@@ -899,6 +912,9 @@ class ZKEmulator:
                 session_id = self._rng.randrange(1, 0xFFFF)
         session.session_id = session_id
         session.connected = True
+        with self._lock:
+            at_once = sum(1 for s in self._sessions if s.connected and not s.closed)
+            self.stats["max_sessions"] = max(self.stats["max_sessions"], at_once)
         session.authenticated = self.comm_key == 0
         session.buffer = session.upload = None
         # pyzk takes the session id from this reply whatever its code, then sends AUTH (ref §1.5).
@@ -936,6 +952,20 @@ class ZKEmulator:
 
     def _cmd_free_sizes(self, session: _Session, reply_id: int, payload: bytes) -> None:
         session.reply(zp.CMD_ACK_OK, reply_id, self.free_sizes())
+        for _ in range(self.punches_after_sizes):
+            self._race_punch()
+
+    def _race_punch(self) -> None:
+        """A punch right after a count was sent; one second after the previous one at least, so every such
+        punch is a distinct record (same user, same second would be one punch to a store)."""
+        with self._lock:
+            when = self.device_now().replace(microsecond=0)
+            if self._last_race_punch is not None and when <= self._last_race_punch:
+                when = self._last_race_punch + timedelta(seconds=1)
+            self._last_race_punch = when
+            user_ids = sorted(self._uid_by_user_id, key=lambda u: self._uid_by_user_id[u])
+            user_id = user_ids[0] if user_ids else "1"
+            self._append_punches([self._make_punch(user_id, zp.encode_time(when), VERIFY_FINGERPRINT, 0)])
 
     def _cmd_get_time(self, session: _Session, reply_id: int, payload: bytes) -> None:
         try:

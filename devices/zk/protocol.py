@@ -447,6 +447,22 @@ def pack_realtime_attlog(user_id: str, status: int, punch: int, dt: datetime, si
 # --- Parsers -------------------------------------------------------------------------------------------------
 
 
+def record_size_for(total: int, counts: tuple[int, ...], sizes: tuple[int, ...] = RECORD_SIZES) -> int | None:
+    """The record size of a ``total``-byte dataset whose record count was read as ``counts``, or None.
+
+    A dataset carries its byte count but not its record count; that comes from CMD_GET_FREE_SIZES, read
+    in a separate command. A punch between the two (or a clear) makes ``total // count`` a size no format
+    has (a 40-byte log of 10 records counted as 9 gives 44). So the size is the one format that divides
+    ``total`` into a count between the smallest and the largest count read around the download (before and
+    after). None when no size or more than one fits: the caller reads again rather than guess.
+    """
+    if total <= 0 or not counts:
+        return None
+    low, high = min(counts), max(counts)
+    fits = [size for size in sizes if total % size == 0 and low <= total // size <= high]
+    return fits[0] if len(fits) == 1 else None
+
+
 def _records_area(buffer: bytes, record_size: int) -> memoryview:
     """Drop the uint32 total prefix if present and any trailing partial record."""
     view = memoryview(buffer)

@@ -50,3 +50,18 @@ def clock(cast):
         return Device.objects.create(**defaults)
 
     return make
+
+
+@pytest.fixture
+def poller_env():
+    """The environment of a `manage.py poll_devices` subprocess on this test's database."""
+    import os
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    else:
+        url = f"sqlite:///{db['NAME']}"
+    return {**os.environ, "DATABASE_URL": url}

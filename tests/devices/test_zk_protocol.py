@@ -345,3 +345,24 @@ def test_parse_attendance_as_text_matches_the_datetimes(size):
     as_text, invalid_text = zp.parse_attendance(body, size, users, as_text=True)
     assert invalid_dt == invalid_text == 1
     assert as_text == [(u, t.strftime("%Y-%m-%d %H:%M:%S"), s, p, uid) for u, t, s, p, uid in as_dt]
+
+
+@pytest.mark.parametrize(
+    "total, counts, expected",
+    [
+        (400, (10, 10), 40),  # the count held still
+        (440, (10, 11), 40),  # one punch after the count: 440 // 10 = 44 was the crash (issue #12)
+        (440, (10, 10), None),  # no format makes 10 records of 440 bytes: read again
+        (176, (10, 11), 16),
+        (88, (10, 11), 8),
+        (16, (1, 2), None),  # one 16-byte record or two 8-byte ones: ambiguous, read again
+        (16, (1, 1), 16),
+        (80, (3, 2), 40),  # a clear in between: the counts need not grow
+        (0, (0, 0), None),
+        (504, (7,), 72),  # users: 7 of 72 bytes or 18 of 28, the count decides
+        (504, (18,), 28),
+    ],
+)
+def test_record_size_comes_from_the_byte_count_and_the_counts_around_the_download(total, counts, expected):
+    sizes = zp.USER_SIZES if total == 504 else zp.RECORD_SIZES
+    assert zp.record_size_for(total, counts, sizes) == expected
