@@ -145,7 +145,9 @@ def _me_context(request, employee, month: dt.date, leave_form=None, correction_f
     lo = dt.datetime.combine(month, dt.time(), engine.WORKDAY_TZ)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), engine.WORKDAY_TZ)
     punches = (
-        Punch.objects.filter(employee=employee, timestamp__gte=lo, timestamp__lt=hi)
+        # As the engine reads them: a clock not yet approved (an ADMS clock that announced
+        # itself) proves nothing, so its punches are not shown as the person's own.
+        Punch.objects.filter(employee=employee, timestamp__gte=lo, timestamp__lt=hi, device__approved=True)
         .select_related("device")
         .order_by("timestamp", "id")
     )
