@@ -14,7 +14,10 @@ from assessments import parsers
 from assessments.bank import CATEGORY_CODE_RE
 from assessments.models import Exam, QuestionVersion
 from hr_system.models import Employee
-from hr_system.schemas import InSchema
+from hr_system.schemas import InSchema, choices
+
+QuestionKind = choices(QuestionVersion.Kind, "QuestionKind")
+QuestionStatus = choices(QuestionVersion.Status, "QuestionStatus")
 
 # --- the question bank ----------------------------------------------------------------
 
@@ -46,12 +49,12 @@ class OptionIn(InSchema):
 class VersionOut(Schema):
     id: int
     number: int
-    kind: QuestionVersion.Kind
+    kind: QuestionKind
     text: str
     options: list[OptionOut]
     difficulty: int
     tags: list[str]
-    status: QuestionVersion.Status
+    status: QuestionStatus
     author: str | None
     reviewed_by: str | None
     approved_by: str | None
@@ -101,7 +104,7 @@ class QuestionDetailOut(QuestionOut):
 
 class QuestionIn(InSchema):
     category: int
-    kind: QuestionVersion.Kind = QuestionVersion.Kind.SINGLE
+    kind: QuestionKind = QuestionVersion.Kind.SINGLE
     text: str = Field(..., min_length=1, max_length=10000)
     options: list[OptionIn] = Field(..., min_length=2, max_length=parsers.MAX_OPTIONS)
     difficulty: QuestionVersion.Difficulty = QuestionVersion.Difficulty.MEDIUM
@@ -109,7 +112,7 @@ class QuestionIn(InSchema):
 
 
 class QuestionPatch(InSchema):
-    kind: QuestionVersion.Kind | None = None
+    kind: QuestionKind | None = None
     text: str | None = Field(None, min_length=1, max_length=10000)
     options: list[OptionIn] | None = Field(None, min_length=2, max_length=parsers.MAX_OPTIONS)
     difficulty: QuestionVersion.Difficulty | None = None
@@ -117,7 +120,7 @@ class QuestionPatch(InSchema):
 
 
 class StatusIn(InSchema):
-    status: QuestionVersion.Status
+    status: QuestionStatus
     version: int | None = Field(None, description="Số thứ tự phiên bản; mặc định là phiên bản mới nhất")
 
 
@@ -137,7 +140,7 @@ class QuestionImportOut(Schema):
 
 class QuestionFilter(Schema):
     category: int | None = None
-    status: QuestionVersion.Status | None = Field(None, description="Trạng thái của phiên bản mới nhất")
+    status: QuestionStatus | None = Field(None, description="Trạng thái của phiên bản mới nhất")
     difficulty: QuestionVersion.Difficulty | None = None
     tag: str | None = None
     q: str | None = Field(None, description="Tìm trong nội dung")

@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import field_validator, model_validator
+from pydantic import AfterValidator, WithJsonSchema, field_validator, model_validator
 
 from attendance.models import CalendarDay, Correction, EmployeeSchedule, LeaveRequest, LeaveType
-from hr_system.schemas import InSchema
+from hr_system.schemas import InSchema, choices
 
 MONTH_DAY = r"^\d{2}-\d{2}$"
+CorrectionKind = choices(Correction.Kind, "CorrectionKind")
+CalendarDayKind = choices(CalendarDay.Kind, "CalendarDayKind")
+RequestStatus = choices(LeaveRequest.Status, "RequestStatus")
+
+
+def _naive(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError("Giờ theo giờ địa phương, không kèm múi giờ (HH:MM hoặc HH:MM:SS).")
+    return value
+
+
+# A wall-clock time of the unit's day ("07:30", "07:30:00"). Pydantic documents dt.time as
+# `format: time`, which (RFC 3339) requires an offset these values never have.
+LocalTime = Annotated[
+    dt.time,
+    AfterValidator(_naive),
+    WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"}),
+]
 
 
 # --- day results -------------------------------------------------------------------
@@ -131,7 +150,7 @@ class LeaveIn(InSchema):
 
 
 class LeaveFilter(Schema):
-    status: LeaveRequest.Status | None = None
+    status: RequestStatus | None = None
     employee: str | None = None
 
 
@@ -194,10 +213,10 @@ class LeaveBalanceOut(Schema):
 class CorrectionIn(InSchema):
     employee: str | None = Field(None, description="Mã chấm công; bỏ trống: đề nghị của chính mình")
     date: dt.date
-    kind: Correction.Kind
+    kind: CorrectionKind
     session: Correction.Session = Correction.Session.ALL
-    time_in: dt.time | None = None
-    time_out: dt.time | None = None
+    time_in: LocalTime | None = None
+    time_out: LocalTime | None = None
     reason: str = Field(..., min_length=1, max_length=2000)
     approve: bool = False
 
@@ -211,7 +230,7 @@ class CorrectionIn(InSchema):
 
 
 class CorrectionFilter(Schema):
-    status: Correction.Status | None = None
+    status: RequestStatus | None = None
     employee: str | None = None
 
 
@@ -223,8 +242,8 @@ class CorrectionOut(Schema):
     kind: str
     kind_label: str
     session: str
-    time_in: dt.time | None
-    time_out: dt.time | None
+    time_in: LocalTime | None
+    time_out: LocalTime | None
     reason: str
     status: str
     status_label: str
@@ -255,8 +274,8 @@ def _valid_month_day(value: str | None) -> str | None:
 
 
 class ScheduleSessionIn(InSchema):
-    start: dt.time
-    end: dt.time
+    start: LocalTime
+    end: LocalTime
     season_start: str | None = Field(None, pattern=MONTH_DAY, description="MM-DD, ví dụ 04-16")
     season_end: str | None = Field(None, pattern=MONTH_DAY, description="MM-DD, ví dụ 10-15")
 
@@ -285,8 +304,8 @@ class ScheduleIn(InSchema):
 
 
 class ScheduleSessionOut(Schema):
-    start: dt.time
-    end: dt.time
+    start: LocalTime
+    end: LocalTime
     season_start: str
     season_end: str
 
@@ -324,7 +343,7 @@ class ScheduleOut(Schema):
 
 class CalendarDayIn(InSchema):
     date: dt.date
-    kind: CalendarDay.Kind
+    kind: CalendarDayKind
     name: str = Field("", max_length=200)
     notice: str = Field("", max_length=100, description="Số văn bản, ví dụ 12729/VPCP-KGVX")
     unit: str | None = Field(None, description="Mã đơn vị; bỏ trống: lịch chung toàn quốc")

@@ -22,6 +22,7 @@ from hr_system.schemas import (
     OrgUnitIn,
     OrgUnitOut,
     OrgUnitPatch,
+    UnitKind,
 )
 
 # --- org units ---------------------------------------------------------------------
@@ -30,7 +31,7 @@ org = Router(tags=["Đơn vị"])
 
 
 class OrgUnitFilter(Schema):
-    kind: OrgUnit.Kind | None = None
+    kind: UnitKind | None = None
     under: str | None = Field(None, description="Mã đơn vị: chỉ lấy cây con của đơn vị này")
     q: str | None = None
     active: bool | None = None

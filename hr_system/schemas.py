@@ -2,15 +2,30 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
+from django.db import models
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, WithJsonSchema
 
 from hr_system.models import EMPLOYEE_CODE_RE, Employee, OrgUnit
 
 
 class InSchema(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+def choices(enum: type[models.TextChoices], title: str):
+    """`enum` as a field type, documented inline under its own title.
+
+    Pydantic names an enum's OpenAPI component after its class, and several models nest a
+    `Kind` or a `Status`: the document kept one `Kind` for all of them (a unit's kind was
+    documented as a transfer kind), so clients and `make fuzz` took valid answers for wrong.
+    """
+    return Annotated[enum, WithJsonSchema({"title": title, "type": "string", "enum": [c.value for c in enum]})]
+
+
+UnitKind = choices(OrgUnit.Kind, "UnitKind")
 
 
 class EmployeeFilter(Schema):
@@ -39,7 +54,7 @@ class ErrorOut(Schema):
 class OrgUnitOut(Schema):
     code: str
     name: str
-    kind: OrgUnit.Kind
+    kind: UnitKind
     admin_code: str
     parent: str | None = Field(None, alias="parent.code")
     depth: int
@@ -57,7 +72,7 @@ class OrgUnitDetailOut(OrgUnitOut):
 class OrgUnitIn(InSchema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=200)
-    kind: OrgUnit.Kind
+    kind: UnitKind
     parent: str | None = None
     admin_code: str = Field("", max_length=16)
     valid_from: dt.date | None = None

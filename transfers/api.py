@@ -33,7 +33,6 @@ from transfers.models import Evidence, Objection, PanelScore, TransferRound
 from transfers.schemas import (
     AddedOut,
     CandidateOut,
-    CandidatesIn,
     ComputationOut,
     ComputeIn,
     CriteriaSetIn,
@@ -44,16 +43,17 @@ from transfers.schemas import (
     MyRowOut,
     ObjectionIn,
     ObjectionOut,
+    PanelScoreOut,
     PostIn,
     PostOut,
     PreferencesIn,
     PublishIn,
     ResolveIn,
     ResultsOut,
+    RoundCandidatesIn,
     RoundIn,
     RoundOut,
     RowOut,
-    ScoreOut,
     ScoresIn,
     SelectionIn,
     SelectionOut,
@@ -194,7 +194,7 @@ def get_round(request, round_id: int):
 
 
 @router.post("/rounds/{round_id}/candidates", response=AddedOut)
-def add_candidates(request, round_id: int, payload: CandidatesIn):
+def add_candidates(request, round_id: int, payload: RoundCandidatesIn):
     transfer_round = get_round_for_user(request.user, round_id, write=True)
     employees = _employees(request.user, payload.employees) if payload.employees else []
     if payload.from_sources:
@@ -445,13 +445,13 @@ def _own_scores(member) -> list[PanelScore]:
     return list(member.scores.select_related("candidate__employee").order_by("candidate__employee__code", "part"))
 
 
-@router.get("/leaders/{selection_id}/scores", response=list[ScoreOut])
+@router.get("/leaders/{selection_id}/scores", response=list[PanelScoreOut])
 def my_scores(request, selection_id: int):
     """The caller's own scores as a panel member — never another member's."""
     return _own_scores(get_panel_member(request.user, selection_id))
 
 
-@router.put("/leaders/{selection_id}/scores", response=list[ScoreOut])
+@router.put("/leaders/{selection_id}/scores", response=list[PanelScoreOut])
 def enter_scores(request, selection_id: int, payload: ScoresIn):
     member = get_panel_member(request.user, selection_id)
     with domain_errors():

@@ -9,9 +9,11 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from hr_system.schemas import InSchema
+from hr_system.schemas import InSchema, choices
 from transfers import rules
 from transfers.models import PanelScore, TransferRound
+
+RoundKind = choices(TransferRound.Kind, "RoundKind")
 
 # --- criteria sets ---------------------------------------------------------------------
 
@@ -94,7 +96,7 @@ class RoundIn(InSchema):
     title: str = Field(..., min_length=1, max_length=250)
     unit: str = Field(..., description="Mã đơn vị tổ chức")
     purpose: TransferRound.Purpose
-    kind: TransferRound.Kind
+    kind: RoundKind
     criteria_set: int
     source_units: list[str] = Field(..., min_length=1)
     exam: int | None = None
@@ -141,7 +143,7 @@ class RoundOut(Schema):
         return obj.criteria_set.tie_break_text()
 
 
-class CandidatesIn(InSchema):
+class RoundCandidatesIn(InSchema):
     employees: list[str] = []
     from_sources: bool = Field(False, description="Thêm mọi người đang làm việc ở các đơn vị nguồn")
     job_title_contains: str = Field("", max_length=100)
@@ -390,7 +392,7 @@ class ScoresIn(InSchema):
     scores: list[ScoreIn] = Field(..., min_length=1)
 
 
-class ScoreOut(Schema):
+class PanelScoreOut(Schema):
     employee: str = Field(..., alias="candidate.employee.code")
     full_name: str = Field(..., alias="candidate.employee.full_name")
     part: str
