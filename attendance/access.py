@@ -1,8 +1,9 @@
 """Who may see and decide attendance matters, for whom: every scope and permission
 helper of the attendance pages and API.
 
-Objects outside the caller's view are missing (Http404), objects in view but out of
-reach are forbidden (PermissionDenied). A request that names something unusable raises
+Objects outside the caller's view are missing (Http404, never 403: a 403 would confirm
+that the id exists in another unit), objects in view but out of reach are forbidden
+(PermissionDenied). A request that names something unusable raises
 `InvalidField`; no helper raises an API error type: the API and the pages each
 translate these into their own kind of error.
 """
@@ -51,8 +52,25 @@ def require_not_self(user, employee: Employee) -> None:
         raise PermissionDenied(_("Không thể tự duyệt đơn của chính mình."))
 
 
+def _is_own(user, request_obj) -> bool:
+    own = own_employee(user)
+    return own is not None and own.pk == request_obj.employee_id
+
+
+def require_in_view(user, request_obj) -> None:
+    """A leave request or correction the caller cannot see at all is missing (404):
+    seen are their own, those they filed, and those of the people they decide for."""
+    if not (
+        _is_own(user, request_obj)
+        or request_obj.requested_by_id == user.pk
+        or can_decide_for(user, request_obj.employee)
+    ):
+        raise Http404(_("Không tìm thấy đơn."))
+
+
 def require_decider_of(user, request_obj) -> None:
     """A leave request or correction is decided by someone else who decides for its employee."""
+    require_in_view(user, request_obj)
     require_not_self(user, request_obj.employee)
     require_decider(user, request_obj.employee)
 
@@ -151,8 +169,8 @@ def check_cancel(user, leave: LeaveRequest) -> None:
     """A decider may cancel any request in scope; the employee (or whoever filed it) may
     withdraw it while pending, or an approved one before it starts — taking the days and
     cancelling afterwards would rewrite a record the head already signed off."""
-    own = own_employee(user)
-    is_self = own is not None and own.pk == leave.employee_id
+    require_in_view(user, leave)
+    is_self = _is_own(user, leave)
     if not is_self and can_decide_for(user, leave.employee):
         return
     if not (is_self or leave.requested_by_id == user.pk):
@@ -162,11 +180,9 @@ def check_cancel(user, leave: LeaveRequest) -> None:
 
 
 def require_leave_editor(user, leave: LeaveRequest) -> None:
-    """The employee, whoever filed the request, and its deciders add to it (an attachment)."""
-    own = own_employee(user)
-    is_self = own is not None and own.pk == leave.employee_id
-    if not (is_self or leave.requested_by_id == user.pk or can_decide_for(user, leave.employee)):
-        raise PermissionDenied(_("Bạn không có quyền sửa đơn này."))
+    """The employee, whoever filed the request, and its deciders add to it (an attachment);
+    everyone else does not see it (404)."""
+    require_in_view(user, leave)
 
 
 # --- rule data: schedules and the calendar ----------------------------------------------
@@ -210,6 +226,8 @@ def may_edit_national_calendar(user) -> bool:
 
 
 def require_holiday_seeder(user) -> None:
-    """Pre-filling a year's national holidays is for HR officers and administrators."""
-    if not access.has_role(user, Role.Kind.HR_OFFICER):
-        raise PermissionDenied(_("Chỉ Phòng Nội vụ được nạp lịch nghỉ lễ."))
+    """Pre-filling a year's national holidays writes the calendar every unit uses: the
+    province's HR (an officer of a root unit) or an administrator, as for any other
+    change to the national calendar. A commune officer once wrote 56 years of it."""
+    if not may_edit_national_calendar(user):
+        raise PermissionDenied(_("Chỉ Sở Nội vụ hoặc quản trị hệ thống được nạp lịch nghỉ lễ toàn quốc."))

@@ -390,10 +390,21 @@ def set_calendar_day(
     return day
 
 
+# A person seeds the year before, this year and the two after (the notices for a year
+# come out late in the year before); the command line seeds any year.
+SEED_YEARS_BACK, SEED_YEARS_AHEAD = 1, 2
+
+
+def seed_years(today: dt.date | None = None) -> range:
+    year = (today or timezone.localdate()).year
+    return range(year - SEED_YEARS_BACK, year + SEED_YEARS_AHEAD + 1)
+
+
 def seed_holidays(year: int, *, acting_user=None) -> int:
     """Pre-fill the national calendar from the `holidays` package (Labour Code art. 112).
 
-    Audited when a person asks for it (`acting_user`); the commands and the demo do not.
+    Audited when a person asks for it (`acting_user`), and then only for `seed_years()`;
+    the commands and the demo do not.
 
     Only days off come from the package; make-up working days (ngày làm bù) and swaps
     it does not know (e.g. 2026: Fri 2 Jan off, Sat 10 Jan worked — Văn bản
@@ -401,6 +412,12 @@ def seed_holidays(year: int, *, acting_user=None) -> int:
     """
     import holidays
 
+    allowed = seed_years()
+    if acting_user is not None and year not in allowed:
+        raise AttendanceError(
+            f"Chỉ nạp lịch nghỉ lễ cho các năm {allowed[0]}–{allowed[-1]}.",
+            "year",
+        )
     created = 0
     for day, name in sorted(holidays.country_holidays("VN", years=year, language="vi").items()):
         _obj, made = CalendarDay.objects.get_or_create(

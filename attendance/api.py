@@ -371,4 +371,5 @@ def list_calendar(request, year: int = Query(..., ge=2000, le=2100), unit: str |
 @router.post("/calendar/seed", response=SeedOut)
 def seed_calendar_year(request, year: int = Query(..., ge=2000, le=2100)):
     require_holiday_seeder(request.user)
-    return {"year": year, "created": actions.seed_holidays(year, acting_user=request.user)}
+    with attendance_errors():
+        return {"year": year, "created": actions.seed_holidays(year, acting_user=request.user)}

@@ -359,8 +359,12 @@ def calendar(request):
     if request.method == "POST":
         if request.POST.get("action") == "seed":
             require_holiday_seeder(request.user)
-            created = actions.seed_holidays(year, acting_user=request.user)
-            messages.success(request, _("Đã nạp %(n)s ngày lễ, Tết năm %(y)s.") % {"n": created, "y": year})
+            try:
+                created = actions.seed_holidays(year, acting_user=request.user)
+            except AttendanceError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("Đã nạp %(n)s ngày lễ, Tết năm %(y)s.") % {"n": created, "y": year})
             return redirect(f"{reverse('attendance_calendar')}?year={year}")
         form = CalendarDayForm(request.POST, units=managed, national=national)
         if form.is_valid():

@@ -12,6 +12,10 @@ from hr_system.uploads import ImportReport, Rejected
 
 UPDATABLE_FIELDS = [f for f, _, _ in roster.COLUMNS if f not in ("code", "unit")] + ["unit", "updated_at"]
 
+# An attendance code held by someone (in the caller's scope or not): the answer is the
+# same either way and names no person, unit or date of the holder.
+CODE_TAKEN = "Mã chấm công đã được sử dụng."
+
 
 @dataclass
 class EmployeeImportReport(ImportReport):
@@ -51,9 +55,7 @@ def import_employees(
     for number, values in checked.rows:
         current = existing.get(values["code"])
         if current is not None and current[1] not in in_scope:
-            report.rejected.append(
-                Rejected(number, "Mã chấm công đã được dùng cho một người ở đơn vị khác", code=values["code"])
-            )
+            report.rejected.append(Rejected(number, CODE_TAKEN, code=values["code"]))
             continue
         rows.append(Employee(**values))
         if current is None:

@@ -164,7 +164,7 @@ def create_employee(request, payload: EmployeeIn):
             employee.save()
             AuditLog.record(user=request.user, action="employee.create", obj=employee, code=employee.code)
     except IntegrityError:
-        raise invalid("code", "Mã chấm công đã được sử dụng.") from None
+        raise invalid("code", actions.CODE_TAKEN) from None
     return Status(201, employee)
 
 

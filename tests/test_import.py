@@ -87,8 +87,31 @@ def test_hr_import_is_scoped(cast):
     report = actions.import_employees(acting_user=cast.hr_a, data=csv_bytes(GOOD, other, steal), filename="x.csv")
     reasons = {r.row: r.reason for r in report.rejected}
     assert "X-DK-UB" in reasons[3]
-    assert "đơn vị khác" in reasons[4]
+    assert reasons[4] == actions.CODE_TAKEN
     assert Employee.objects.get(code="201").unit == cast.office_b
+
+
+def test_a_code_held_elsewhere_is_refused_without_naming_its_holder(cast, login):
+    """The import and the API give one answer for a code held by anyone, in scope or
+    not, naming no person, unit or place of the holder (cast.emp_b of Đoàn Kết)."""
+    steal = "201,Lường Văn Hải,,Nam,Công chức,,P-MC-UB,\n"
+    report = actions.import_employees(acting_user=cast.hr_a, data=csv_bytes(GOOD, steal), filename="x.csv")
+    reason = next(r.reason for r in report.rejected if r.code == "201")
+    client = login(cast.hr_a)
+    answers = []
+    for code in ("201", "101"):  # Đoàn Kết's employee, then one of Mộc Châu's own
+        r = client.post(
+            "/api/v1/people/employees",
+            {"code": code, "full_name": "Lường Văn Hải", "category": "civil_servant", "unit": "P-MC-UB"},
+            content_type="application/json",
+        )
+        assert r.status_code == 422
+        answers.append(r.json())
+    assert answers[0] == answers[1]
+    assert answers[0]["error"]["fields"]["code"] == [reason]
+    for text in (reason, r.content.decode()):
+        for leak in ("Cầm Văn Đức", "X-DK", "Đoàn Kết", "đơn vị khác", str(cast.office_b.pk)):
+            assert leak not in text
 
 
 def test_api_import_and_dry_run(cast, login):

@@ -245,7 +245,7 @@ def test_unit_head_decides_for_their_school_only(cast, office, login):
     r = post(head, f"leave/{teacher}/approve")
     assert r.status_code == 200 and r.json()["status"] == "approved"
     r = post(head, f"leave/{clerk}/approve")
-    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"  # not theirs to see
     assert LeaveRequest.objects.get(pk=clerk).status == "pending"
 
 
@@ -356,7 +356,7 @@ def test_a_forgotten_punch_needs_a_time(cast, office, login):
 def test_corrections_are_decided_within_scope(cast, office, login):
     body = {"employee": "102", "date": THU.isoformat(), "kind": "off_site", "reason": "Họp cụm trường"}
     correction = post(login(cast.hr_a), "corrections", body).json()["id"]
-    assert post(login(cast.hr_b), f"corrections/{correction}/approve").status_code == 403
+    assert post(login(cast.hr_b), f"corrections/{correction}/approve").status_code == 404
     r = post(login(cast.head_a), f"corrections/{correction}/reject", {"note": "Không có giấy mời"})
     assert r.status_code == 200 and r.json()["status"] == "rejected"
     assert login(cast.staff_user).get(f"{API}/corrections").json()["count"] == 0
@@ -437,8 +437,33 @@ def test_other_communes_hr_cannot_read_or_decide_for_commune_a(cast, office, log
     assert (
         other.get(f"{API}/discipline", {"unit": "P-MC", "start": "2025-03-01", "end": "2025-03-31"}).status_code == 404
     )
-    assert post(other, f"leave/{leave_id}/approve").status_code == 403
-    assert post(other, f"leave/{leave_id}/cancel").status_code == 403
+    assert post(other, f"leave/{leave_id}/approve").status_code == 404
+    assert post(other, f"leave/{leave_id}/cancel").status_code == 404
+    assert LeaveRequest.objects.get(pk=leave_id).status == "pending"
+
+
+def test_another_units_requests_answer_exactly_as_missing_ones(cast, office, login):
+    """No existence oracle: deciding, cancelling or attaching to another commune's
+    request is answered like an id that does not exist (404), not 403."""
+    leave_id = file_leave(login(cast.hr_a), "101", WED).json()["id"]
+    body = {"employee": "102", "date": THU.isoformat(), "kind": "off_site", "reason": "Họp cụm trường"}
+    correction_id = post(login(cast.hr_a), "corrections", body).json()["id"]
+    other = login(cast.hr_b)
+    for existing, missing in (
+        (f"leave/{leave_id}/approve", "leave/987654/approve"),
+        (f"leave/{leave_id}/reject", "leave/987654/reject"),
+        (f"leave/{leave_id}/cancel", "leave/987654/cancel"),
+        (f"corrections/{correction_id}/approve", "corrections/987654/approve"),
+        (f"corrections/{correction_id}/reject", "corrections/987654/reject"),
+    ):
+        seen, unseen = post(other, existing, {"note": "x"}), post(other, missing, {"note": "x"})
+        assert (seen.status_code, unseen.status_code) == (404, 404), existing
+        assert seen.json()["error"]["code"] == unseen.json()["error"]["code"] == "not_found"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    note = SimpleUploadedFile("giay.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    r = other.post(f"{API}/leave/{leave_id}/attachment", {"file": note})
+    assert r.status_code == 404
     assert LeaveRequest.objects.get(pk=leave_id).status == "pending"
 
 
@@ -559,13 +584,37 @@ def test_calendar_days_change_the_evaluation(cast, office, login):
     assert post(login(cast.hr_b), "calendar", body).status_code == 404
 
 
-def test_hr_seeds_the_years_holidays(cast, login):
-    assert post(login(cast.staff_user), "calendar/seed?year=2026").status_code == 403
-    r = post(login(cast.hr_a), "calendar/seed?year=2026")
+def province_hr(cast):
+    from django.contrib.auth import get_user_model
+
+    from hr_system.models import Role
+
+    user = get_user_model().objects.create_user(username="snv", password="x")
+    Role.objects.create(user=user, kind=Role.Kind.HR_OFFICER, unit=cast.province)
+    return user
+
+
+def test_province_hr_seeds_the_years_holidays(cast, login):
+    year = timezone.localdate().year
+    assert post(login(cast.staff_user), f"calendar/seed?year={year}").status_code == 403
+    # The national calendar is every unit's: a commune's HR does not write it.
+    assert post(login(cast.hr_a), f"calendar/seed?year={year}").status_code == 403
+    assert not CalendarDay.objects.exists()
+    r = post(login(province_hr(cast)), f"calendar/seed?year={year}")
     assert r.status_code == 200 and r.json()["created"] >= 5
-    assert CalendarDay.objects.filter(date=dt.date(2026, 1, 1), unit=None, kind="holiday").exists()
-    again = post(login(cast.hr_a), "calendar/seed?year=2026")
-    assert again.json()["created"] == 0
+    assert CalendarDay.objects.filter(date=dt.date(year, 1, 1), unit=None, kind="holiday").exists()
+    again = post(login(cast.admin), f"calendar/seed?year={year}")
+    assert again.status_code == 200 and again.json()["created"] == 0
+
+
+@pytest.mark.parametrize("offset, status", [(-2, 422), (-1, 200), (2, 200), (3, 422), (50, 422)])
+def test_holidays_are_seeded_for_a_bounded_range_of_years(cast, login, offset, status):
+    year = timezone.localdate().year + offset
+    r = post(login(cast.admin), f"calendar/seed?year={year}")
+    assert r.status_code == status
+    if status == 422:
+        assert "year" in r.json()["error"]["fields"]
+        assert not CalendarDay.objects.filter(date__year=year).exists()
 
 
 # --- today's board ------------------------------------------------------------------------
