@@ -3,10 +3,11 @@ permission helper of the app, used alike by the pages, the API and the actions."
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from assessments.models import Attempt, Category, Exam, Question
+from assessments.models import Attempt, BlueprintRule, Category, Exam, PaperItem, Question, QuestionVersion
 from assessments.papers import ExamError
 from hr_system import access
 from hr_system.models import OrgUnit, Role
@@ -23,6 +24,17 @@ def manager_units(user) -> QuerySet[OrgUnit]:
     or organise an exam."""
     q = access.scope_q(user, MANAGERS)
     return OrgUnit.objects.all() if q is None else OrgUnit.objects.filter(q)
+
+
+def default_owner_unit(user) -> OrgUnit | None:
+    """The unit a new category belongs to when none is named: the top of the caller's
+    exam-board / HR scope (for an administrator, the root of the tree), if only one."""
+    if access.is_admin(user):
+        tops = list(OrgUnit.objects.filter(parent__isnull=True, valid_to__isnull=True)[:2])
+    else:
+        units = {r.unit.path: r.unit for r in access.roles_of(user) if r.kind in MANAGERS and r.unit is not None}
+        tops = [u for path, u in units.items() if not any(path != p and path.startswith(p) for p in units)]
+    return tops[0] if len(tops) == 1 else None
 
 
 # --- exams ----------------------------------------------------------------------------
@@ -77,17 +89,92 @@ def get_own_attempt(user, exam_id: int) -> Attempt:
 
 
 # --- the question bank ------------------------------------------------------------------
+#
+# A category belongs to a unit. Managers (exam board, HR) of that unit's subtree *manage*
+# it: they read its items' text and keys, write, review, approve, retire and correct
+# keys. Managers below the owner may *use* it: their blueprints draw its approved items
+# by counts per difficulty, and they never see the text or keys (the province's shared
+# bank is owned by the province and used by every commune). Whatever their role, a
+# candidate of an exam whose results are not yet published reads no item that exam can
+# draw: the categories of its blueprint and the versions on its papers (conflict of
+# interest).
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """The paths of a unit and every unit above it ("/1/7/" → ["/1/", "/1/7/"])."""
+    steps = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(steps[: i + 1]) + "/" for i in range(len(steps))]
+
+
+def managed_categories(user) -> QuerySet[Category]:
+    """Categories owned by a unit in the caller's exam-board / HR subtree."""
+    q = access.scope_q(user, MANAGERS, field="unit__path")
+    categories = Category.objects.all()
+    return categories if q is None else categories.filter(q)
+
+
+def usable_categories(user) -> QuerySet[Category]:
+    """Categories the caller's blueprints may draw from: the managed ones and those
+    owned by a unit above a unit where the caller is exam board or HR."""
+    categories = Category.objects.all()
+    if access.is_admin(user):
+        return categories
+    q = Q(pk__in=[])
+    for role in access.roles_of(user):
+        if role.kind in MANAGERS and role.unit is not None:
+            q |= Q(unit__path__startswith=role.unit.path) | Q(unit__path__in=_ancestor_paths(role.unit.path))
+    return categories.filter(q)
+
+
+def pending_candidate_exams(user) -> QuerySet[Exam]:
+    """Exams the caller is a candidate of whose results are not yet published."""
+    if not getattr(user, "is_authenticated", False):
+        return Exam.objects.none()
+    return Exam.objects.filter(attempts__employee__user=user, published_at__isnull=True)
+
+
+def conflicted_categories(user) -> QuerySet[Category]:
+    """Categories a pending exam of the caller's (as a candidate) draws from."""
+    rules = BlueprintRule.objects.filter(part__exam__in=pending_candidate_exams(user).values("pk"))
+    return Category.objects.filter(pk__in=rules.values("category_id"))
+
+
+def conflicted_questions(user) -> QuerySet[Question]:
+    """Questions the caller must not read as a candidate: those of the categories above
+    and any on a paper of their pending exams."""
+    pending = pending_candidate_exams(user).values("pk")
+    on_papers = PaperItem.objects.filter(attempt__exam__in=pending).values("version__question_id")
+    return Question.objects.filter(Q(category__in=conflicted_categories(user)) | Q(pk__in=on_papers))
+
+
+def is_candidate_of(user, exam: Exam) -> bool:
+    """True while the caller sits on the candidate list of an unpublished exam."""
+    return pending_candidate_exams(user).filter(pk=exam.pk).exists()
+
+
+def check_no_conflict(user, exam: Exam) -> None:
+    """A candidate of the exam sees none of its items or keys until results are
+    published, whatever their role (403: they know they are on the list)."""
+    if is_candidate_of(user, exam):
+        raise PermissionDenied(
+            "Bạn có tên trong danh sách dự thi của kỳ thi này: không được xem nội dung, đáp án "
+            "hay sửa đáp án câu hỏi của kỳ thi cho đến khi công bố kết quả."
+        )
 
 
 def categories_for(user) -> QuerySet[Category]:
-    """Bank categories of units in scope, plus shared (unit-less) ones for any manager."""
-    q = access.scope_q(user, MANAGERS, field="unit__path")
-    categories = Category.objects.all()
-    if q is None:
-        return categories
+    """The bank's categories for the caller: managed, minus any a pending exam of theirs
+    (as a candidate) draws from. Only managers have any."""
     if not access.has_role(user, *MANAGERS):
-        return categories.none()
-    return categories.filter(q | Q(unit__isnull=True))
+        return Category.objects.none()
+    return managed_categories(user).exclude(pk__in=conflicted_categories(user).values("pk"))
+
+
+def usable_with_management(user) -> QuerySet[Category]:
+    """The usable categories, each annotated `managed`: whether the caller reads and
+    changes its items (categories_for) or only draws them into blueprints."""
+    readable = categories_for(user).filter(pk=OuterRef("pk"))
+    return usable_categories(user).annotate(managed=Exists(readable))
 
 
 def category_in_scope(user, category_id: int) -> Category | None:
@@ -102,8 +189,12 @@ def check_category(user, category: Category) -> None:
 
 
 def questions_for(user) -> QuerySet[Question]:
-    """Questions whose category is in the caller's scope (categories_for)."""
-    return Question.objects.filter(category__in=categories_for(user))
+    """Questions whose text and keys the caller may read and change: in the bank's
+    categories (categories_for) and on no paper of a pending exam of theirs."""
+    questions = Question.objects.filter(category__in=categories_for(user))
+    if access.own_employee(user) is None:
+        return questions
+    return questions.exclude(pk__in=conflicted_questions(user).values("pk"))
 
 
 def get_question_for_user(user, question_id: int) -> Question:
@@ -126,3 +217,34 @@ def filtered_questions(user, filters) -> QuerySet[Question]:
         status=filters.status, difficulty=filters.difficulty, tag=filters.tag, text=filters.q
     )
     return questions.with_versions().order_by("-pk")
+
+
+def hidden_versions(user, exam: Exam) -> set[int]:
+    """Versions on the exam's papers whose text and key the caller (a manager of the
+    exam) may not see: items of categories they do not manage, until the exam's results
+    are published, and at any time an item a pending exam of theirs can draw."""
+    on_exam = PaperItem.objects.filter(attempt__exam=exam).values("version_id")
+    if exam.published_at is None:
+        readable = questions_for(user)
+    else:
+        readable = Question.objects.all()
+        if access.own_employee(user) is not None:
+            readable = readable.exclude(pk__in=conflicted_questions(user).values("pk"))
+    return set(
+        QuestionVersion.objects.filter(pk__in=on_exam)
+        .exclude(question__in=readable.values("pk"))
+        .values_list("pk", flat=True)
+    )
+
+
+def check_key_correction(user, version: QuestionVersion) -> None:
+    """Only a manager of the owning unit's subtree, who is no pending candidate of an
+    exam drawing the item, corrects its key (ExamError 403 naming the owner)."""
+    if not questions_for(user).filter(pk=version.question_id).exists():
+        owner = Category.objects.filter(questions__versions=version).values_list("unit__name", flat=True).first()
+        raise ExamError(
+            f"Chỉ cán bộ quản lý ngân hàng câu hỏi của {owner} (đơn vị sở hữu câu hỏi) được sửa đáp án; "
+            "đề nghị đơn vị sở hữu xem xét.",
+            "version_id",
+            403,
+        )

@@ -72,6 +72,8 @@ MAX_EVENT_DETAIL = 1000
 # A page (or a script) sending focus events in a loop must not fill the log: beyond
 # this many client events in a minute an attempt's further events are refused (429).
 EVENTS_PER_MINUTE = 30
+# Refused late saves of one attempt within this window share one logged event.
+LATE_SAVE_LOG_WINDOW = dt.timedelta(minutes=1)
 
 
 class AttemptError(ExamError):
@@ -284,13 +286,34 @@ def _check_answerable(attempt: Attempt, now: dt.datetime, *, position: int | Non
     if attempt.status != Status.IN_PROGRESS or attempt.deadline is None:
         raise AttemptError("Bài thi chưa bắt đầu.", code="not_started")
     if now > attempt.deadline + _grace(attempt):
-        AttemptEvent.objects.create(
-            attempt=attempt,
-            at=now,
-            kind="late_save_refused",
-            detail={"position": position, "late_seconds": round((now - attempt.deadline).total_seconds(), 1)},
-        )
+        _log_late_save(attempt, now, position)
         raise AttemptError("Đã hết giờ làm bài; câu trả lời không được ghi nhận.", code="time_up")
+
+
+def _log_late_save(attempt: Attempt, now: dt.datetime, position: int | None) -> None:
+    """Record a refused late save for the proctors, at most one event per attempt per
+    minute: further refusals in that minute only raise its `refused` count, so a client
+    hammering a closed sitting cannot grow the log."""
+    late = round((now - attempt.deadline).total_seconds(), 1)
+    window = now - LATE_SAVE_LOG_WINDOW
+    with transaction.atomic():
+        recent = (
+            AttemptEvent.objects.select_for_update()
+            .filter(attempt=attempt, kind="late_save_refused", at__gt=window, at__lte=now)
+            .order_by("-at", "-pk")
+            .first()
+        )
+        if recent is None:
+            AttemptEvent.objects.create(
+                attempt=attempt,
+                at=now,
+                kind="late_save_refused",
+                detail={"position": position, "late_seconds": late, "refused": 1},
+            )
+            return
+        detail = recent.detail if isinstance(recent.detail, dict) else {}
+        detail.update(refused=int(detail.get("refused", 1)) + 1, last_position=position, last_late_seconds=late)
+        AttemptEvent.objects.filter(pk=recent.pk).update(detail=detail)
 
 
 def start_attempt(

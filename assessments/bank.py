@@ -19,7 +19,6 @@ from assessments import access
 from assessments.models import Category, Question, QuestionVersion
 from assessments.papers import ExamError
 from assessments.parsers import MAX_OPTIONS, Error, Item, nfc, numbered_options, split_tags
-from hr_system import access as hr_access
 from hr_system.models import AuditLog, OrgUnit
 from hr_system.uploads import ImportReport, Rejected
 
@@ -73,6 +72,8 @@ def clean_content(*, kind: str, text: str, options: list[dict], difficulty: int,
 
 @transaction.atomic
 def create_category(*, acting_user, code: str, name: str, unit: OrgUnit | None) -> Category:
+    """A category owned by `unit` (required: a bank shared by a province is owned by the
+    province unit, and its communes use it without reading it)."""
     access.require_manager(acting_user)
     code, name = code.strip(), nfc(name).strip()
     if not code or not name:
@@ -80,9 +81,9 @@ def create_category(*, acting_user, code: str, name: str, unit: OrgUnit | None) 
     if not CATEGORY_CODE_RE.match(code):
         # Codes are typed into import files ($CATEGORY paths split on "/", Excel cells).
         raise ExamError("Mã chủ đề chỉ gồm chữ không dấu, chữ số và . _ - (tối đa 50 ký tự).", "code")
-    if unit is None and not hr_access.is_admin(acting_user):
-        raise ExamError("Chỉ quản trị hệ thống được tạo chủ đề dùng chung; hãy chọn đơn vị.", "unit")
-    if unit is not None and not access.manager_units(acting_user).filter(pk=unit.pk).exists():
+    if unit is None:
+        raise ExamError("Hãy chọn đơn vị sở hữu chủ đề.", "unit")
+    if not access.manager_units(acting_user).filter(pk=unit.pk).exists():
         raise ExamError("Đơn vị không thuộc phạm vi bạn quản lý.", "unit", 403)
     if Category.objects.filter(code__iexact=code).exists():
         raise ExamError("Mã chủ đề đã tồn tại.", "code")

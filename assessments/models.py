@@ -24,11 +24,19 @@ from hr_system.models import Employee, OrgUnit
 
 
 class Category(models.Model):
-    """A bank category, e.g. state-management knowledge, law, IT, foreign language, specialty."""
+    """A bank category, e.g. state-management knowledge, law, IT, foreign language, specialty.
+
+    Every category has an owning unit: only managers of that unit's subtree read and
+    change its items (a province's shared bank is owned by the province). Units below
+    the owner may draw its approved items into their blueprints by counts, unseen
+    (assessments.access: managed vs usable categories).
+    """
 
     code = models.CharField(max_length=50, unique=True)
     name = models.CharField(_("tên"), max_length=200)
-    unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="question_categories", null=True, blank=True)
+    unit = models.ForeignKey(
+        OrgUnit, models.PROTECT, related_name="question_categories", verbose_name=_("đơn vị sở hữu")
+    )
 
     class Meta:
         ordering = ["name"]

@@ -295,8 +295,13 @@ def _flags(item: dict) -> list[dict]:
 # --- item analysis of an exam --------------------------------------------------------------
 
 
-def item_analysis(exam: Exam) -> dict:
-    """Statistics for every question version on the exam's finalized papers (4 queries)."""
+def item_analysis(exam: Exam, hidden: frozenset[int] | set[int] = frozenset()) -> dict:
+    """Statistics for every question version on the exam's finalized papers (4 queries).
+
+    Versions in `hidden` (assessments.access.hidden_versions: items the reader may not
+    see) keep their statistics but lose their text, options, key and the flag details
+    that name options: distractor shares by letter would point at the key.
+    """
     parts = list(ExamPart.objects.filter(exam=exam).order_by("order", "pk"))
     part_order = {p.pk: i for i, p in enumerate(parts)}
     rows = list(
@@ -323,7 +328,10 @@ def item_analysis(exam: Exam) -> dict:
             text=version["text"],
             part_id=part_of[item["version_id"]],
             part_title=titles.get(part_of[item["version_id"]], ""),
+            hidden=item["version_id"] in hidden,
         )
+        if item["hidden"]:
+            item.update(text="", options=[], flags=[{**f, "detail": ""} for f in item["flags"]])
     report["exam"] = {"id": exam.pk, "title": exam.title}
     report["flag_counts"] = {
         code: sum(any(f["code"] == code for f in item["flags"]) for item in report["items"]) for code in flag_labels()

@@ -14,8 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import scoring
+from assessments import access, scoring
 from assessments.models import Attempt, Exam, ExamPart, PaperItem, QuestionVersion
+from assessments.papers import ExamError
 from hr_system.models import AuditLog
 
 TIE_BREAKS = scoring.DEFAULT_TIE_BREAKS
@@ -182,12 +183,21 @@ def correct_key(*, acting_user, version: QuestionVersion, correct_ids: list[str]
 
     This is the one sanctioned in-place change to a used version: a wrong key is an
     error in the question, not a new question, so every attempt that had the version
-    is re-scored against the corrected key and each affected exam is re-ranked. The
-    old and new keys and the reason go to the audit log.
+    is re-scored against the corrected key and each affected exam is re-ranked.
+
+    Only a manager of the unit owning the item's category corrects it (a shared item:
+    the province), never a pending candidate of an exam drawing it, and only when every
+    exam it re-scores is one they manage: a commune cannot re-score another's exam. The
+    old and new keys and the reason go to the audit log of the version and of each
+    affected exam (the other units see there who changed their results and why).
     """
     reason = (reason or "").strip()
     if not reason:
         raise ResultsError(_("Cần ghi rõ lý do sửa đáp án."), "reason")
+    try:
+        access.check_key_correction(acting_user, version)
+    except ExamError as exc:
+        raise ResultsError(str(exc), exc.field, 403) from None
     new_key = sorted(set(correct_ids))
     with transaction.atomic():
         version = QuestionVersion.objects.select_for_update().get(pk=version.pk)
@@ -204,16 +214,41 @@ def correct_key(*, acting_user, version: QuestionVersion, correct_ids: list[str]
         old_key = sorted(version.correct_ids())
         if old_key == new_key:
             raise ResultsError(_("Đáp án mới trùng với đáp án hiện tại."), "correct_ids")
+
+        had_version = Q(pk__in=PaperItem.objects.filter(version=version).values("attempt_id"))
+        exams = list(Exam.objects.filter(pk__in=Attempt.objects.filter(had_version).values("exam_id")).order_by("pk"))
+        outside = Exam.objects.filter(pk__in=[e.pk for e in exams]).exclude(pk__in=access.exams_for(acting_user))
+        if outside.exists():
+            raise ResultsError(
+                _(
+                    "Câu hỏi này đã có trong đề của %(n)s kỳ thi ngoài phạm vi bạn quản lý; việc sửa đáp án "
+                    "sẽ chấm lại các kỳ thi đó nên cần do cấp quản lý chung thực hiện."
+                )
+                % {"n": outside.count()},
+                "version_id",
+                403,
+            )
         version.options = [{**o, "correct": o["id"] in new_key} for o in version.options]
         version.save(update_fields=["options"])
 
-        had_version = Q(pk__in=PaperItem.objects.filter(version=version).values("attempt_id"))
-        exam_ids = sorted(set(Attempt.objects.filter(had_version).values_list("exam_id", flat=True)))
+        exam_ids = [e.pk for e in exams]
         rescored = changed = 0
-        for exam in Exam.objects.filter(pk__in=exam_ids).order_by("pk"):
+        for exam in exams:
             n, c = _score_many(exam, had_version)
             rescored, changed = rescored + n, changed + c
             rank_exam(exam)
+            AuditLog.record(
+                user=acting_user,
+                action="exam.key_corrected",
+                obj=exam,
+                version_id=version.pk,
+                question_id=version.question_id,
+                old_key=old_key,
+                new_key=new_key,
+                reason=reason,
+                rescored=n,
+                changed=c,
+            )
         AuditLog.record(
             user=acting_user,
             action="question.key_corrected",

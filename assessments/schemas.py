@@ -26,13 +26,35 @@ class CategoryOut(Schema):
     id: int
     code: str
     name: str
-    unit: str | None = Field(None, alias="unit.code")
+    unit: str = Field(..., alias="unit.code")
+
+
+class ApprovedCountsOut(Schema):
+    easy: int
+    medium: int
+    hard: int
+
+
+class CategoryUseOut(CategoryOut):
+    """A category in the caller's list: `managed` ones they read and change; the others
+    (owned by a unit above) their blueprints draw by the approved counts only."""
+
+    managed: bool
+    approved: ApprovedCountsOut
+
+    @staticmethod
+    def resolve_approved(obj) -> dict:
+        return {"easy": obj.easy, "medium": obj.medium, "hard": obj.hard}
 
 
 class CategoryIn(InSchema):
     code: str = Field(..., min_length=1, max_length=50, pattern=CATEGORY_CODE_RE.pattern)
     name: str = Field(..., min_length=1, max_length=200)
-    unit: str | None = Field(None, description="Mã đơn vị; để trống = chủ đề dùng chung (chỉ quản trị)")
+    unit: str | None = Field(
+        None,
+        description="Mã đơn vị sở hữu (các đơn vị cấp dưới được dùng chủ đề trong ma trận đề); "
+        "để trống = đơn vị cao nhất bạn quản lý, nếu chỉ có một",
+    )
 
 
 class OptionOut(Schema):

@@ -85,7 +85,7 @@ def build(candidates: int) -> tuple[int, dict[str, str]]:
         OrgUnit.add(code=f"X{i:02d}", name=f"Xã vùng cao số {i}", kind=OrgUnit.Kind.COMMUNE, parent=province)
         for i in range(20)
     ]
-    category = Category.objects.create(code="QLNN", name="Kiến thức quản lý nhà nước")
+    category = Category.objects.create(code="QLNN", name="Kiến thức quản lý nhà nước", unit=province)
     for i in range(QUESTIONS):
         question = Question.objects.create(category=category)
         version = QuestionVersion.objects.create(

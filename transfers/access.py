@@ -7,6 +7,7 @@ read but not change is refused (403). A candidate only ever reaches their own ro
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -71,6 +72,28 @@ def selection_units_for(user) -> QuerySet[OrgUnit]:
 def own_published_rows(user) -> QuerySet[Candidate]:
     """The caller's own rows in published or final rounds."""
     return Candidate.objects.filter(employee__user=user, round__status__in=PUBLISHED)
+
+
+def panel_choices_for(user) -> QuerySet:
+    """Active accounts the caller may seat on a selection panel: those of employees in
+    their HR / exam-board subtree and those holding a role on a unit there. Anyone else
+    (another commune's people, an unknown name) is simply not found."""
+    users = get_user_model().objects.filter(is_active=True)
+    q = access.scope_q(user, SELECTION_MANAGERS)
+    if q is None:
+        return users
+    units = OrgUnit.objects.filter(q).values("pk")
+    return users.filter(Q(employee__unit__in=units) | Q(roles__unit__in=units)).distinct()
+
+
+def panel_users_for(user, usernames: list[str]) -> tuple[list, list[str]]:
+    """(accounts found in the caller's panel choices, names not found): an out-of-scope
+    name and one that does not exist are reported alike, so the answer tells nothing
+    about accounts outside the caller's scope."""
+    wanted = list(dict.fromkeys(usernames))
+    found = list(panel_choices_for(user).filter(username__in=wanted).order_by("username"))
+    names = {u.username for u in found}
+    return found, [name for name in wanted if name not in names]
 
 
 def panel_seats(user) -> QuerySet[PanelMember]:

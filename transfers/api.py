@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -23,6 +22,7 @@ from transfers.access import (
     get_panel_member,
     get_round_for_user,
     get_selection_for_user,
+    panel_users_for,
     require_round_writer,
     require_selection_manager,
     rounds_for,
@@ -384,11 +384,12 @@ def decision_pdf(request, round_id: int):
 # --- leader selection ------------------------------------------------------------------
 
 
-def _panel_users(usernames: list[str]):
-    users = list(get_user_model().objects.filter(username__in=usernames, is_active=True))
-    missing = sorted(set(usernames) - {u.username for u in users})
+def _panel_users(user, usernames: list[str]):
+    """Panel members among the caller's people only; a name that does not exist and
+    one outside the caller's scope get the same answer."""
+    users, missing = panel_users_for(user, usernames)
     if missing:
-        raise invalid("panel", f"Không có tài khoản: {', '.join(missing)}")
+        raise invalid("panel", f"Không tìm thấy tài khoản trong phạm vi bạn quản lý: {', '.join(missing)}")
     return users
 
 
@@ -400,7 +401,7 @@ def create_selection(request, payload: SelectionIn):
         raise invalid("unit", "Không có đơn vị trong phạm vi bạn quản lý.")
     exam = get_exam_for_user(request.user, payload.exam) if payload.exam else None
     candidates = _employees(request.user, payload.candidates, "candidates") if payload.candidates else []
-    panel = _panel_users(payload.panel) if payload.panel else []
+    panel = _panel_users(request.user, payload.panel) if payload.panel else []
     with domain_errors():
         selection = actions.create_selection(
             acting_user=request.user,
@@ -434,7 +435,7 @@ def get_selection(request, selection_id: int):
 def add_selection_people(request, selection_id: int, payload: SelectionPeopleIn):
     selection = get_selection_for_user(request.user, selection_id)
     candidates = _employees(request.user, payload.candidates, "candidates") if payload.candidates else []
-    panel = _panel_users(payload.panel) if payload.panel else []
+    panel = _panel_users(request.user, payload.panel) if payload.panel else []
     with domain_errors():
         actions.add_leader_candidates(acting_user=request.user, selection=selection, employees=candidates)
         actions.add_panel_members(acting_user=request.user, selection=selection, users=panel)

@@ -15,10 +15,11 @@ from ninja.pagination import paginate
 
 from assessments import access, bank, parsers
 from assessments.models import Category, Question, QuestionVersion
-from assessments.papers import ExamError
+from assessments.papers import ExamError, with_approved_counts
 from assessments.schemas import (
     CategoryIn,
     CategoryOut,
+    CategoryUseOut,
     QuestionDetailOut,
     QuestionFilter,
     QuestionImportOut,
@@ -28,6 +29,7 @@ from assessments.schemas import (
     StatusIn,
 )
 from hr_system.api_base import ApiError, PageNumber, invalid
+from hr_system.uploads import UploadRejected, read_upload
 
 router = Router(tags=["Ngân hàng câu hỏi"])
 
@@ -62,21 +64,27 @@ def _detail(user, question_id: int) -> Question:
 # --- categories --------------------------------------------------------------------
 
 
-@router.get("/categories", response=list[CategoryOut])
+@router.get("/categories", response=list[CategoryUseOut])
 @paginate(PageNumber)
 def list_categories(request):
+    """The caller's categories (`managed`: items readable) and those of units above them
+    that their blueprints may use, with approved counts per difficulty and no items."""
     access.require_manager(request.user)
-    return access.categories_for(request.user).select_related("unit").order_by("name", "pk")
+    categories = with_approved_counts(access.usable_with_management(request.user))
+    return categories.select_related("unit").order_by("name", "pk")
 
 
 @router.post("/categories", response={201: CategoryOut})
 def create_category(request, payload: CategoryIn):
     access.require_manager(request.user)
-    unit = None
     if payload.unit:
         unit = access.manager_units(request.user).filter(code=payload.unit).first()
         if unit is None:
             raise invalid("unit", "Không có đơn vị này trong phạm vi bạn quản lý.")
+    else:
+        unit = access.default_owner_unit(request.user)
+        if unit is None:
+            raise invalid("unit", "Hãy chọn đơn vị sở hữu chủ đề (mã đơn vị).")
     with exam_errors():
         category = bank.create_category(acting_user=request.user, code=payload.code, name=payload.name, unit=unit)
     return Status(201, category)
@@ -164,12 +172,10 @@ def import_questions(
     written unless `import_valid` is true. `dry_run` only checks."""
     access.require_manager(request.user)
     default = category_for(request.user, category)
-    if file.size and file.size > parsers.MAX_FILE_BYTES:
-        raise invalid("file", f"Tệp lớn hơn {parsers.MAX_FILE_BYTES // (1024 * 1024)} MB.")
     try:
-        items, errors = parsers.parse(file.read(), format)
-    except parsers.BankFileError as exc:
-        raise invalid("file", str(exc)) from None
+        items, errors = parsers.parse(read_upload(file), format)
+    except UploadRejected as exc:  # 413 over the size limit, 422 otherwise
+        raise ApiError(exc.status, exc.code, exc.summary, {"file": [str(exc)]}) from None
     with exam_errors():
         report = bank.import_items(
             acting_user=request.user,

@@ -142,12 +142,16 @@ def exam_detail(exam: Exam) -> dict:
 
 @router.post("", response={201: ExamOut})
 def create_exam(request, payload: ExamIn):
-    """Create an exam with its parts and blueprint (categories by code, in scope)."""
+    """Create an exam with its parts and blueprint (categories by code: the caller's
+    own, or a unit above theirs — see GET /bank/categories)."""
     access.require_manager(request.user)
     unit = access.manager_units(request.user).filter(code=payload.unit).first()
     if unit is None:
         raise invalid("unit", "Không có đơn vị này trong phạm vi bạn quản lý.")
-    categories = {c.code: c for c in access.categories_for(request.user)}
+    # Blueprints draw from the caller's own categories and, by counts only, from those
+    # of the units above (a province's shared bank).
+    codes = {rule.category for part in payload.parts for rule in part.rules}
+    categories = {c.code: c for c in access.usable_categories(request.user).filter(code__in=codes)}
     parts = []
     for i, part in enumerate(payload.parts):
         rules = []

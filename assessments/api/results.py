@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from assessments import reports, results
-from assessments.access import get_exam_for_user, get_own_attempt
+from assessments.access import (
+    check_no_conflict,
+    get_exam_for_user,
+    get_own_attempt,
+    hidden_versions,
+)
 from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
 from assessments.schemas import CandidateResultOut, ExamResultsOut, KeyCorrectionIn, KeyCorrectionOut, ScoreOut
 from hr_system.api_base import ApiError, invalid
@@ -24,7 +29,7 @@ router = Router(tags=["Kết quả"])
 
 
 def _fail(exc: results.ResultsError) -> ApiError:
-    code = "conflict" if exc.status == 409 else "validation_error"
+    code = {409: "conflict", 403: "forbidden"}.get(exc.status, "validation_error")
     fields = {exc.field: [exc.message]} if exc.status == 422 else None
     return ApiError(exc.status, code, exc.message, fields)
 
@@ -44,6 +49,12 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _item_analysis(user, exam_id: int) -> tuple[Exam, dict]:
+    exam = get_exam_for_user(user, exam_id)
+    check_no_conflict(user, exam)
+    return exam, reports.item_analysis(exam, hidden=hidden_versions(user, exam))
 
 
 def own_visible_attempt(user, exam_id: int) -> Attempt:
@@ -83,8 +94,12 @@ def publish(request, exam_id: int):
 @router.post("/exams/{exam_id}/key-correction", response=KeyCorrectionOut)
 def key_correction(request, exam_id: int, payload: KeyCorrectionIn):
     """Correct the key of a question version used on this exam; every attempt that had
-    the version (on any exam) is re-scored and re-ranked, and the change is audited."""
+    the version (on any exam) is re-scored and re-ranked, and the change is audited on
+    the version and on each exam. Only a manager of the unit owning the item corrects
+    it, and only if every exam it re-scores is in their scope (else 403); a candidate
+    of the exam may not, until its results are published."""
     exam = get_exam_for_user(request.user, exam_id)
+    check_no_conflict(request.user, exam)
     if not PaperItem.objects.filter(attempt__exam=exam, version_id=payload.version_id).exists():
         raise invalid("version_id", _("Câu hỏi này không có trong đề của kỳ thi."))
     version = QuestionVersion.objects.get(pk=payload.version_id)
@@ -98,8 +113,12 @@ def key_correction(request, exam_id: int, payload: KeyCorrectionIn):
 
 @router.get("/exams/{exam_id}/item-analysis", response=dict)
 def item_analysis(request, exam_id: int):
-    """Per-question statistics and flags, and the test's reliability (see reports.analyse)."""
-    return reports.item_analysis(get_exam_for_user(request.user, exam_id))
+    """Per-question statistics and flags, and the test's reliability (see reports.analyse).
+
+    Items of a category the caller does not manage (a province's shared bank) have no
+    text, options or key (`hidden`) until the exam's results are published; a candidate
+    of the exam gets 403 until then."""
+    return _item_analysis(request.user, exam_id)[1]
 
 
 @router.get("/exams/{exam_id}/results.xlsx")
@@ -116,8 +135,8 @@ def results_pdf(request, exam_id: int):
 
 @router.get("/exams/{exam_id}/item-analysis.pdf")
 def item_analysis_pdf(request, exam_id: int):
-    exam = get_exam_for_user(request.user, exam_id)
-    return _download(reports.item_analysis_pdf(exam), "application/pdf", f"phan-tich-cau-hoi-{exam.pk}.pdf")
+    exam, report = _item_analysis(request.user, exam_id)
+    return _download(reports.item_analysis_pdf(exam, report), "application/pdf", f"phan-tich-cau-hoi-{exam.pk}.pdf")
 
 
 # --- the candidate ------------------------------------------------------------------------

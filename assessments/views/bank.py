@@ -21,10 +21,9 @@ from pydantic import ValidationError as SchemaError
 from assessments import access, bank, parsers
 from assessments.forms import QuestionForm
 from assessments.models import Question, QuestionVersion
-from assessments.papers import ExamError
+from assessments.papers import ExamError, with_approved_counts
 from assessments.schemas import QuestionFilter
-from hr_system import access as hr_access
-from hr_system.uploads import PendingUpload
+from hr_system.uploads import PendingUpload, UploadRejected, read_upload
 
 # Kept under MEDIA_ROOT between the report and the import (hr_system.uploads).
 UPLOADS = "bank-imports"
@@ -177,8 +176,8 @@ def category_list(request):
         unit_code = request.POST.get("unit", "")
         unit = units.filter(code=unit_code).first() if unit_code else None
         try:
-            if unit_code and unit is None:
-                raise ExamError(_("Không có đơn vị này trong phạm vi bạn quản lý."), "unit")
+            if unit is None:
+                raise ExamError(_("Hãy chọn một đơn vị trong phạm vi bạn quản lý làm đơn vị sở hữu chủ đề."), "unit")
             bank.create_category(
                 acting_user=request.user,
                 code=request.POST.get("code", ""),
@@ -190,14 +189,17 @@ def category_list(request):
         else:
             messages.success(request, _("Đã tạo chủ đề."))
             return redirect("bank_categories")
-    categories = access.categories_for(request.user).select_related("unit").annotate(n=Count("questions"))
+    # Managed categories link to their questions; those of a unit above are listed
+    # with their approved counts only (what a blueprint may draw), never their items.
+    categories = with_approved_counts(access.usable_with_management(request.user)).annotate(
+        n=Count("questions", distinct=True)
+    )
     return render(
         request,
         "assessments/bank/categories.html",
         {
-            "categories": categories.order_by("name"),
+            "categories": categories.select_related("unit").order_by("name", "pk"),
             "units": units,
-            "can_share": hr_access.is_admin(request.user),
             "posted": request.POST if request.method == "POST" else {},
         },
     )
@@ -227,11 +229,13 @@ def import_questions(request):
             return redirect("bank_import")
         import_valid = bool(request.POST.get("import_valid"))
         upload = request.FILES.get("file")
-        if upload is not None and upload.size > parsers.MAX_FILE_BYTES:
-            messages.error(request, _("Tệp lớn hơn %(n)s MB.") % {"n": parsers.MAX_FILE_BYTES // (1024 * 1024)})
-            return redirect("bank_import")
         if upload is not None:
-            data, filename = upload.read(), upload.name
+            pending.discard()  # a new upload replaces the pending file, accepted or not
+            try:
+                data, filename = read_upload(upload), upload.name
+            except UploadRejected as exc:
+                messages.error(request, str(exc))
+                return redirect("bank_import")
             options = {
                 "format": request.POST.get("format", ""),
                 "category": request.POST.get("category", ""),
@@ -267,7 +271,11 @@ def import_questions(request):
                 dry_run=bool(request.POST.get("dry_run")),
                 source=f"{options['format']}:{filename}",
             )
-        except (parsers.BankFileError, ExamError) as exc:
+        except UploadRejected as exc:  # the file as a whole: nothing of it is kept
+            pending.discard()
+            messages.error(request, str(exc))
+            return redirect("bank_import")
+        except ExamError as exc:
             messages.error(request, str(exc))
             return redirect("bank_import")
         if report.written:

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from assessments import access, attempts
 from assessments.forms import BlueprintForm, CandidatesForm, ExamForm, show_exam_error
 from assessments.models import BlueprintRule, Exam, PaperItem, QuestionVersion
-from assessments.papers import ExamError, approved_pool, generate_papers
+from assessments.papers import ExamError, exam_pool, generate_papers, with_approved_counts
 
 SHOWN_CANDIDATES = 200
 
@@ -41,20 +41,11 @@ def exam_phase(exam: Exam, now: dt.datetime) -> str:
 
 def approved_counts(categories) -> list[dict]:
     """Per category, how many current approved questions there are at each level:
-    what a blueprint rule can draw from (the same pool as papers.approved_pool)."""
-    levels = QuestionVersion.Difficulty.values
-    rows = (
-        QuestionVersion.objects.filter(
-            status=QuestionVersion.Status.APPROVED, question__current=F("pk"), question__category__in=categories
-        )
-        .order_by()
-        .values_list("question__category_id", "difficulty")
-        .annotate(n=Count("pk"))
-    )
-    found = {(category_id, level): n for category_id, level, n in rows}
+    what a blueprint rule can draw from (counts only: a category used from a unit above
+    shows no text anywhere). `categories` is annotated with `managed`."""
     table = []
-    for category in categories:
-        counts = [found.get((category.pk, level), 0) for level in levels]
+    for category in with_approved_counts(categories).select_related("unit"):
+        counts = [category.easy, category.medium, category.hard]
         table.append({"category": category, "counts": counts, "total": sum(counts)})
     return table
 
@@ -66,7 +57,7 @@ def blueprint_parts(exam: Exam) -> list:
     rules = BlueprintRule.objects.select_related("category").order_by("pk")
     parts = list(exam.parts.prefetch_related(Prefetch("rules", queryset=rules)).order_by("order", "pk"))
     all_rules = [rule for part in parts for rule in part.rules.all()]
-    pool = approved_pool(all_rules) if all_rules else {}
+    pool = exam_pool(exam, all_rules) if all_rules else {}
     needed: dict[tuple[int, int | None], int] = {}
     for rule in all_rules:
         key = (rule.category_id, rule.difficulty)
@@ -92,7 +83,7 @@ def exam_list(request):
 @login_required
 def exam_create(request):
     access.require_manager(request.user)
-    categories = access.categories_for(request.user).select_related("unit").order_by("name")
+    categories = access.usable_with_management(request.user).select_related("unit").order_by("name")
     data = request.POST if request.method == "POST" else None
     form = ExamForm(data, units=access.manager_units(request.user))
     blueprint = BlueprintForm(data, categories=categories)

@@ -12,7 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import reports, results
-from assessments.access import MANAGERS, exams_for, get_exam_for_user, get_own_attempt
+from assessments.access import (
+    MANAGERS,
+    check_no_conflict,
+    exams_for,
+    get_exam_for_user,
+    get_own_attempt,
+    hidden_versions,
+    questions_for,
+)
 from assessments.models import Attempt, PaperItem, QuestionVersion
 from hr_system import access
 from hr_system.models import Employee
@@ -91,27 +99,48 @@ def results_pdf(request, exam_id: int):
 
 @login_required
 def results_item_analysis(request, exam_id: int):
-    exam = get_exam_for_user(request.user, exam_id)
-    report = reports.item_analysis(exam)
+    exam, report = _item_analysis(request.user, exam_id)
     flagged_only = request.GET.get("only") == "flagged"
     items = [i for i in report["items"] if i["flags"]] if flagged_only else report["items"]
+    on_report = [i["version_id"] for i in report["items"] if not i["hidden"]]
+    correctable = set(
+        QuestionVersion.objects.filter(pk__in=on_report, question__in=questions_for(request.user)).values_list(
+            "pk", flat=True
+        )
+    )
     return render(
         request,
         "assessments/results/item_analysis.html",
-        {"exam": exam, "report": report, "test": report["test"], "items": items, "flagged_only": flagged_only},
+        {
+            "exam": exam,
+            "report": report,
+            "test": report["test"],
+            "items": items,
+            "flagged_only": flagged_only,
+            "correctable": correctable,
+        },
     )
 
 
 @login_required
 def results_item_analysis_pdf(request, exam_id: int):
-    exam = get_exam_for_user(request.user, exam_id)
-    return _download(reports.item_analysis_pdf(exam), "application/pdf", f"phan-tich-cau-hoi-{exam.pk}.pdf")
+    exam, report = _item_analysis(request.user, exam_id)
+    return _download(reports.item_analysis_pdf(exam, report), "application/pdf", f"phan-tich-cau-hoi-{exam.pk}.pdf")
+
+
+def _item_analysis(user, exam_id: int):
+    """The exam's item analysis for a manager of it; a candidate of the exam is refused
+    until results are published, and items the caller may not read are blanked."""
+    exam = get_exam_for_user(user, exam_id)
+    check_no_conflict(user, exam)
+    return exam, reports.item_analysis(exam, hidden=hidden_versions(user, exam))
 
 
 @login_required
 @require_POST
 def results_key_correction(request, exam_id: int):
     exam = get_exam_for_user(request.user, exam_id)
+    check_no_conflict(request.user, exam)
     version_id = request.POST.get("version_id", "")
     version = None
     if version_id.isdigit() and PaperItem.objects.filter(attempt__exam=exam, version_id=int(version_id)).exists():

@@ -20,7 +20,7 @@ from django.utils import timezone
 from assessments import attempts
 from assessments.models import Attempt, AttemptEvent, Category, Exam, Question, QuestionVersion, Response
 from assessments.papers import ExamError, generate_papers
-from hr_system.models import AuditLog, Role
+from hr_system.models import AuditLog, OrgUnit, Role
 from tests.conftest import PASSWORD
 
 OPTIONS = [
@@ -31,8 +31,11 @@ OPTIONS = [
 ]
 
 
-def make_bank(n: int = 5, code: str = "QLNN") -> Category:
-    category = Category.objects.create(code=code, name="Kiến thức quản lý nhà nước")
+def make_bank(n: int = 5, code: str = "QLNN", unit=None) -> Category:
+    """An approved bank of `n` questions; owned by `unit`, by default the root of the
+    tree (the province's shared bank)."""
+    owner = unit or OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
+    category = Category.objects.create(code=code, name="Kiến thức quản lý nhà nước", unit=owner)
     for i in range(n):
         question = Question.objects.create(category=category)
         version = QuestionVersion.objects.create(

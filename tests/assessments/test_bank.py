@@ -45,7 +45,7 @@ def board(cast):
     cast.law_a = Category.objects.create(code="LUAT-A", name="Pháp luật (Mộc Châu)", unit=cast.commune_a)
     cast.it_a = Category.objects.create(code="TIN-A", name="Tin học (Mộc Châu)", unit=cast.commune_a)
     cast.law_b = Category.objects.create(code="LUAT-B", name="Pháp luật (Đoàn Kết)", unit=cast.commune_b)
-    cast.shared = Category.objects.create(code="CHUNG", name="Kiến thức chung")
+    cast.shared = Category.objects.create(code="CHUNG", name="Kiến thức chung", unit=cast.province)
     return cast
 
 
@@ -318,12 +318,15 @@ def test_api_question_lifecycle_with_filters_and_correct_flags(board, login):
     )
     assert r.status_code == 201 and r.json()["unit"] == "P-MC"
     category = r.json()["id"]
-    r = client.post(f"{API}/categories", {"code": "NV2", "name": "Dùng chung"}, content_type="application/json")
-    assert r.status_code == 422 and "unit" in r.json()["error"]["fields"]
-    r = client.post(
-        f"{API}/categories", {"code": "NV2", "name": "Ngoài", "unit": "X-DK"}, content_type="application/json"
-    )
-    assert r.status_code == 422 and "unit" in r.json()["error"]["fields"]
+    # Every category has an owner: left out, it is the top of the caller's scope, never
+    # the province above them.
+    r = client.post(f"{API}/categories", {"code": "NV1", "name": "Của phường"}, content_type="application/json")
+    assert r.status_code == 201 and r.json()["unit"] == "P-MC"
+    for unit in ("X-DK", "SL"):
+        r = client.post(
+            f"{API}/categories", {"code": "NV2", "name": "Ngoài", "unit": unit}, content_type="application/json"
+        )
+        assert r.status_code == 422 and "unit" in r.json()["error"]["fields"]
     r = client.post(
         f"{API}/categories", {"code": "a/b", "name": "Sai mã", "unit": "P-MC"}, content_type="application/json"
     )

@@ -522,7 +522,12 @@ def test_round_pages_show_the_ranked_breakdown_and_objection_handling(hr, pool, 
 @pytest.fixture
 def selection(pool, login):
     User = get_user_model()
+    # Panel members are officials of the caller's commune (its people's committee).
     members = [User.objects.create_user(username=f"hd{i}", password="x") for i in (1, 2, 3)]
+    for i, member in enumerate(members, start=1):
+        Employee.objects.create(
+            code=f"90{i}", full_name=f"Thành viên hội đồng {i}", unit=pool.cast.office_a, category="cadre", user=member
+        )
     hr = login(pool.cast.hr_a)
     body = {
         "title": "Thi tuyển Hiệu trưởng Trường Tiểu học Mộc Châu 2",
