@@ -14,12 +14,15 @@ import html
 import io
 import re
 import unicodedata
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from django.utils.html import strip_tags
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from hr_system.uploads import UploadRejected, check_size, check_text, xlsx_rows
 
 # The question kinds, as QuestionVersion.Kind stores them (a test keeps the two equal).
 SINGLE, MULTIPLE, TRUE_FALSE = "single", "multiple", "true_false"
@@ -29,13 +32,12 @@ KIND_NAMES = {SINGLE: "Một đáp án đúng", MULTIPLE: "Nhiều đáp án đ�
 # item with more could not be edited without losing options, so it is rejected.
 MAX_OPTIONS = 6
 LETTERS = "ABCDEF"
-MAX_FILE_BYTES = 5 * 1024 * 1024
 FORMATS = ("aiken", "gift", "xlsx")
 TRUE_TEXT, FALSE_TEXT = "Đúng", "Sai"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class BankFileError(ValueError):
+class BankFileError(UploadRejected):
     """The file as a whole cannot be read (encoding, not a workbook, missing columns)."""
 
 
@@ -433,33 +435,28 @@ def split_tags(value: str | list[str] | None) -> list[str]:
 
 
 def parse_xlsx(data: bytes) -> tuple[list[Item], list[Error]]:
-    """Read the first sheet of a workbook made from `template_xlsx`; errors name the row."""
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise BankFileError(f"Không đọc được tệp Excel (.xlsx): {exc}") from exc
-    try:
-        rows = list(wb.worksheets[0].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    if not rows:
-        raise BankFileError("Tệp Excel không có dữ liệu.")
-    by_header = {_key(h): key for key, h, _ in XLSX_COLUMNS}
-    columns = [by_header.get(_key(h)) for h in rows[0]]
-    missing = [h for key, h, required in XLSX_COLUMNS if required and key not in columns]
-    if missing:
-        raise BankFileError("Thiếu cột bắt buộc ở dòng tiêu đề: " + ", ".join(missing))
+    """Read the first sheet of a workbook made from `template_xlsx`; errors name the row.
+    The workbook is held to the upload limits and streamed (hr_system.uploads)."""
+    with closing(xlsx_rows(data, first_sheet=True)) as rows:
+        first = next(rows, None)
+        if first is None:
+            raise BankFileError("Tệp Excel không có dữ liệu.")
+        by_header = {_key(h): key for key, h, _ in XLSX_COLUMNS}
+        columns = [by_header.get(_key(h)) for h in first]
+        missing = [h for key, h, required in XLSX_COLUMNS if required and key not in columns]
+        if missing:
+            raise BankFileError("Thiếu cột bắt buộc ở dòng tiêu đề: " + ", ".join(missing))
 
-    items: list[Item] = []
-    errors: list[Error] = []
-    for number, raw in enumerate(rows[1:], start=2):
-        if raw is None or all(_cell(v) == "" for v in raw):
-            continue
-        values = {key: value for key, value in zip(columns, raw, strict=False) if key}
-        try:
-            items.append(_xlsx_item(values, number))
-        except ValueError as exc:
-            errors.append((number, str(exc)))
+        items: list[Item] = []
+        errors: list[Error] = []
+        for number, raw in enumerate(rows, start=2):
+            if all(_cell(v) == "" for v in raw):
+                continue
+            values = {key: value for key, value in zip(columns, raw, strict=False) if key}
+            try:
+                items.append(_xlsx_item(values, number))
+            except ValueError as exc:
+                errors.append((number, str(exc)))
     return items, errors
 
 
@@ -619,15 +616,18 @@ def decode_text(data: bytes) -> str:
 
 
 def parse(data: bytes, fmt: str) -> tuple[list[Item], list[Error]]:
-    """Parse an uploaded file of format aiken, gift or xlsx; raises BankFileError."""
+    """Parse an uploaded file of format aiken, gift or xlsx, held to the upload limits
+    (hr_system.uploads); raises UploadRejected (BankFileError for a question file's own
+    problems)."""
     if fmt not in FORMATS:
         raise BankFileError(f"Định dạng “{fmt}” không được hỗ trợ (aiken, gift, xlsx).")
-    if len(data) > MAX_FILE_BYTES:
-        raise BankFileError(f"Tệp lớn hơn {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+    check_size(len(data))
     if fmt == "xlsx":
         items, errors = parse_xlsx(data)
     else:
-        items, errors = (parse_aiken if fmt == "aiken" else parse_gift)(decode_text(data))
+        text = decode_text(data)
+        check_text(text)
+        items, errors = (parse_aiken if fmt == "aiken" else parse_gift)(text)
     if not items and not errors:
         raise BankFileError("Tệp không có câu hỏi nào.")
     return items, errors

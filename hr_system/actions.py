@@ -41,7 +41,8 @@ def import_employees(
     import the valid rows. `acting_user=None` means the command line (full scope);
     otherwise rows may only target units the user manages, and a code that belongs
     to someone outside the user's scope is rejected without saying whose it is.
-    Raises roster.RosterFileError when the file itself is unreadable.
+    Raises uploads.UploadRejected (roster.RosterFileError among them) when the file
+    itself is unreadable or over the upload limits.
     """
     rows = roster.read_rows(data, filename)
     units = OrgUnit.objects.all() if acting_user is None else access.units_for(acting_user, write=True)

@@ -9,8 +9,8 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import Field
 
-from hr_system import access, actions, roster
-from hr_system.api_base import PageNumber, invalid
+from hr_system import access, actions
+from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.models import AuditLog, Employee, OrgUnit, Role
 from hr_system.schemas import (
     EmployeeFilter,
@@ -24,6 +24,7 @@ from hr_system.schemas import (
     OrgUnitPatch,
     UnitKind,
 )
+from hr_system.uploads import UploadRejected, read_upload
 
 # --- org units ---------------------------------------------------------------------
 
@@ -124,13 +125,13 @@ def import_employees(
     try:
         report = actions.import_employees(
             acting_user=request.user,
-            data=file.read(),
+            data=read_upload(file),
             filename=file.name or "",
             import_valid_rows=import_valid_rows,
             dry_run=dry_run,
         )
-    except roster.RosterFileError as exc:
-        raise invalid("file", str(exc)) from None
+    except UploadRejected as exc:  # 413 over the size limit, 422 otherwise
+        raise ApiError(exc.status, exc.code, exc.summary, {"file": [str(exc)]}) from None
     return report.as_dict()
 
 

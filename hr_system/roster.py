@@ -6,15 +6,16 @@ database; `actions.import_employees` does the writing.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
+from hr_system import uploads
 from hr_system.models import EMPLOYEE_CODE_RE, Employee
 from hr_system.uploads import Rejected
 
@@ -60,7 +61,7 @@ CATEGORIES.update({"hđlđ": "contract_worker", "hdld": "contract_worker", "hợ
 _CODE_RE = re.compile(EMPLOYEE_CODE_RE)
 
 
-class RosterFileError(ValueError):
+class RosterFileError(uploads.UploadRejected):
     """The file as a whole cannot be read (wrong type, no header, missing columns)."""
 
 
@@ -73,37 +74,39 @@ class Validated:
 
 
 def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
-    """Return (spreadsheet row number, {field: raw value}) for every non-empty row."""
+    """Return (spreadsheet row number, {field: raw value}) for every non-empty row.
+
+    The file is held to the upload limits first (hr_system.uploads) and read as a
+    stream; raises UploadRejected (RosterFileError for what is wrong with a roster)."""
+    uploads.check_size(len(data))
     name = filename.lower()
     if name.endswith(".xlsx"):
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a broken file
-            raise RosterFileError(f"Không đọc được tệp Excel: {exc}") from exc
-        raw_rows = list(wb.active.iter_rows(values_only=True))
-        wb.close()
+        rows = uploads.xlsx_rows(data)
     elif name.endswith(".csv"):
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise RosterFileError("Tệp CSV phải được lưu với mã hóa UTF-8.") from exc
+        uploads.check_text(text)
         sample = text[:2048]
         delimiter = ";" if sample.count(";") > sample.count(",") else ","
-        raw_rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        rows = uploads.csv_rows(text, delimiter)
     else:
         raise RosterFileError("Chỉ nhận tệp .xlsx hoặc .csv.")
-    if not raw_rows:
-        raise RosterFileError("Tệp không có dữ liệu.")
-    header = [str(h).strip().lower() if h is not None else "" for h in raw_rows[0]]
-    fields = [HEADER_TO_FIELD.get(h) for h in header]
-    missing = [h for f, h, required in COLUMNS if required and f not in fields]
-    if missing:
-        raise RosterFileError("Thiếu cột bắt buộc: " + ", ".join(missing))
-    out = []
-    for number, raw in enumerate(raw_rows[1:], start=2):
-        if raw is None or all(v is None or str(v).strip() == "" for v in raw):
-            continue
-        out.append((number, {f: v for f, v in zip(fields, raw, strict=False) if f}))
+    with closing(rows):
+        first = next(rows, None)
+        if first is None:
+            raise RosterFileError("Tệp không có dữ liệu.")
+        header = [str(h).strip().lower() if h is not None else "" for h in first]
+        fields = [HEADER_TO_FIELD.get(h) for h in header]
+        missing = [h for f, h, required in COLUMNS if required and f not in fields]
+        if missing:
+            raise RosterFileError("Thiếu cột bắt buộc: " + ", ".join(missing))
+        out = []
+        for number, raw in enumerate(rows, start=2):
+            if all(v is None or str(v).strip() == "" for v in raw):
+                continue
+            out.append((number, {f: v for f, v in zip(fields, raw, strict=False) if f}))
     return out
 
 

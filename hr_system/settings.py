@@ -130,9 +130,19 @@ LOGOUT_REDIRECT_URL = "login"
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", 15)
 
-# Roster import uploads may be large (a province roster); 20 MB covers 100k rows.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Uploaded files (rosters, question files; hr_system/uploads.py): the size of one file,
+# and the rows (lines of a text file) and columns read from it. A 10 MB roster holds about
+# 80,000 rows as CSV; a province's is under 50,000.
+UPLOAD_MAX_MB = envint("UPLOAD_MAX_MB", 10)
+UPLOAD_MAX_ROWS = envint("UPLOAD_MAX_ROWS", 50_000)
+UPLOAD_MAX_COLUMNS = envint("UPLOAD_MAX_COLUMNS", 50)
+if min(UPLOAD_MAX_MB, UPLOAD_MAX_ROWS, UPLOAD_MAX_COLUMNS) < 1:
+    raise ImproperlyConfigured("UPLOAD_MAX_MB, UPLOAD_MAX_ROWS and UPLOAD_MAX_COLUMNS must be at least 1.")
+# A request body other than files (a form, JSON, a clock's ADMS batch) never needs more
+# than a file may have. Files above Django's default 2.5 MB are spooled to a temporary
+# file, not held in memory, so an oversized upload is refused by its size unread.
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_MB * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the exam page's JavaScript reads it for API calls

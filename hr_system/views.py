@@ -20,7 +20,7 @@ from hr_system import access, actions, pdf, reports, roster
 from hr_system.models import ApiToken, LoginFailure, OrgUnit, Role
 from hr_system.net import client_ip
 from hr_system.schemas import EmployeeFilter
-from hr_system.uploads import PendingUpload
+from hr_system.uploads import PendingUpload, UploadRejected, read_upload
 
 # Roster files wait under MEDIA_ROOT between the report and the import (hr_system.uploads).
 UPLOADS = "imports"
@@ -200,7 +200,8 @@ def employee_import(request):
             return redirect("employee_import")
         upload = request.FILES.get("file")
         if upload is not None:
-            data, filename = upload.read(), upload.name
+            pending.discard()  # a new upload replaces the pending file, accepted or not
+            filename = upload.name
         elif pending.info and request.POST.get("import_valid_rows"):
             data, filename = pending.read(), pending.info["filename"]
             if data is None:
@@ -211,6 +212,8 @@ def employee_import(request):
             messages.error(request, _("Vui lòng chọn tệp danh sách (.xlsx hoặc .csv)."))
             return redirect("employee_import")
         try:
+            if upload is not None:
+                data = read_upload(upload)
             report = actions.import_employees(
                 acting_user=request.user,
                 data=data,
@@ -218,7 +221,8 @@ def employee_import(request):
                 import_valid_rows=bool(request.POST.get("import_valid_rows")),
                 dry_run=bool(request.POST.get("dry_run")),
             )
-        except roster.RosterFileError as exc:
+        except UploadRejected as exc:  # the file as a whole: nothing of it is kept
+            pending.discard()
             messages.error(request, str(exc))
             return redirect("employee_import")
         if report.written:

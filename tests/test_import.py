@@ -7,6 +7,7 @@ from openpyxl import Workbook
 
 from hr_system import actions, roster
 from hr_system.models import AuditLog, Employee
+from hr_system.uploads import UploadRejected
 
 HEADER = "Mã chấm công,Họ và tên,Ngày sinh,Giới tính,Loại,Chức vụ,Mã đơn vị,Ngày bắt đầu\n"
 GOOD = "301,Nguyễn Thị Lan,05/06/1990,Nữ,Công chức,Chuyên viên,P-MC-UB,01/09/2015\n"
@@ -77,7 +78,7 @@ def test_missing_required_column_is_a_file_error(cast):
 
     with pytest.raises(roster.RosterFileError, match="Mã đơn vị"):
         actions.import_employees(acting_user=None, data=b"Ma,Ho va ten\n1,A\n", filename="x.csv")
-    with pytest.raises(roster.RosterFileError):
+    with pytest.raises(UploadRejected, match="Không đọc được tệp Excel"):
         actions.import_employees(acting_user=None, data=b"PK\x03\x04garbage", filename="x.xlsx")
 
 

@@ -29,6 +29,7 @@ from assessments.schemas import (
     StatusIn,
 )
 from hr_system.api_base import ApiError, PageNumber, invalid
+from hr_system.uploads import UploadRejected, read_upload
 
 router = Router(tags=["Ngân hàng câu hỏi"])
 
@@ -171,12 +172,10 @@ def import_questions(
     written unless `import_valid` is true. `dry_run` only checks."""
     access.require_manager(request.user)
     default = category_for(request.user, category)
-    if file.size and file.size > parsers.MAX_FILE_BYTES:
-        raise invalid("file", f"Tệp lớn hơn {parsers.MAX_FILE_BYTES // (1024 * 1024)} MB.")
     try:
-        items, errors = parsers.parse(file.read(), format)
-    except parsers.BankFileError as exc:
-        raise invalid("file", str(exc)) from None
+        items, errors = parsers.parse(read_upload(file), format)
+    except UploadRejected as exc:  # 413 over the size limit, 422 otherwise
+        raise ApiError(exc.status, exc.code, exc.summary, {"file": [str(exc)]}) from None
     with exam_errors():
         report = bank.import_items(
             acting_user=request.user,

@@ -23,7 +23,7 @@ from assessments.forms import QuestionForm
 from assessments.models import Question, QuestionVersion
 from assessments.papers import ExamError, with_approved_counts
 from assessments.schemas import QuestionFilter
-from hr_system.uploads import PendingUpload
+from hr_system.uploads import PendingUpload, UploadRejected, read_upload
 
 # Kept under MEDIA_ROOT between the report and the import (hr_system.uploads).
 UPLOADS = "bank-imports"
@@ -229,11 +229,13 @@ def import_questions(request):
             return redirect("bank_import")
         import_valid = bool(request.POST.get("import_valid"))
         upload = request.FILES.get("file")
-        if upload is not None and upload.size > parsers.MAX_FILE_BYTES:
-            messages.error(request, _("Tệp lớn hơn %(n)s MB.") % {"n": parsers.MAX_FILE_BYTES // (1024 * 1024)})
-            return redirect("bank_import")
         if upload is not None:
-            data, filename = upload.read(), upload.name
+            pending.discard()  # a new upload replaces the pending file, accepted or not
+            try:
+                data, filename = read_upload(upload), upload.name
+            except UploadRejected as exc:
+                messages.error(request, str(exc))
+                return redirect("bank_import")
             options = {
                 "format": request.POST.get("format", ""),
                 "category": request.POST.get("category", ""),
@@ -269,7 +271,11 @@ def import_questions(request):
                 dry_run=bool(request.POST.get("dry_run")),
                 source=f"{options['format']}:{filename}",
             )
-        except (parsers.BankFileError, ExamError) as exc:
+        except UploadRejected as exc:  # the file as a whole: nothing of it is kept
+            pending.discard()
+            messages.error(request, str(exc))
+            return redirect("bank_import")
+        except ExamError as exc:
             messages.error(request, str(exc))
             return redirect("bank_import")
         if report.written:

@@ -10,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from assessments import parsers
 from assessments.models import QuestionVersion
+from hr_system.uploads import UploadRejected
 
 
 def test_parsed_kinds_are_the_banks_kinds():
@@ -243,5 +244,5 @@ def test_excel_without_required_columns_is_a_file_error():
     wb.save(buffer)
     with pytest.raises(parsers.BankFileError, match="Nội dung"):
         parsers.parse_xlsx(buffer.getvalue())
-    with pytest.raises(parsers.BankFileError):
+    with pytest.raises(UploadRejected, match="Không đọc được tệp Excel"):
         parsers.parse_xlsx(b"not a workbook")

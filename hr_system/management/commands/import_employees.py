@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hr_system import actions, roster
+from hr_system import actions
+from hr_system.uploads import UploadRejected, read_path
 
 
 class Command(BaseCommand):
@@ -24,12 +25,12 @@ class Command(BaseCommand):
         try:
             report = actions.import_employees(
                 acting_user=None,
-                data=path.read_bytes(),
+                data=read_path(path),
                 filename=path.name,
                 import_valid_rows=options["import_valid_rows"],
                 dry_run=options["dry_run"],
             )
-        except roster.RosterFileError as exc:
+        except UploadRejected as exc:  # the file as a whole (its size, limits, columns)
             raise CommandError(str(exc)) from None
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
