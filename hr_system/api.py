@@ -2,13 +2,15 @@
 envelope, and every app's router mounted under its prefix. Nothing imports this module
 but `hr_system/urls.py`; shared API pieces live in `hr_system/api_base.py`."""
 
+from django.http import HttpResponsePermanentRedirect
+from django.urls import Resolver404, resolve
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from assessments.api import router as assessments_router
 from attendance.api import router as attendance_router
 from devices.api import router as devices_router
-from hr_system.api_base import TokenAuth, install_error_envelope
+from hr_system.api_base import TokenAuth, error_body, install_error_envelope
 from hr_system.org_api import org, people
 from hr_system.schemas import ErrorOut
 from transfers.api import router as transfers_router
@@ -64,3 +66,17 @@ api.add_router("/devices", devices_router)
 api.add_router("/attendance", attendance_router)
 api.add_router("/assessments", assessments_router)
 api.add_router("/assessments/transfers", transfers_router, tags=["Điều động, biệt phái, thi tuyển lãnh đạo"])
+
+
+def not_found(request, rest: str):
+    """A path under /api/v1/ that no operation matches (`/exams/abc`, a typo): the API's
+    404 in its envelope rather than Django's HTML page. Mounted after `api.urls`; a path
+    that only lacks its trailing slash is still redirected, as CommonMiddleware did."""
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return api.create_response(request, error_body("not_found", "Không tìm thấy."), status=404)

@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 
 from hr_system import views
 from hr_system.api import api
+from hr_system.api import not_found as api_not_found
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("api/v1/<path:rest>", api_not_found),
     path("", include("devices.urls")),
     path("", include("devices.web_urls")),
     path("", include("attendance.urls")),

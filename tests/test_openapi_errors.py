@@ -59,3 +59,23 @@ def test_errors_the_api_sends_match_the_documented_envelope(cast, client, login)
         ErrorOut.model_validate(body)  # raises on any other shape
         assert body["error"]["code"] and body["error"]["message"], status
     assert answers[422]["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/assessments/exams/null,null",  # an id the int converter does not match
+        "/api/v1/org/units/P-MC/no-such-thing",
+        "/api/v1/no-such-thing",
+    ],
+)
+def test_paths_no_operation_matches_get_the_envelope_404(cast, login, path):
+    r = login(cast.hr_a).get(path)
+    assert r.status_code == 404
+    assert r["Content-Type"].startswith("application/json")
+    ErrorOut.model_validate(r.json())
+
+
+def test_a_path_lacking_its_slash_is_still_redirected(cast, login):
+    r = login(cast.hr_a).get("/api/v1/devices?page=2")
+    assert r.status_code == 301 and r["Location"] == "/api/v1/devices/?page=2"
