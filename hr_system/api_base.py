@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PaginationBase
@@ -73,6 +74,10 @@ def install_error_envelope(api: NinjaAPI) -> None:
         HttpError: lambda r, e: respond(r, e.status_code, "http_error", str(e)),
         Http404: lambda r, e: respond(r, 404, "not_found", str(e) or "Không tìm thấy."),
         PermissionDenied: lambda r, e: respond(r, 403, "forbidden", str(e) or "Không có quyền."),
+        # A body Django cannot parse (multipart without a boundary, …): Django's own 400
+        # is an HTML page.
+        MultiPartParserError: lambda r, e: respond(r, 400, "bad_request", "Không đọc được dữ liệu gửi lên."),
+        BadRequest: lambda r, e: respond(r, 400, "bad_request", "Không đọc được dữ liệu gửi lên."),
     }
     for exc_class, handler in handlers.items():
         api.add_exception_handler(exc_class, handler)

@@ -79,3 +79,12 @@ def test_paths_no_operation_matches_get_the_envelope_404(cast, login, path):
 def test_a_path_lacking_its_slash_is_still_redirected(cast, login):
     r = login(cast.hr_a).get("/api/v1/devices?page=2")
     assert r.status_code == 301 and r["Location"] == "/api/v1/devices/?page=2"
+
+
+def test_an_unparseable_multipart_body_gets_the_envelope_400(cast, login):
+    r = login(cast.hr_a).post(
+        "/api/v1/people/employees/import", b"--x\r\n", content_type="multipart/form-data"
+    )  # no boundary
+    assert r.status_code == 400
+    assert r["Content-Type"].startswith("application/json")
+    assert ErrorOut.model_validate(r.json()).error.code == "bad_request"
