@@ -5,7 +5,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from devices.models import Device
-from hr_system.schemas import InSchema
+from hr_system.schemas import InSchema, PatchSchema
 
 
 class DeviceHealthOut(Schema):
@@ -67,7 +67,10 @@ class DeviceIn(InSchema):
     log_policy: Device.LogPolicy = Device.LogPolicy.KEEP
 
 
-class DevicePatch(InSchema):
+class DevicePatch(PatchSchema):
+    # null unassigns a clock (administrators), clears its serial, shared units, subtree
+    nullable = frozenset({"unit", "serial_number", "extra_units", "accepts_subtree"})
+
     name: str | None = Field(None, min_length=1, max_length=100)
     unit: str | None = None
     host: str | None = Field(None, max_length=253)

@@ -15,16 +15,24 @@ from ninja.pagination import PaginationBase
 from ninja.security import HttpBearer
 from pydantic import Field
 
+from hr_system import lockout
 from hr_system.models import ApiToken
 
 
 class TokenAuth(HttpBearer):
-    """`Authorization: Bearer hrt_…` — a personal token; no CSRF needed."""
+    """`Authorization: Bearer hrt_…` — a personal token; no CSRF needed.
+
+    A wrong token counts as a failed login of the source address (hr_system.lockout);
+    an address locked out may not try tokens until the lock ends (429)."""
 
     def authenticate(self, request: HttpRequest, token: str):
+        if lockout.token_locked(request):
+            raise ApiError(429, "too_many_failures", lockout.lockout_message())
         user = ApiToken.authenticate(token)
-        if user is not None:
-            request.user = user
+        if user is None:
+            lockout.token_failed(request)
+            return None
+        request.user = user
         return user
 
 
@@ -90,7 +98,9 @@ class PageNumber(PaginationBase):
     """?page=1&page_size=50 → {items, count, page, page_size}. Callers give a fixed ordering."""
 
     class Input(Schema):
-        page: int = Field(1, ge=1)
+        # (page - 1) × page_size is the SQL OFFSET: unbounded, page=999999999999999999
+        # overflowed PostgreSQL's bigint (a 500). A million pages covers any list here.
+        page: int = Field(1, ge=1, le=1_000_000)
         page_size: int = Field(50, ge=1, le=500)
 
     class Output(Schema):

@@ -296,19 +296,6 @@ class Role(models.Model):
         return f"{self.user} — {self.get_kind_display()} — {self.unit or '*'}"
 
 
-class LoginFailure(models.Model):
-    """One failed web login; enough of them lock the username for a while."""
-
-    username = models.CharField(max_length=150, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    @classmethod
-    def is_locked(cls, username: str) -> bool:
-        since = timezone.now() - dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-        return cls.objects.filter(username__iexact=username, at__gte=since).count() >= settings.LOGIN_MAX_FAILURES
-
-
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the plain value is shown once."""
 

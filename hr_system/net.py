@@ -21,7 +21,8 @@ def _trusted(networks: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddre
     return tuple(ipaddress.ip_network(n, strict=False) for n in networks)
 
 
-def _is_trusted(address: str) -> bool:
+def is_trusted_proxy(address: str) -> bool:
+    """Whether `address` (a TCP peer or a hop of X-Forwarded-For) is one of TRUSTED_PROXIES."""
     networks = _trusted(tuple(getattr(settings, "TRUSTED_PROXIES", ())))
     if not networks:
         return False
@@ -36,11 +37,11 @@ def client_ip(request) -> str:
     """REMOTE_ADDR, or the nearest untrusted hop of X-Forwarded-For when REMOTE_ADDR
     is a trusted proxy. "" when unknown."""
     address = request.META.get("REMOTE_ADDR", "") or ""
-    if not _is_trusted(address):
+    if not is_trusted_proxy(address):
         return address
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
     for hop in reversed(hops):
-        if not _is_trusted(hop):
+        if not is_trusted_proxy(hop):
             try:
                 return str(ipaddress.ip_address(hop))
             except ValueError:

@@ -177,9 +177,7 @@ def update_employee(request, code: str, payload: EmployeePatch):
         changes["unit"] = _unit_for_write(request.user, changes["unit"])
     if changes.get("gender", "") is None:
         changes["gender"] = ""
-    for name, value in changes.items():
-        if value is None and name in ("full_name", "category", "job_title", "rank", "home_commune", "hardship_years"):
-            raise invalid(name, "Trường này không được để trống.")
+    for name, value in changes.items():  # null only where EmployeePatch.nullable allows it
         setattr(employee, name, value)
     _check_dates(employee)
     with transaction.atomic():

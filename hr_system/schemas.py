@@ -2,17 +2,49 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from django.db import models
 from ninja import Field, Schema
-from pydantic import ConfigDict, WithJsonSchema
+from pydantic import ConfigDict, WithJsonSchema, field_validator
 
 from hr_system.models import EMPLOYEE_CODE_RE, Employee, OrgUnit
 
 
 class InSchema(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+class PatchSchema(InSchema):
+    """A partial update: a field left out stays as it is. Every field is optional, but
+    `null` is a value only for the fields in `nullable` (those the model may leave
+    empty); for any other field it is refused like a wrong type (422), and the OpenAPI
+    document does not offer it. Without this, {"host": null} reached the database's
+    NOT NULL constraint as a 500."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_only_where_allowed(cls, value, info):
+        if value is None and info.field_name not in cls.nullable:
+            raise ValueError("Trường này không được để trống (null); bỏ trường ra nếu không muốn thay đổi.")
+        return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        for name, prop in target.get("properties", {}).items():
+            if name in cls.nullable or "anyOf" not in prop:
+                continue
+            options = [o for o in prop["anyOf"] if o != {"type": "null"}]
+            if len(options) == 1:
+                del prop["anyOf"]
+                prop.update(options[0])
+            else:
+                prop["anyOf"] = options
+        return schema
 
 
 def choices(enum: type[models.TextChoices], title: str):
@@ -79,7 +111,9 @@ class OrgUnitIn(InSchema):
     valid_to: dt.date | None = None
 
 
-class OrgUnitPatch(InSchema):
+class OrgUnitPatch(PatchSchema):
+    nullable = frozenset({"valid_from", "valid_to"})
+
     name: str | None = Field(None, min_length=1, max_length=200)
     admin_code: str | None = Field(None, max_length=16)
     valid_from: dt.date | None = None
@@ -131,7 +165,11 @@ class EmployeeIn(EmployeeFields):
     code: str = Field(..., pattern=EMPLOYEE_CODE_RE)
 
 
-class EmployeePatch(InSchema):
+class EmployeePatch(PatchSchema):
+    nullable = frozenset(
+        {"date_of_birth", "gender", "sector_start", "unit_start", "distance_km", "start_date", "leave_date"}
+    )
+
     full_name: str | None = Field(None, min_length=1, max_length=120)
     date_of_birth: dt.date | None = None
     gender: Employee.Gender | None = None

@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
+    "ninja",  # its Swagger UI from our own static files, not a CDN
     "hr_system",
     "devices",
     "attendance",
@@ -49,7 +52,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hr_system.middleware.TrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "hr_system.middleware.ControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +63,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "hr_system.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "hr_system.urls"
@@ -126,9 +138,43 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login lockout: this many failures for one username within the window locks it.
+# Login lockout (django-axes, hr_system/lockout.py): this many failures of one username
+# from one address lock that pair, and LOGIN_MAX_FAILURES_PER_ADDRESS failures of any
+# kind (web, admin, API token) lock the address, until LOGIN_LOCKOUT_MINUTES have passed
+# since the last failure.
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 5)
+LOGIN_MAX_FAILURES_PER_ADDRESS = envint("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
 LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "hr_system.lockout.failure_limit"
+AXES_COOLOFF_TIME = "hr_system.lockout.cool_off"
+AXES_CLIENT_IP_CALLABLE = "hr_system.lockout.address_of"
+AXES_USERNAME_CALLABLE = "hr_system.lockout.username_of"
+AXES_LOCKOUT_CALLABLE = "hr_system.lockout.lockout_response"
+AXES_HANDLER = "hr_system.lockout.LockoutHandler"
+AXES_RESET_ON_SUCCESS = True
+
+# Content-Security-Policy on every response (django-csp). No inline script anywhere:
+# pages load their JavaScript from static/js/. Inline style attributes and the pages'
+# own <style> blocks stay allowed (style-src 'unsafe-inline'); they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Requests carrying control characters are refused (hr_system/middleware.py), except
+# clocks' ADMS uploads, which reject a bad line and keep the rest.
+CONTROL_CHARACTERS_EXEMPT_PATHS = ["/iclock/"]
 
 # Uploaded files (rosters, question files; hr_system/uploads.py): the size of one file,
 # and the rows (lines of a text file) and columns read from it. A 10 MB roster holds about
@@ -155,6 +201,8 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "True")
+    # Believed only from TRUSTED_PROXIES: hr_system.middleware.TrustedProxyHeadersMiddleware
+    # drops the header from any other peer before SecurityMiddleware reads it.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Time clocks speak plain HTTP to /iclock/ and cannot follow a redirect to HTTPS.
     SECURE_REDIRECT_EXEMPT = [r"^iclock/"]

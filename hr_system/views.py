@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
@@ -17,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hr_system import access, actions, pdf, reports, roster
-from hr_system.models import ApiToken, LoginFailure, OrgUnit, Role
-from hr_system.net import client_ip
+from hr_system.models import ApiToken, OrgUnit, Role
 from hr_system.schemas import EmployeeFilter
 from hr_system.uploads import PendingUpload, UploadRejected, read_upload
 
@@ -26,33 +24,24 @@ from hr_system.uploads import PendingUpload, UploadRejected, read_upload
 UPLOADS = "imports"
 
 
-def _client_ip(request) -> str | None:
-    return client_ip(request) or None
-
-
 def login_view(request):
-    """Username/password login; too many failures lock the username for a while."""
+    """Username/password login. Failures are counted and locked out by django-axes
+    (hr_system.lockout): a locked-out attempt never reaches the password check, and
+    AxesMiddleware answers it with the lockout message."""
     error = ""
     username = ""
     if request.method == "POST":
         username = request.POST.get("username", "").strip()
         password = request.POST.get("password", "")
-        if LoginFailure.is_locked(username):
-            error = _("Tài khoản tạm bị khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau %(m)s phút.") % {
-                "m": settings.LOGIN_LOCKOUT_MINUTES
-            }
+        user = authenticate(request, username=username, password=password)
+        if user is None:
+            error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
         else:
-            user = authenticate(request, username=username, password=password)
-            if user is None:
-                LoginFailure.objects.create(username=username, ip=_client_ip(request))
-                error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
-            else:
-                LoginFailure.objects.filter(username__iexact=username).delete()
-                login(request, user)
-                target = request.POST.get("next") or request.GET.get("next") or ""
-                if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-                    target = ""
-                return redirect(target or "dashboard")
+            login(request, user)
+            target = request.POST.get("next") or request.GET.get("next") or ""
+            if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+                target = ""
+            return redirect(target or "dashboard")
     return render(
         request,
         "registration/login.html",

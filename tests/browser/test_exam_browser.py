@@ -7,6 +7,7 @@ import datetime as dt
 import time
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from assessments import attempts
 from assessments.models import Attempt, Exam, Response
@@ -18,7 +19,7 @@ def choose(page, position: int, index: int) -> str:
     inputs = page.locator(f'input[name="q{position}"]')
     value = inputs.nth(index).get_attribute("value")
     page.locator(f"#q-{position} label").nth(index).click()
-    page.wait_for_function(f"document.getElementById('q-status-{position}').textContent === 'Đã lưu'", timeout=10000)
+    expect(page.locator(f"#q-status-{position}")).to_have_text("Đã lưu", timeout=10000)
     return value
 
 
@@ -36,6 +37,8 @@ def test_candidate_sits_an_exam_and_gets_the_result(transactional_db, cast, live
         grace_seconds=1,
     )
     page = browser_page
+    blocked = []  # the exam page runs under the Content-Security-Policy, scripts from static/js/
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     web_login(page, "an")
     page.goto(f"{live_server.url}/assessments/take/")
     page.click("text=Vào thi")
@@ -57,10 +60,10 @@ def test_candidate_sits_an_exam_and_gets_the_result(transactional_db, cast, live
     # The link drops: the change waits in the page's queue and goes out when it is back.
     page.context.set_offline(True)
     page.locator("#q-2 label").nth(3).click()
-    page.wait_for_function("document.getElementById('q-status-2').textContent.indexOf('sẽ thử lại') > 0")
+    expect(page.locator("#q-status-2")).to_contain_text("sẽ thử lại")
     assert stored(attempt) == {1: [first], 2: [second]}
     page.context.set_offline(False)
-    page.wait_for_function("document.getElementById('q-status-2').textContent === 'Đã lưu'", timeout=15000)
+    expect(page.locator("#q-status-2")).to_have_text("Đã lưu", timeout=15000)
     second = page.locator('input[name="q2"]').nth(3).get_attribute("value")
     assert stored(attempt) == {1: [first], 2: [second]}
 
@@ -92,3 +95,4 @@ def test_candidate_sits_an_exam_and_gets_the_result(transactional_db, cast, live
     else:
         assert "đang được chấm điểm" in page.inner_text("#result-note")
     assert "correct" not in page.content().lower()
+    assert blocked == []
