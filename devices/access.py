@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from devices.models import Device, Punch
 from hr_system import access
-from hr_system.models import Role
+from hr_system.models import Employee, Role
+
+# How a punch in a clock's list reads to its viewer (punch_match).
+MATCHED, OTHER_UNIT, UNMATCHED = "matched", "other_unit", "unmatched"
+MATCH_LABELS = {
+    MATCHED: "",
+    OTHER_UNIT: _("mã khác đơn vị"),
+    UNMATCHED: _("chưa khớp cán bộ"),
+}
 
 
 def devices_for(user, *, write: bool = False):
@@ -49,10 +59,33 @@ def require_device_approver(user) -> None:
 
 def punches_for(user, *, employee: str | None = None, device: int | None = None):
     """Punches the user may read: one employee's (from any clock), one device's, or those
-    of every device in view. An employee or device out of view is a 404."""
-    punches = Punch.objects.select_related("device", "employee")
+    of every device in view. An employee or device out of view is a 404.
+
+    Each punch carries `employee_visible` (its person is in the user's scope) and
+    `code_known` (its code is someone's); read them through punch_match: a clock's list
+    names only the people the user may see."""
+    punches = with_visibility(user, Punch.objects.select_related("device", "employee"))
     if employee:
         return punches.filter(employee=access.get_employee_for_user(user, employee))
     if device:
         return punches.filter(device=get_device_for_user(user, device))
     return punches.filter(device__in=devices_for(user))
+
+
+def with_visibility(user, punches):
+    """Annotate punches with what punch_match needs, in the same query."""
+    visible = access.employees_for(user).filter(pk=OuterRef("employee_id"))
+    known = Employee.objects.filter(code=OuterRef("device_user_id"))
+    return punches.annotate(employee_visible=Exists(visible), code_known=Exists(known))
+
+
+def punch_match(punch) -> str:
+    """MATCHED: the punch counts for a person the viewer may see (and may be named).
+    OTHER_UNIT: it belongs to, or carries the code of, someone outside the clock's
+    units or outside the viewer's scope: shown as "mã khác đơn vị", never by name.
+    UNMATCHED: nobody has that code."""
+    if punch.employee_id is not None and punch.employee_visible:
+        return MATCHED
+    if punch.employee_id is not None or punch.code_known:
+        return OTHER_UNIT
+    return UNMATCHED

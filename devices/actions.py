@@ -1,4 +1,5 @@
-"""Writes of the devices app: storing punches exactly once, attaching them to people."""
+"""Writes of the devices app: storing punches exactly once, attaching them to the people
+of the units a clock serves, approving clocks and queueing their commands."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import datetime as dt
 import threading
 from collections.abc import Iterable, Sequence
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from devices.models import Device, Punch
-from devices.records import PunchRow, RawPunch
+from devices import commands
+from devices.models import Device, DeviceCommand, Punch
+from devices.records import EARLIEST_TEXT, MAX_USER_ID, PunchRow, RawPunch, latest_local, row_problem
+from devices.roster_sync import ascii_name
 from hr_system import bulk
-from hr_system.models import Employee
+from hr_system.models import AuditLog, Employee, OrgUnit
 
 COLUMNS = (
     "device_id",
@@ -30,13 +33,63 @@ COLUMNS = (
 )
 
 
-def store_punches(*, device: Device, records: Iterable[RawPunch], source: str) -> tuple[int, int]:
+class DeviceActionError(ValueError):
+    """A device write that cannot be done as asked; the message is for the user, `field`
+    names the input at fault."""
+
+    def __init__(self, message: str, field: str = "__all__"):
+        super().__init__(message)
+        self.field = field
+
+
+class StoreResult(tuple):
+    """What store_rows did: `new, duplicates = store_rows(...)` as before (a 2-tuple),
+    plus what it did not store: `rejected` rows with the reason, and `held_back`, new
+    rows over `max_new`. (A tuple subclass so that callers unpacking two values, the
+    poller among them, keep working.)"""
+
+    def __new__(cls, new: int, duplicates: int, rejected: Sequence[tuple[PunchRow, str]] = (), held_back: int = 0):
+        result = super().__new__(cls, (new, duplicates))
+        result.rejected = list(rejected)
+        result.held_back = held_back
+        return result
+
+    @property
+    def new(self) -> int:
+        return self[0]
+
+    @property
+    def duplicates(self) -> int:
+        return self[1]
+
+
+def store_punches(
+    *, device: Device, records: Iterable[RawPunch], source: str, max_new: int | None = None
+) -> StoreResult:
     """Store raw punches given as RawPunch values (ADMS, imports); see store_rows."""
-    return store_rows(device=device, rows=[r.row for r in records], source=source)
+    return store_rows(device=device, rows=[r.row for r in records], source=source, max_new=max_new)
 
 
-def store_rows(*, device: Device, rows: Sequence[PunchRow], source: str) -> tuple[int, int]:
-    """Store raw punches; return (new, duplicates).
+def store_rows(
+    *,
+    device: Device,
+    rows: Sequence[PunchRow],
+    source: str,
+    max_new: int | None = None,
+    now: dt.datetime | None = None,
+) -> StoreResult:
+    """Store raw punches; return (new, duplicates) with what was not stored.
+
+    A punch is given its employee only when its code is that of a person the clock
+    serves (Device.served_employees): employee codes are province-wide, and a commune's
+    clock that sends another commune's code must not write that person's day. Such a
+    punch is still stored, once, with no employee, and never reaches a day result.
+
+    Rows no clock could have recorded are rejected, not stored: a time before 2000 or
+    more than a day ahead of the server clock, a user id with a NUL or control
+    character (PostgreSQL refuses NUL, which would fail the whole batch). `max_new`
+    stores at most that many new rows (a pending ADMS clock's allowance); the rest are
+    counted as `held_back`.
 
     The unique key (device, device_user_id, local_time) is the guarantee: every row is
     inserted with ON CONFLICT DO NOTHING (SQLite ≥ 3.24 and PostgreSQL), so a punch
@@ -50,10 +103,20 @@ def store_rows(*, device: Device, rows: Sequence[PunchRow], source: str) -> tupl
     model instances for bulk_create cost more than the insert itself (≈40 µs a row).
     """
     if not rows:
-        return 0, 0
+        return StoreResult(0, 0)
+    latest_text = latest_local(timezone.localtime(now or timezone.now(), device.tz)).isoformat(" ")
     by_key: dict[tuple[str, str], PunchRow] = {}
+    rejected: list[tuple[PunchRow, str]] = []
     for row in rows:
-        by_key.setdefault((row[0], row[1]), row)
+        user_id, local = row[0], row[1]
+        # Inline for the hot path; records.row_problem says why when a check fails.
+        if len(user_id) <= MAX_USER_ID and user_id.isprintable() and len(local) == 19:
+            if EARLIEST_TEXT <= local <= latest_text:
+                by_key.setdefault((user_id, local), row)
+                continue
+        rejected.append((row, row_problem(row, latest_text)))
+    if not by_key:
+        return StoreResult(0, 0, rejected)
     users = {k[0] for k in by_key}
     times = [k[1] for k in by_key]
     existing = set(
@@ -61,7 +124,7 @@ def store_rows(*, device: Device, rows: Sequence[PunchRow], source: str) -> tupl
             device=device, device_user_id__in=users, local_time__gte=min(times), local_time__lte=max(times)
         ).values_list("device_user_id", "local_time")
     )
-    employees = dict(Employee.objects.filter(code__in=users).order_by().values_list("code", "pk"))
+    employees = dict(device.served_employees().filter(code__in=users).order_by().values_list("code", "pk"))
     to_db = _instant_converter(device)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     pk = device.pk
@@ -70,6 +133,10 @@ def store_rows(*, device: Device, rows: Sequence[PunchRow], source: str) -> tupl
         for (user_id, local), (_u, _l, status, punch, verify) in by_key.items()
         if (user_id, local) not in existing
     ]
+    held_back = 0
+    if max_new is not None and len(values) > max_new:
+        held_back = len(values) - max(max_new, 0)
+        values = values[: max(max_new, 0)]
     # Multi-row VALUES on SQLite, COPY on PostgreSQL (hr_system.bulk); the count is
     # what the database inserted, so a concurrent writer's rows are duplicates here.
     new = bulk.write(
@@ -79,7 +146,7 @@ def store_rows(*, device: Device, rows: Sequence[PunchRow], source: str) -> tupl
         conflict=("device_id", "device_user_id", "local_time"),
         lock=_writer(),
     )
-    return new, len(rows) - new
+    return StoreResult(new, len(rows) - len(rejected) - held_back - new, rejected, held_back)
 
 
 _SQLITE_WRITER = threading.Lock()
@@ -132,8 +199,80 @@ def _instant_converter(device: Device):
     return convert
 
 
-def attach_orphan_punches() -> int:
-    """Give punches whose device user had no employee their employee, once one exists."""
-    match = Employee.objects.filter(code=OuterRef("device_user_id")).order_by().values("pk")[:1]
-    orphans = Punch.objects.filter(employee__isnull=True, device_user_id__in=Employee.objects.order_by().values("code"))
-    return orphans.update(employee=Subquery(match))
+def attach_orphan_punches(*, device: Device | None = None) -> int:
+    """Give punches without an employee their employee, once a person with that code
+    exists in a unit the punch's clock serves (one UPDATE per clock holding such
+    punches; all clocks, or one). A code of a unit the clock does not serve stays
+    unattached however often this runs."""
+    if device is None:
+        orphans = Punch.objects.filter(
+            employee__isnull=True, device_user_id__in=Employee.objects.order_by().values("code")
+        ).order_by()
+        devices = list(
+            Device.objects.filter(pk__in=orphans.values("device_id")).select_related("unit", "accepts_subtree")
+        )
+    else:
+        devices = [device]
+    attached = 0
+    for clock in devices:
+        served = clock.served_employees().order_by()
+        match = served.filter(code=OuterRef("device_user_id")).values("pk")[:1]
+        attached += Punch.objects.filter(
+            device=clock, employee__isnull=True, device_user_id__in=served.values("code")
+        ).update(employee=Subquery(match))
+    return attached
+
+
+def approve_device(*, acting_user, device: Device, unit: OrgUnit) -> Device:
+    """An administrator trusts a clock that announced itself over ADMS and says which
+    unit it serves; the punches it sent meanwhile now count for that unit's people."""
+    with transaction.atomic():
+        Device.objects.filter(pk=device.pk).update(approved=True, unit=unit)
+        device.refresh_from_db()
+        attached = attach_orphan_punches(device=device)
+        AuditLog.record(user=acting_user, action="device.approve", obj=device, unit=unit.code, attached=attached)
+    return device
+
+
+COMMAND_KINDS = {
+    "time_sync": "Đặt giờ máy theo máy chủ",
+    "log_upload": "Gửi ngay dữ liệu chấm công mới",
+    "log_recheck": "Bắt tay lại và gửi lại dữ liệu từ mốc đã lưu",
+    "user_update": "Thêm/cập nhật người dùng trên máy",
+    "user_delete": "Xóa người dùng khỏi máy",
+    "reboot": "Khởi động lại máy",
+}
+
+
+def queue_command(
+    *, acting_user, device: Device, kind: str, employee: Employee | None = None, user_id: str = ""
+) -> DeviceCommand:
+    """Queue a command for an ADMS clock (handed out on its next getrequest), audited.
+
+    `user_update` writes an employee the clock serves (name folded to ASCII for the
+    device's font); `user_delete` removes any user id from the clock (also accounts
+    that are nobody's, such as a technician's)."""
+    if device.transport != Device.Transport.PUSH:
+        raise DeviceActionError("Chỉ máy ADMS (máy tự gửi) nhận lệnh qua hàng đợi.", "device")
+    try:
+        with transaction.atomic():
+            if kind == "time_sync":
+                command = commands.queue_time_sync(device)
+            elif kind == "log_upload":
+                command = commands.queue_log_upload(device)
+            elif kind == "log_recheck":
+                command = commands.queue_log_upload(device, recheck=True)
+            elif kind == "reboot":
+                command = commands.queue_reboot(device)
+            elif kind == "user_update":
+                if employee is None or not device.served_employees().filter(pk=employee.pk).exists():
+                    raise DeviceActionError("Cán bộ này không thuộc đơn vị máy chấm công phục vụ.", "user_id")
+                command = commands.queue_user_update(device, employee.code, ascii_name(employee.full_name))
+            elif kind == "user_delete":
+                command = commands.queue_user_delete(device, user_id)
+            else:
+                raise DeviceActionError(f"Không có lệnh {kind!r}.", "kind")
+            AuditLog.record(user=acting_user, action="device.command", obj=device, kind=kind, command_id=command.pk)
+    except commands.BadCommand as exc:
+        raise DeviceActionError(str(exc), "user_id") from None
+    return command

@@ -1,7 +1,11 @@
 from django import forms
 from django.contrib import admin
 
+from devices import actions
 from devices.models import Device, DeviceCommand, FingerTemplate, Punch, SyncRun
+
+# A change of these may give unattached punches of this clock their people.
+SERVICE_FIELDS = {"unit", "extra_units", "accepts_subtree", "approved"}
 
 
 class DeviceAdminForm(forms.ModelForm):
@@ -14,9 +18,11 @@ class DeviceAdminForm(forms.ModelForm):
             "name",
             "unit",
             "extra_units",
+            "accepts_subtree",
             "host",
             "port",
             "transport",
+            "serial_number",
             "comm_key",
             "timezone",
             "enabled",
@@ -41,6 +47,7 @@ class DeviceAdmin(admin.ModelAdmin):
         "name",
         "unit",
         "transport",
+        "serial_number",
         "host",
         "port",
         "enabled",
@@ -51,7 +58,7 @@ class DeviceAdmin(admin.ModelAdmin):
     list_filter = ("transport", "enabled", "approved")
     search_fields = ("name", "host", "serial_number")
     readonly_fields = (
-        "serial_number",
+        "registered_from",
         "firmware",
         "platform",
         "last_contact_at",
@@ -66,6 +73,14 @@ class DeviceAdmin(admin.ModelAdmin):
         "next_poll_at",
         "push_stamp",
     )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        changed = set(form.changed_data)
+        if change and Device.CONNECTION_FIELDS & changed:
+            form.instance.clear_backoff()  # a corrected key or address is tried at once
+        if SERVICE_FIELDS & changed:
+            actions.attach_orphan_punches(device=form.instance)
 
 
 @admin.register(Punch)

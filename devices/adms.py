@@ -5,10 +5,18 @@ GET /iclock/cdata, uploads punches and user data on POST /iclock/cdata, polls fo
 commands on GET /iclock/getrequest and confirms them on POST /iclock/devicecmd.
 It identifies itself only by its serial number (SN) and cannot send a CSRF token.
 
-An unknown SN is registered as a pending device (approved=False). Its punches are
-stored like any other so that nothing is lost while an administrator decides, but
-they are not used until the device is approved: the attendance engine must only read
-punches with device__approved=True.
+A clock is known by its serial number: an administrator (or the unit's HR officer)
+adds it before it connects. An unknown SN is refused with the answer ZKTeco's own
+server gives ("UNKNOWN Device: <SN>", not "OK", so the clock keeps its data and tries
+again later), and nothing is written for it. Only with settings.ADMS_AUTO_REGISTER on
+is an unknown SN registered as a pending device (approved=False): at most
+ADMS_REGISTER_PER_ADDRESS new ones per source address an hour and ADMS_PENDING_MAX in
+all, each storing at most ADMS_PENDING_MAX_PUNCHES punches (the rest stay on the clock)
+so that nothing is lost while an administrator decides; the attendance engine reads
+only punches with device__approved=True.
+
+A punch belongs to an employee only if the clock serves that employee's unit
+(Device.served_employees); fingerprint templates follow the same rule.
 
 The codecs (parse_attlog, parse_operlog, parse_confirmations) are
 plain functions over plain values; the views around them are thin.
@@ -23,34 +31,35 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from devices import commands
 from devices.actions import store_punches
-from devices.models import Device, DeviceCommand, FingerTemplate, Punch, SyncRun
-from devices.records import RawPunch
-from devices.zk.protocol import encode_time
+from devices.models import SERIAL_RE, Device, DeviceCommand, FingerTemplate, Punch, SyncRun
+from devices.records import RawPunch, latest_local, time_problem, user_id_problem
 from hr_system.models import AuditLog
+from hr_system.net import client_ip
 
 logger = logging.getLogger(__name__)
 
-# Real serials look like "CDQ9201960001"; the narrow alphabet keeps junk requests from
-# registering devices with names nobody can read or type.
-SERIAL_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 STAMP_RE = re.compile(r"^[0-9]{1,32}$")
-MAX_PIN = 24  # Punch.device_user_id; also the user-id field of TFT firmware (72-byte user record)
 MAX_SMALL = 32767  # PositiveSmallIntegerField on every backend
-MAX_NAME = 24  # the name field of a ZK user record is 24 bytes
 MAX_REJECTS_SHOWN = 100  # rejected lines spelled out in SyncRun.error; the count is always complete
+# C0 and C1 control characters other than the tab that separates fields. No firmware
+# sends them; a NUL would make PostgreSQL refuse the whole batch.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+REGISTER_WINDOW = dt.timedelta(hours=1)  # ADMS_REGISTER_PER_ADDRESS counts within this
+REFUSAL_LOG_SECONDS = 600  # a refused clock is logged once per this, not per request
 
 # One getrequest reply carries at most this much. ZKTeco's own server caps a reply at
 # about 200 commands / 40 KB; fingerprint commands are ~2 KB each, so bytes bind first.
 MAX_COMMANDS = 50
 MAX_REPLY_BYTES = 40_000
-
-TIME_SYNC_PREFIX = "SET OPTIONS DateTime="
 
 # Tables the device is asked to upload. Photos and user pictures are left out: we do not
 # store them, and they are heavy on the mobile links of mountain communes.
@@ -92,19 +101,26 @@ def _pin(text: str) -> tuple[str, str]:
     pin = text.strip()
     if not pin:
         return "", "empty PIN"
-    if len(pin) > MAX_PIN:
-        return "", f"PIN longer than {MAX_PIN} characters"
-    return pin, ""
+    why = user_id_problem(pin)
+    return ("", why) if why else (pin, "")
 
 
-def parse_attlog(text: str) -> tuple[list[RawPunch], list[Rejected]]:
+def _control(line: str) -> str:
+    """Why a line with a control character is refused, or ""."""
+    found = CONTROL_RE.search(line)
+    return f"control character U+{ord(found.group()):04X} in the line" if found else ""
+
+
+def parse_attlog(text: str, *, latest: dt.datetime | None = None) -> tuple[list[RawPunch], list[Rejected]]:
     """Parse an ATTLOG upload: one punch per line, tab-separated and positional.
 
     `PIN \\t YYYY-MM-DD HH:MM:SS \\t Status \\t Verify [\\t WorkCode \\t Reserved ...]`
     (reference §4.2). Newer firmware appends fields, so anything after Verify is
     ignored. A line that cannot be read whole is rejected with its 1-based line number
     and a reason; the good lines of the batch are still returned. Blank lines are
-    neither punches nor errors.
+    neither punches nor errors. A control character anywhere in a line (a NUL…), a time
+    before 2000 or after `latest` (device-local; records.latest_local) rejects that
+    line only.
 
     Status is the punch state (0 in, 1 out, 2 break-out, ...). It goes into both
     `status` and `punch`: `punch` is where pyzk puts the punch state on pulled records,
@@ -116,6 +132,10 @@ def parse_attlog(text: str) -> tuple[list[RawPunch], list[Rejected]]:
         line = raw_line.rstrip("\r")
         if not line.strip():
             continue
+        why = _control(line)
+        if why:
+            rejected.append((line_no, line, why))
+            continue
         fields = line.split("\t")
         if len(fields) < 4:
             rejected.append((line_no, line, f"expected at least 4 tab-separated fields, got {len(fields)}"))
@@ -126,6 +146,10 @@ def parse_attlog(text: str) -> tuple[list[RawPunch], list[Rejected]]:
             continue
         local, why = _local_time(fields[1].strip())
         if local is None:
+            rejected.append((line_no, line, why))
+            continue
+        why = time_problem(local, latest)
+        if why:
             rejected.append((line_no, line, why))
             continue
         status = _number(fields[2])
@@ -173,12 +197,20 @@ def _key_values(text: str) -> dict[str, str]:
     return pairs
 
 
+def _redacted(kind: str, values: dict[str, str]) -> str:
+    """An OPERLOG line as it may be shown in SyncRun.error and the log: the kind, PIN
+    and finger, never the template, password or card."""
+    shown = "\t".join(f"{key}={values[key]}" for key in ("PIN", "FID") if key in values)
+    return f"{kind} {shown}".strip()
+
+
 def parse_operlog(text: str) -> Operlog:
     """Parse an OPERLOG upload, a mixed stream told apart by its first word (§4.2).
 
     `USER PIN=..\\tName=..`, `FP PIN=..\\tFID=..\\tSize=..\\tValid=..\\tTMP=<base64>`,
     `OPLOG <op>\\t...`, and newer kinds (FACE, USERPIC, BIOPHOTO) that are counted and
-    ignored so that the device does not re-send them forever.
+    ignored so that the device does not re-send them forever. Rejected lines are kept
+    redacted (_redacted): a fingerprint template is personal data and never logged.
     """
     result = Operlog()
     for line_no, raw_line in enumerate(text.split("\n"), start=1):
@@ -186,18 +218,22 @@ def parse_operlog(text: str) -> Operlog:
         if not line.strip():
             continue
         kind, _, rest = line.strip().partition(" ")
-        if kind == "OPLOG":
+        values = _key_values(rest) if kind in ("USER", "FP") else {}
+        why = _control(line)
+        if why:
+            result.rejected.append((line_no, _redacted(kind[:16], values), why))
+        elif kind == "OPLOG":
             result.oplogs += 1
         elif kind == "USER":
-            _, why = _pin(_key_values(rest).get("PIN", ""))
+            _, why = _pin(values.get("PIN", ""))
             if why:
-                result.rejected.append((line_no, line, why))
+                result.rejected.append((line_no, _redacted(kind, values), why))
             else:
                 result.users += 1
         elif kind == "FP":
-            record, why = _finger(_key_values(rest))
+            record, why = _finger(values)
             if record is None:
-                result.rejected.append((line_no, line, why))
+                result.rejected.append((line_no, _redacted(kind, values), why))
             else:
                 result.fingers.append(record)
         else:
@@ -318,64 +354,6 @@ def describe_rejects(rejected: list[Rejected]) -> str:
     return "\n".join(shown)
 
 
-# --------------------------------------------------------------------------- commands
-
-
-def _clean_pin(employee_code: str) -> str:
-    pin = employee_code.strip()
-    # A tab, newline or "=" inside a value would change the command's meaning.
-    if not pin or len(pin) > MAX_PIN or not pin.isascii() or any(c in pin for c in "\t\r\n= "):
-        raise ValueError(f"not a device user id: {employee_code!r}")
-    return pin
-
-
-def _queue(device: Device, command: str) -> DeviceCommand:
-    return DeviceCommand.objects.create(device=device, command=command)
-
-
-def queue_user_update(device: Device, employee_code: str, ascii_name: str) -> DeviceCommand:
-    """Queue the creation/update of a user on the device.
-
-    The name must already be ASCII (many ZK screens cannot show Vietnamese
-    diacritics); it is cut to the device's 24-byte name field. Password and card are
-    sent empty: enrolment happens on the device, the server only manages people.
-    """
-    pin = _clean_pin(employee_code)
-    if not ascii_name.isascii():
-        raise ValueError(f"name must be ASCII: {ascii_name!r}")
-    name = " ".join(ascii_name.split())[:MAX_NAME]  # also removes tabs and newlines
-    return _queue(device, f"DATA UPDATE USERINFO PIN={pin}\tName={name}\tPri=0\tPasswd=\tCard=\tGrp=1")
-
-
-def queue_user_delete(device: Device, employee_code: str) -> DeviceCommand:
-    # `DATA DEL USERINFO` and `USER DEL` are rejected by real devices (§4.3).
-    return _queue(device, f"DATA DELETE USERINFO PIN={_clean_pin(employee_code)}")
-
-
-def _time_sync_command(device: Device, now: dt.datetime) -> str:
-    return f"{TIME_SYNC_PREFIX}{encode_time(timezone.localtime(now, device.tz).replace(tzinfo=None))}"
-
-
-def queue_time_sync(device: Device, *, now: dt.datetime | None = None) -> DeviceCommand:
-    """Queue setting the device clock to our time, in the device's zone.
-
-    The value is computed again when the command is handed out (see getrequest):
-    a device that was offline for hours would otherwise be set hours back.
-    """
-    return _queue(device, _time_sync_command(device, now or timezone.now()))
-
-
-def queue_reboot(device: Device) -> DeviceCommand:
-    return _queue(device, "REBOOT")
-
-
-def queue_log_upload(device: Device, *, recheck: bool = False) -> DeviceCommand:
-    """Ask for the logs now: `LOG` uploads new records; `CHECK` re-does the handshake,
-    after which the device re-sends everything newer than our stored stamp (the way
-    to recover uploads dropped while a device was disabled)."""
-    return _queue(device, "CHECK" if recheck else "LOG")
-
-
 # --------------------------------------------------------------------------- views
 
 
@@ -402,8 +380,58 @@ def _serial(request: HttpRequest) -> tuple[str, HttpResponse | None]:
     return sn, None
 
 
-def _register(sn: str) -> Device:
-    """Record a device we have never seen as pending; an administrator approves it."""
+def _log_once(key: str, message: str, *args) -> None:
+    """Log a refusal at most once per REFUSAL_LOG_SECONDS per key: a refused clock
+    retries every ErrorDelay seconds, and a flood of strangers must not flood the log."""
+    if cache.add(f"adms-log:{key}", True, REFUSAL_LOG_SECONDS):
+        logger.warning(message, *args)
+
+
+def _refuse_unknown(sn: str) -> HttpResponse:
+    """The answer to a clock we do not know: ZKTeco's own server's words for it
+    (reference §4.6, iclock devview.checkDevice). It is not "OK", so the clock keeps
+    whatever it wanted to upload and tries again after its error delay; once an
+    administrator adds its serial number, its next request is served. No row is written."""
+    return _text(f"UNKNOWN Device: {sn}")
+
+
+def _register(sn: str, address: str | None, now: dt.datetime) -> Device | None:
+    """Record a clock we have never seen as pending, if settings allow; else None.
+
+    Off unless ADMS_AUTO_REGISTER: in production an administrator adds a clock by its
+    serial number before it connects. When on, a flood of made-up serials is held to
+    ADMS_REGISTER_PER_ADDRESS new pending clocks per source address an hour and
+    ADMS_PENDING_MAX pending clocks in all (checked with two counts before the insert:
+    concurrent first requests may pass it together, which bounds the overshoot by the
+    number of server workers).
+    """
+    if not settings.ADMS_AUTO_REGISTER:
+        _log_once(
+            f"unknown:{sn}",
+            "ADMS: unknown device %s (from %s) refused: add it by its serial number (ADMS_AUTO_REGISTER is off)",
+            sn,
+            address or "?",
+        )
+        return None
+    pending = Device.objects.filter(approved=False)
+    if pending.count() >= settings.ADMS_PENDING_MAX:
+        _log_once(
+            "pending-cap",
+            "ADMS: unknown device %s refused: %d devices already await approval",
+            sn,
+            settings.ADMS_PENDING_MAX,
+        )
+        return None
+    recent = pending.filter(registered_from=address, created_at__gte=now - REGISTER_WINDOW).count()
+    if recent >= settings.ADMS_REGISTER_PER_ADDRESS:
+        _log_once(
+            f"rate:{address}",
+            "ADMS: unknown device %s refused: %s registered %d devices within the hour",
+            sn,
+            address or "?",
+            recent,
+        )
+        return None
     try:
         with transaction.atomic():
             device = Device.objects.create(
@@ -413,17 +441,25 @@ def _register(sn: str) -> Device:
                 approved=False,
                 enabled=True,
                 host="",
+                registered_from=address,
             )
-            AuditLog.record(user=None, action="device.register", obj=device, serial_number=sn)
+            AuditLog.record(user=None, action="device.register", obj=device, serial_number=sn, address=address)
     except IntegrityError:
-        # Two first requests of the same device raced; the other one created it.
-        return Device.objects.get(serial_number=sn)
-    logger.warning("ADMS: unknown device %s registered, waiting for approval", sn)
+        # Two first requests of the same device raced and the other one created it, or
+        # the name "ADMS <sn>" is taken by a clock registered by hand.
+        return Device.objects.filter(serial_number=sn).first()
+    logger.warning("ADMS: unknown device %s registered from %s, waiting for approval", sn, address or "?")
     return device
 
 
-def _device_for(sn: str, now: dt.datetime) -> Device:
-    device = Device.objects.filter(serial_number=sn).first() or _register(sn)
+def _device_for(request: HttpRequest, sn: str, now: dt.datetime) -> Device | None:
+    """The clock with this serial number (registering it if settings allow), its
+    contact time noted; None when it is refused."""
+    device = Device.objects.filter(serial_number=sn).select_related("unit", "accepts_subtree").first()
+    if device is None:
+        device = _register(sn, client_ip(request) or None, now)
+        if device is None:
+            return None
     Device.objects.filter(pk=device.pk).update(last_contact_at=now)
     device.last_contact_at = now
     return device
@@ -438,14 +474,16 @@ def cdata(request: HttpRequest) -> HttpResponse:
     if error:
         return error
     now = timezone.now()
-    device = _device_for(sn, now)
+    device = _device_for(request, sn, now)
+    if device is None:
+        return _refuse_unknown(sn)
     if request.method == "GET":
         return _text(handshake_options(device, legacy="pushver" not in request.GET, now=now))
     if not device.enabled:
         # An administrator switched this device off: store nothing. An error status would
         # make it re-send the batch every ErrorDelay seconds forever, so say "OK: 0".
         # Nothing is lost for good: push_stamp does not move, so once re-enabled a CHECK
-        # (queue_log_upload(recheck=True)) or a reboot makes it re-send from that stamp.
+        # (commands.queue_log_upload(recheck=True)) or a reboot makes it re-send from that stamp.
         logger.info("ADMS %s: upload from disabled device dropped", sn)
         return _text("OK: 0")
     table = request.GET.get("table", "").upper()
@@ -460,52 +498,58 @@ def cdata(request: HttpRequest) -> HttpResponse:
 
 
 def _receive_attlog(device: Device, text: str, stamp: str, *, started: dt.datetime) -> HttpResponse:
-    punches, rejected = parse_attlog(text)
+    punches, rejected = parse_attlog(text, latest=latest_local(timezone.localtime(started, device.tz)))
     received = len(punches) + len(rejected)
-    error = describe_rejects(rejected)
     if rejected:
         logger.warning(
-            "ADMS %s: %d malformed ATTLOG line(s) rejected, %d kept; first: line %d: %s",
+            "ADMS %s: %d ATTLOG line(s) rejected, %d kept; first: line %d: %s",
             device.serial_number,
             len(rejected),
             len(punches),
             rejected[0][0],
             rejected[0][2],
         )
-    changes: dict = {"last_error": error[:1000]}
-    if STAMP_RE.match(stamp):
-        changes["push_stamp"] = stamp
-    # synced_through promises "every punch before this instant has been received".
-    # The request time would break that promise: after an outage the device drains its
-    # backlog oldest-first in chunks of a few hundred lines, and after the first chunk
-    # the rest is still on the device. The newest punch of an accepted batch keeps it,
-    # since uploads go in stamp (= time) order. Clamped to now against a fast device
-    # clock, and never moved back. The price: it stands still while nobody punches
-    # (overnight); last_contact_at tells whether the device is alive meanwhile.
-    # Rejected lines do not hold it back: they are recorded on the SyncRun and a resend
-    # would not make them readable.
-    if punches:
-        newest = min(device.aware(max(p.local_time for p in punches)), started)
-        if device.synced_through is None or newest > device.synced_through:
-            changes["synced_through"] = newest
+    max_new = None
+    if not device.approved:
+        # A clock nobody approved yet keeps a bounded number of punches here; the rest
+        # stay on the clock (the refusal below is not "OK") until it is approved.
+        max_new = settings.ADMS_PENDING_MAX_PUNCHES - Punch.objects.filter(device=device).count()
+        if max_new <= 0:
+            _log_once(
+                f"pending-full:{device.pk}",
+                "ADMS %s: pending device holds its %d punches allowed; uploads refused until it is approved",
+                device.serial_number,
+                settings.ADMS_PENDING_MAX_PUNCHES,
+            )
+            return _text(f"PENDING Device: {device.serial_number}")
     try:
         # One transaction: the stamp only moves if the punches are in, and on SQLite one
         # commit per batch instead of three is a measurable share of the ingest time.
         with transaction.atomic():
-            new, duplicates = store_punches(device=device, records=punches, source=Punch.Source.PUSH)
+            stored = store_punches(device=device, records=punches, source=Punch.Source.PUSH, max_new=max_new)
+            # store_rows checks the same bounds again; what it refuses counts as rejected.
+            rejected += [(0, f"{row[0]}\t{row[1]}", why) for row, why in stored.rejected]
+            error = describe_rejects(rejected)
+            changes: dict = {"last_error": error[:1000]}
+            if not stored.held_back:
+                if STAMP_RE.match(stamp):
+                    changes["push_stamp"] = stamp
+                _advance_synced_through(device, punches, started, changes)
             finished = timezone.now()
-            SyncRun.objects.create(
-                device=device,
-                kind="push",
-                started_at=started,
-                finished_at=finished,
-                ok=True,
-                fetched=received,
-                new=new,
-                duplicates=duplicates,
-                invalid=len(rejected),
-                error=error,
-            )
+            # A pending clock's batches that stored nothing leave no row (bounded rows).
+            if device.approved or stored.new:
+                SyncRun.objects.create(
+                    device=device,
+                    kind="push",
+                    started_at=started,
+                    finished_at=finished,
+                    ok=not stored.held_back,
+                    fetched=received,
+                    new=stored.new,
+                    duplicates=stored.duplicates,
+                    invalid=len(rejected),
+                    error=error if not stored.held_back else f"{stored.held_back} held back (pending)\n{error}",
+                )
             Device.objects.filter(pk=device.pk).update(last_success_at=finished, **changes)
     except DatabaseError as exc:
         logger.exception("ADMS %s: storing %d punches failed", device.serial_number, len(punches))
@@ -521,8 +565,30 @@ def _receive_attlog(device: Device, text: str, stamp: str, *, started: dt.dateti
         )
         # Not "OK": the device keeps the batch and re-sends it after ErrorDelay.
         return _text("ERROR", status=503)
+    if stored.held_back:
+        # Not "OK": the clock keeps the batch and re-sends it; what is stored now is a
+        # duplicate then, and the rest arrives once the clock is approved.
+        return _text(f"PENDING Device: {device.serial_number}")
     # The protocol's count is of lines taken care of: new and already stored alike.
-    return _text(f"OK: {new + duplicates}")
+    return _text(f"OK: {stored.new + stored.duplicates}")
+
+
+def _advance_synced_through(device: Device, punches: list[RawPunch], started: dt.datetime, changes: dict) -> None:
+    """synced_through promises "every punch before this instant has been received".
+
+    The request time would break that promise: after an outage the device drains its
+    backlog oldest-first in chunks of a few hundred lines, and after the first chunk
+    the rest is still on the device. The newest punch of an accepted batch keeps it,
+    since uploads go in stamp (= time) order. Clamped to now against a fast device
+    clock, and never moved back. The price: it stands still while nobody punches
+    (overnight); last_contact_at tells whether the device is alive meanwhile.
+    Rejected lines do not hold it back: they are recorded on the SyncRun and a resend
+    would not make them readable.
+    """
+    if punches:
+        newest = min(device.aware(max(p.local_time for p in punches)), started)
+        if device.synced_through is None or newest > device.synced_through:
+            changes["synced_through"] = newest
 
 
 def _receive_operlog(device: Device, text: str) -> HttpResponse:
@@ -534,21 +600,39 @@ def _receive_operlog(device: Device, text: str) -> HttpResponse:
             len(upload.rejected),
             describe_rejects(upload.rejected[:5]),
         )
-    if device.approved:
-        with transaction.atomic():
-            for record in upload.fingers:
-                FingerTemplate.objects.update_or_create(
-                    device_user_id=record.user_id,
-                    finger=record.finger,
-                    defaults={"template": record.template, "valid": record.valid, "source_device": device},
-                )
-    elif upload.fingers:
+    if not upload.fingers:
+        return _text(f"OK: {upload.accepted}")
+    if not device.approved:
         # Templates are copied to every other clock, so a device nobody approved must not
         # be able to plant one (it could enrol its owner's finger under someone's PIN).
         # Once approved, its next handshake (OPERLOGStamp=0) brings them again.
         logger.warning(
             "ADMS %s: %d template(s) from unapproved device not stored", device.serial_number, len(upload.fingers)
         )
+        return _text(f"OK: {upload.accepted}")
+    # Only for people this clock serves: a commune's clock that enrols code 1001 must
+    # not replace the template of another commune's employee 1001 (nor plant one under
+    # a code nobody has yet). Refusals are acknowledged (re-sending cannot change them)
+    # and logged by PIN and finger only, never the template.
+    served = set(
+        device.served_employees().filter(code__in={f.user_id for f in upload.fingers}).values_list("code", flat=True)
+    )
+    refused = [f for f in upload.fingers if f.user_id not in served]
+    if refused:
+        logger.warning(
+            "ADMS %s: %d template(s) refused, not of a person this clock serves: %s",
+            device.serial_number,
+            len(refused),
+            ", ".join(f"PIN={f.user_id} FID={f.finger}" for f in refused[:20]),
+        )
+    with transaction.atomic():
+        for record in upload.fingers:
+            if record.user_id in served:
+                FingerTemplate.objects.update_or_create(
+                    device_user_id=record.user_id,
+                    finger=record.finger,
+                    defaults={"template": record.template, "valid": record.valid, "source_device": device},
+                )
     return _text(f"OK: {upload.accepted}")
 
 
@@ -584,8 +668,8 @@ def _claim_commands(device: Device, now: dt.datetime) -> list[DeviceCommand]:
         batch: list[DeviceCommand] = []
         size = 0
         for command in pending:
-            if command.command.startswith(TIME_SYNC_PREFIX):
-                command.command = _time_sync_command(device, now)
+            if command.command.startswith(commands.TIME_SYNC_PREFIX):
+                command.command = commands.time_sync_command(device, now)
                 command.save(update_fields=["command"])
             size += len(command.command) + 16
             if batch and size > MAX_REPLY_BYTES:
@@ -606,7 +690,9 @@ def getrequest(request: HttpRequest) -> HttpResponse:
     if error:
         return error
     now = timezone.now()
-    device = _device_for(sn, now)
+    device = _device_for(request, sn, now)
+    if device is None:
+        return _refuse_unknown(sn)
     _note_info(device, request.GET.get("INFO", ""))
     if not device.enabled:
         return _text("OK")  # commands wait until the device is enabled again
@@ -625,7 +711,9 @@ def devicecmd(request: HttpRequest) -> HttpResponse:
     if error:
         return error
     now = timezone.now()
-    device = _device_for(sn, now)
+    device = _device_for(request, sn, now)
+    if device is None:
+        return _refuse_unknown(sn)
     for confirmation in parse_confirmations(_decode(request.body)):
         result = confirmation.verb + ("\n" + confirmation.content if confirmation.content else "")
         # Scoped to this device: a clock can only confirm what it was sent.

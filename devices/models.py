@@ -17,6 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from devices.health import evaluate
 from hr_system.models import Employee, OrgUnit
 
+# Real serials look like "CDQ9201960001"; the narrow alphabet keeps junk requests and
+# typing mistakes from registering clocks with names nobody can read or type.
+SERIAL_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
 HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
@@ -31,6 +35,11 @@ def validate_host(value: str) -> None:
         pass
     if not HOSTNAME_RE.match(value or ""):
         raise ValidationError(_("Địa chỉ máy chấm công phải là địa chỉ IP hoặc tên máy hợp lệ."))
+
+
+def validate_serial(value: str) -> None:
+    if not SERIAL_RE.match(value or ""):
+        raise ValidationError(_("Số serial chỉ gồm chữ cái không dấu, chữ số và . _ - (tối đa 64 ký tự)."))
 
 
 def validate_timezone(value: str) -> None:
@@ -64,6 +73,21 @@ class Device(models.Model):
         OrgUnit, models.PROTECT, null=True, blank=True, related_name="devices", verbose_name=_("đơn vị")
     )
     extra_units = models.ManyToManyField(OrgUnit, blank=True, related_name="+", verbose_name=_("đơn vị dùng chung"))
+    # Officials who work across offices (a district-level inspector, a shared accountant)
+    # punch wherever they are: their punches count on this clock without the whole
+    # subtree being put on its roster, which extra_units would do.
+    accepts_subtree = models.ForeignKey(
+        OrgUnit,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("nhận chấm công của mọi cơ quan thuộc"),
+        help_text=_(
+            "Cán bộ làm việc ở nhiều cơ quan: lượt chấm công của người thuộc đơn vị này (và các đơn vị trực thuộc) "
+            "trên máy này được tính, nhưng họ không được đưa vào danh sách người dùng của máy."
+        ),
+    )
     host = models.CharField(_("địa chỉ"), max_length=253, blank=True, validators=[validate_host])
     port = models.PositiveIntegerField(_("cổng"), default=4370)
     transport = models.CharField(_("kết nối"), max_length=8, choices=Transport.choices, default=Transport.TCP)
@@ -80,7 +104,9 @@ class Device(models.Model):
         _("dữ liệu trên máy"), max_length=16, choices=LogPolicy.choices, default=LogPolicy.KEEP
     )
     # Read from the device on first contact.
-    serial_number = models.CharField(_("số serial"), max_length=64, null=True, blank=True, unique=True)
+    serial_number = models.CharField(
+        _("số serial"), max_length=64, null=True, blank=True, unique=True, validators=[validate_serial]
+    )
     firmware = models.CharField(_("firmware"), max_length=100, blank=True)
     platform = models.CharField(_("nền tảng"), max_length=100, blank=True)
     # Health, updated by the poller / ADMS endpoint.
@@ -100,9 +126,15 @@ class Device(models.Model):
     lease_owner = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     push_stamp = models.CharField(max_length=32, blank=True, help_text="ADMS ATTLOG stamp")
+    # The address an unknown ADMS clock announced itself from: new pending devices are
+    # rate-limited per address (settings.ADMS_REGISTER_PER_ADDRESS).
+    registered_from = models.GenericIPAddressField(_("đăng ký từ địa chỉ"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DeviceQuerySet.as_manager()
+
+    # Changing any of these is a new attempt to reach the clock: it clears the backoff.
+    CONNECTION_FIELDS = frozenset({"host", "port", "transport", "comm_key", "serial_number", "enabled"})
 
     class Meta:
         ordering = ["name"]
@@ -166,6 +198,34 @@ class Device(models.Model):
 
     def release(self, worker: str) -> None:
         Device.objects.filter(pk=self.pk, lease_owner=worker).update(lease_owner="", lease_until=None)
+
+    def served_units(self) -> list[OrgUnit]:
+        """The roots of the subtrees whose people this clock records: its unit, its
+        extra units and the "any office of" subtree. A clock without a unit (an ADMS
+        clock still pending) serves nobody."""
+        roots = [u for u in (self.unit, self.accepts_subtree) if u is not None]
+        if self.pk:
+            roots += list(self.extra_units.all())
+        return roots
+
+    def served_employees(self):
+        """Employees whose punches count on this clock: a code sent by a clock belongs to
+        a person only if the clock serves that person's unit (codes are province-wide,
+        so the same digits typed on a commune's clock must not reach another commune)."""
+        paths = {u.path for u in self.served_units()}
+        if not paths:
+            return Employee.objects.none()
+        q = Q()
+        for path in sorted(paths):
+            q |= Q(unit__path__startswith=path)
+        return Employee.objects.filter(q)
+
+    def clear_backoff(self, *, now: dt.datetime | None = None) -> None:
+        """Forget past failures and make the clock due at once: after a corrected comm
+        key or address the old backoff (up to an hour) only delays the proof it works."""
+        now = now or timezone.now()
+        Device.objects.filter(pk=self.pk).update(failures=0, next_poll_at=now)
+        self.failures, self.next_poll_at = 0, now
 
     def backoff_seconds(self) -> int:
         """Exponential backoff for a failing device: interval/10 doubling, capped at 1 h."""

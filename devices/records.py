@@ -7,6 +7,14 @@ from dataclasses import dataclass
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
 
+# Bounds of a believable punch time. ZK firmware counts years from 2000 (the pull
+# protocol cannot even encode earlier ones), and a punch more than a day ahead of the
+# server's clock is a device clock gone wrong (ZKTeco's own server drops those too).
+EARLIEST = dt.datetime(2000, 1, 1)
+EARLIEST_TEXT = "2000-01-01 00:00:00"
+AHEAD = dt.timedelta(days=1)
+MAX_USER_ID = 24  # Punch.device_user_id; the user-id field of TFT firmware
+
 # What the punch store takes: (device user id, local time "YYYY-MM-DD HH:MM:SS", status, punch, verify).
 # The poller builds these straight from the device's bytes (protocol.parse_attendance(as_text=True));
 # (user id, local time) is the punch's identity on its device.
@@ -35,3 +43,46 @@ class RawPunch:
             self.punch,
             self.verify,
         )
+
+
+def latest_local(now_local: dt.datetime) -> dt.datetime:
+    """The latest believable punch time given the device-zone local time now."""
+    return now_local.replace(tzinfo=None, microsecond=0) + AHEAD
+
+
+def time_problem(local: dt.datetime, latest: dt.datetime | None) -> str:
+    """Why a device-local punch time is not believable, or "" when it is."""
+    if local < EARLIEST:
+        return f"date/time {local:%Y-%m-%d %H:%M:%S} is before 2000"
+    if latest is not None and local > latest:
+        return f"date/time {local:%Y-%m-%d %H:%M:%S} is more than a day ahead of the server clock"
+    return ""
+
+
+def user_id_problem(user_id: str) -> str:
+    """Why a device user id cannot be stored, or "" when it can.
+
+    A NUL is refused by PostgreSQL (the whole batch would fail and the clock would send
+    it again forever); other control and invisible characters make a code that reads
+    like another one on screen."""
+    if len(user_id) > MAX_USER_ID:
+        return f"PIN longer than {MAX_USER_ID} characters"
+    if not user_id.isprintable():
+        bad = next(c for c in user_id if not c.isprintable())
+        return f"PIN contains the control or invisible character U+{ord(bad):04X}"
+    return ""
+
+
+def row_problem(row: PunchRow, latest_text: str) -> str:
+    """The same checks on a store row (time as fixed-width text, which sorts as time)."""
+    why = user_id_problem(row[0])
+    if why:
+        return why
+    local = row[1]
+    if len(local) != 19:
+        return f"date/time {local!r} is not YYYY-MM-DD HH:MM:SS"
+    if local < EARLIEST_TEXT:
+        return f"date/time {local} is before 2000"
+    if local > latest_text:
+        return f"date/time {local} is more than a day ahead of the server clock"
+    return ""

@@ -6,6 +6,7 @@ FingerTemplate and written to every other clock that official may use.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -15,6 +16,8 @@ from django.utils import timezone
 from devices.models import Device, FingerTemplate
 from devices.zk.client import DeviceUser, ZKClient
 from hr_system.models import AuditLog, Employee, OrgUnit
+
+logger = logging.getLogger(__name__)
 
 NAME_LENGTH = 24  # 72-byte user record; 28-byte records keep 8 (pyzk truncates)
 
@@ -56,13 +59,21 @@ class RosterPlan:
 
 
 def collect_templates(device: Device, client: ZKClient, users: list[DeviceUser]) -> set[tuple[str, int]]:
-    """Store every template enrolled on this device (newest read wins); return what it holds."""
+    """Store the templates enrolled on this device for people it serves (newest read
+    wins); return what it holds. A template under another unit's code is left alone:
+    codes are province-wide, and this clock's finger for code 1001 must not replace
+    that of another commune's employee 1001 on every clock that carries them."""
     by_uid = {u.uid: u.user_id for u in users}
+    served = set(device.served_employees().filter(code__in=list(by_uid.values())).values_list("code", flat=True))
     held: set[tuple[str, int]] = set()
+    refused = 0
     with transaction.atomic():
         for uid, finger, valid, data in client.read_templates():
             user_id = by_uid.get(uid)
             if not user_id:
+                continue
+            if user_id not in served:
+                refused += 1
                 continue
             FingerTemplate.objects.update_or_create(
                 device_user_id=user_id,
@@ -70,6 +81,8 @@ def collect_templates(device: Device, client: ZKClient, users: list[DeviceUser])
                 defaults={"template": data, "valid": valid, "source_device": device},
             )
             held.add((user_id, finger))
+    if refused:
+        logger.warning("Roster sync %s: %d template(s) of people this clock does not serve left alone", device, refused)
     return held
 
 

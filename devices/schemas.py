@@ -1,11 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Literal
 
 from ninja import Field, Schema
 
+from devices.access import MATCH_LABELS, punch_match
 from devices.models import Device
 from hr_system.schemas import InSchema, PatchSchema
+
+SERIAL_HELP = "Số serial của máy (bắt buộc với máy ADMS: máy lạ không được nhận)"
+EXTRA_UNITS_HELP = "Mã các đơn vị dùng chung máy (cả đơn vị trực thuộc); danh sách người dùng trên máy gồm cả họ"
+ACCEPTS_HELP = (
+    "Mã đơn vị mà mọi cán bộ thuộc nó (cả đơn vị trực thuộc) được tính công khi chấm trên máy này, "
+    "dành cho cán bộ làm việc ở nhiều cơ quan; rỗng: không"
+)
 
 
 class DeviceHealthOut(Schema):
@@ -32,6 +42,10 @@ class DeviceOut(Schema):
     clock_policy: Device.ClockPolicy
     log_policy: Device.LogPolicy
     serial_number: str | None
+    extra_units: list[str]
+    accepts_subtree: str | None = Field(None, alias="accepts_subtree.code")
+    failures: int
+    next_poll_at: dt.datetime
     firmware: str
     platform: str
     last_contact_at: dt.datetime | None
@@ -43,6 +57,10 @@ class DeviceOut(Schema):
     record_capacity: int | None
     has_comm_key: bool
     health: DeviceHealthOut
+
+    @staticmethod
+    def resolve_extra_units(obj) -> list[str]:
+        return sorted(u.code for u in obj.extra_units.all())
 
     @staticmethod
     def resolve_has_comm_key(obj) -> bool:
@@ -65,6 +83,9 @@ class DeviceIn(InSchema):
     poll_interval: int = Field(300, ge=10, le=86400)
     clock_policy: Device.ClockPolicy = Device.ClockPolicy.MEASURE
     log_policy: Device.LogPolicy = Device.LogPolicy.KEEP
+    serial_number: str | None = Field(None, min_length=1, max_length=64, description=SERIAL_HELP)
+    extra_units: list[str] = Field([], max_length=50, description=EXTRA_UNITS_HELP)
+    accepts_subtree: str | None = Field(None, max_length=32, description=ACCEPTS_HELP)
 
 
 class DevicePatch(PatchSchema):
@@ -82,6 +103,9 @@ class DevicePatch(PatchSchema):
     poll_interval: int | None = Field(None, ge=10, le=86400)
     clock_policy: Device.ClockPolicy | None = None
     log_policy: Device.LogPolicy | None = None
+    serial_number: str | None = Field(None, min_length=1, max_length=64, description=SERIAL_HELP)
+    extra_units: list[str] | None = Field(None, max_length=50, description=EXTRA_UNITS_HELP)
+    accepts_subtree: str | None = Field(None, max_length=32, description=ACCEPTS_HELP)
 
 
 class SyncRunOut(Schema):
@@ -100,13 +124,64 @@ class SyncRunOut(Schema):
 
 
 class PunchOut(Schema):
+    """A raw punch. `employee` and `employee_name` only for a person the caller may see
+    and the clock serves; any other code reads `match` "other_unit" ("mã khác đơn vị")."""
+
     id: int
     device: str = Field(..., alias="device.name")
     device_user_id: str
-    employee: str | None = Field(None, alias="employee.code")
+    employee: str | None = None
+    employee_name: str | None = None
+    match: Literal["matched", "other_unit", "unmatched"]
+    match_label: str
     local_time: str
     timestamp: dt.datetime
     status: int
     punch: int
     source: str
     received_at: dt.datetime
+
+    @staticmethod
+    def resolve_employee(obj) -> str | None:
+        return obj.employee.code if punch_match(obj) == "matched" else None
+
+    @staticmethod
+    def resolve_employee_name(obj) -> str | None:
+        return obj.employee.full_name if punch_match(obj) == "matched" else None
+
+    @staticmethod
+    def resolve_match(obj) -> str:
+        return punch_match(obj)
+
+    @staticmethod
+    def resolve_match_label(obj) -> str:
+        return str(MATCH_LABELS[punch_match(obj)])
+
+
+CommandKind = Literal["time_sync", "log_upload", "log_recheck", "user_update", "user_delete", "reboot"]
+
+
+class DeviceCommandIn(InSchema):
+    kind: CommandKind = Field(
+        ...,
+        description="time_sync: đặt giờ; log_upload: gửi dữ liệu mới; log_recheck: gửi lại từ mốc đã lưu; "
+        "user_update: thêm/cập nhật cán bộ trên máy; user_delete: xóa mã khỏi máy; reboot: khởi động lại",
+    )
+    user_id: str | None = Field(
+        None, min_length=1, max_length=24, description="Mã chấm công (user_update, user_delete)"
+    )
+
+
+class DeviceCommandOut(Schema):
+    id: int
+    command: str
+    status: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    done_at: dt.datetime | None
+    return_code: int | None
+
+    @staticmethod
+    def resolve_command(obj) -> str:
+        # A fingerprint command (queued through the admin) carries a template: never echoed.
+        return re.sub(r"TMP=[^\t]*", "TMP=…", obj.command)[:200]

@@ -7,7 +7,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from devices.access import can_register_devices, devices_for, get_device_for_user, units_for_devices
+from devices.access import (
+    MATCH_LABELS,
+    MATCHED,
+    can_register_devices,
+    devices_for,
+    get_device_for_user,
+    punch_match,
+    units_for_devices,
+    with_visibility,
+)
 from devices.models import Device
 from hr_system import access
 from hr_system.models import AuditLog
@@ -33,12 +42,24 @@ class DeviceForm(forms.ModelForm):
             "poll_interval",
             "clock_policy",
             "log_policy",
+            "serial_number",
+            "extra_units",
+            "accepts_subtree",
         ]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units_for_devices(user).order_by("path")
+        # Every unit offered is one the user manages: a clock counts the punches of its
+        # units' people only, and an officer cannot widen that beyond their own scope.
+        for name in ("unit", "extra_units", "accepts_subtree"):
+            self.fields[name].queryset = units_for_devices(user).order_by("path")
         self.fields["unit"].required = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("transport") == Device.Transport.PUSH and not data.get("serial_number"):
+            self.add_error("serial_number", _("Máy ADMS cần số serial: máy lạ không được nhận dữ liệu."))
+        return data
 
 
 @login_required
@@ -55,6 +76,7 @@ def device_list(request):
             device = form.save(commit=False)
             device.comm_key = form.cleaned_data.get("comm_key") or 0
             device.save()
+            form.save_m2m()
             AuditLog.record(user=request.user, action="device.create", obj=device)
             messages.success(request, _("Đã thêm máy chấm công %(n)s.") % {"n": device.name})
             return redirect("device_list")
@@ -65,9 +87,16 @@ def device_list(request):
 def device_detail(request, device_id: int):
     device = get_device_for_user(request.user, device_id)
     runs = device.sync_runs.order_by("-started_at")[:30]
-    punches = device.punches.select_related("employee").order_by("-timestamp")[:50]
+    punches = with_visibility(request.user, device.punches.select_related("employee")).order_by("-timestamp", "-id")
+    # A person is named only if the viewer may see them and the clock serves them; any
+    # other code reads "mã khác đơn vị" (no other unit's name on this page).
+    rows = []
+    for punch in punches[:50]:
+        match = punch_match(punch)
+        name = punch.employee.full_name if match == MATCHED else ""
+        rows.append({"punch": punch, "name": name, "label": MATCH_LABELS[match]})
     return render(
         request,
         "devices/device_detail.html",
-        {"device": device, "health": device.health(), "runs": runs, "punches": punches},
+        {"device": device, "health": device.health(), "runs": runs, "punch_rows": rows},
     )

@@ -176,6 +176,15 @@ CONTENT_SECURITY_POLICY = {
 # clocks' ADMS uploads, which reject a bad line and keep the rest.
 CONTROL_CHARACTERS_EXEMPT_PATHS = ["/iclock/"]
 
+# ADMS/PUSH clocks (devices/adms.py). An unknown serial number is refused unless
+# auto-registration is on (administrators add a clock by serial number first); when on,
+# new pending clocks are limited per source address an hour and in number, and each
+# keeps a bounded number of punches until an administrator approves it.
+ADMS_AUTO_REGISTER = envbool("ADMS_AUTO_REGISTER", "False")
+ADMS_REGISTER_PER_ADDRESS = envint("ADMS_REGISTER_PER_ADDRESS", 3)
+ADMS_PENDING_MAX = envint("ADMS_PENDING_MAX", 20)
+ADMS_PENDING_MAX_PUNCHES = envint("ADMS_PENDING_MAX_PUNCHES", 5000)
+
 # Uploaded files (rosters, question files; hr_system/uploads.py): the size of one file,
 # and the rows (lines of a text file) and columns read from it. A 10 MB roster holds about
 # 80,000 rows as CSV; a province's is under 50,000.

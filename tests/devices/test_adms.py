@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from devices import adms
+from devices import adms, commands
+from devices.actions import store_rows
 from devices.models import Device, DeviceCommand, FingerTemplate, Punch, SyncRun
 from devices.zk.protocol import encode_time
 from hr_system.models import AuditLog, Employee, OrgUnit
@@ -19,14 +20,24 @@ UTC = dt.UTC
 
 
 @pytest.fixture
-def device():
-    return Device.objects.create(name="Máy UBND xã Chiềng Sơn", transport="push", serial_number=SN)
+def unit():
+    return OrgUnit.add(code="X-CS", name="Xã Chiềng Sơn", kind=OrgUnit.Kind.COMMUNE)
 
 
 @pytest.fixture
-def employee():
-    unit = OrgUnit.add(code="X-CS", name="Xã Chiềng Sơn", kind=OrgUnit.Kind.COMMUNE)
+def device(unit):
+    return Device.objects.create(name="Máy UBND xã Chiềng Sơn", transport="push", serial_number=SN, unit=unit)
+
+
+@pytest.fixture
+def employee(unit):
     return Employee.objects.create(code="1001", full_name="Nguyễn Văn An", unit=unit, category="civil_servant")
+
+
+@pytest.fixture
+def auto_register(settings):
+    """Auto-registration of unknown serials is off by default; these tests turn it on."""
+    settings.ADMS_AUTO_REGISTER = True
 
 
 def push(client, body: str, *, sn: str = SN, table: str = "ATTLOG", stamp: str = "100", path: str = "/iclock/cdata"):
@@ -47,7 +58,7 @@ GOOD = lines(
 # --------------------------------------------------------------------------- handshake
 
 
-def test_handshake_registers_an_unknown_serial_as_pending(client):
+def test_handshake_registers_an_unknown_serial_as_pending(client, auto_register):
     response = client.get("/iclock/cdata?SN=NEWSN42&options=all&pushver=2.4.1&language=69")
 
     assert response.status_code == 200
@@ -58,7 +69,7 @@ def test_handshake_registers_an_unknown_serial_as_pending(client):
         assert option in body.splitlines()
     device = Device.objects.get(serial_number="NEWSN42")
     assert (device.name, device.transport, device.approved, device.enabled) == ("ADMS NEWSN42", "push", False, True)
-    assert device.last_contact_at is not None
+    assert device.last_contact_at is not None and device.registered_from == "127.0.0.1"
     assert AuditLog.objects.filter(action="device.register", object_id=str(device.pk)).count() == 1
 
 
@@ -164,7 +175,7 @@ def test_punches_attach_to_the_employee_whose_code_is_the_pin(client, device, em
     assert Punch.objects.get(device_user_id="4242").employee is None
 
 
-def test_an_unknown_device_uploads_are_kept_but_the_device_stays_pending(client):
+def test_an_unknown_device_uploads_are_kept_but_the_device_stays_pending(client, auto_register):
     response = push(client, GOOD, sn="STRANGER1")
 
     assert response.content == b"OK: 3"
@@ -199,7 +210,8 @@ def test_synced_through_follows_the_newest_punch_and_never_goes_back(client, dev
 
 
 def test_synced_through_is_never_in_the_future(client, device):
-    push(client, lines("1001\t2099-01-01 08:00:00\t0\t1\t0"))  # a device clock gone wild
+    tomorrow = (dt.datetime.now(UTC) + dt.timedelta(hours=20)).astimezone(device.tz)  # fast clock, within a day
+    push(client, lines(f"1001\t{tomorrow:%Y-%m-%d %H:%M:%S}\t0\t1\t0"))
 
     device.refresh_from_db()
     run = SyncRun.objects.get()
@@ -207,10 +219,72 @@ def test_synced_through_is_never_in_the_future(client, device):
     assert Punch.objects.count() == 1  # the raw record is still kept as reported
 
 
+@pytest.mark.parametrize(
+    "when",
+    ["0001-01-01 00:00:00", "1999-12-31 23:59:59", "9999-12-31 23:59:59", "2099-01-01 08:00:00"],
+)
+def test_impossible_dates_are_rejected_line_by_line(client, device, when):
+    body = lines("1001\t2026-03-02 07:58:00\t0\t1\t0", f"1002\t{when}\t0\t1\t0", "1003\t2026-03-02 08:00:00\t0\t1\t0")
+
+    response = push(client, body, stamp="77")
+
+    assert response.status_code == 200 and response.content == b"OK: 2"
+    assert sorted(Punch.objects.values_list("device_user_id", flat=True)) == ["1001", "1003"]
+    run = SyncRun.objects.get()
+    assert (run.fetched, run.new, run.invalid) == (3, 2, 1)
+    assert "line 2:" in run.error and ("before 2000" in run.error or "ahead of the server clock" in run.error)
+    device.refresh_from_db()
+    assert device.push_stamp == "77"  # the batch is done: the clock moves on
+    assert device.synced_through == dt.datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def test_a_punch_more_than_a_day_ahead_is_rejected_but_one_within_a_day_is_kept(client, device):
+    now = dt.datetime.now(UTC).astimezone(device.tz)
+    soon, late = now + dt.timedelta(hours=23), now + dt.timedelta(hours=25)
+    body = lines(f"1001\t{soon:%Y-%m-%d %H:%M:%S}\t0\t1\t0", f"1001\t{late:%Y-%m-%d %H:%M:%S}\t0\t1\t0")
+
+    assert push(client, body).content == b"OK: 1"
+    assert list(Punch.objects.values_list("local_time", flat=True)) == [f"{soon:%Y-%m-%d %H:%M:%S}"]
+
+
+@pytest.mark.parametrize("bad", ["10\x0001", "\x001001", "1001\x07", "10\x1b[2J01", "1001\u202e"])
+def test_a_control_character_rejects_its_line_and_the_batch_is_stored(client, device, bad):
+    """A NUL made PostgreSQL refuse the whole batch (503), and the clock re-sent it forever."""
+    body = lines(
+        "1001\t2026-03-02 07:58:00\t0\t1\t0",
+        f"{bad}\t2026-03-02 08:00:00\t0\t1\t0",
+        "1003\t2026-03-02 08:01:00\t0\t1\t0",
+    )
+
+    response = push(client, body, stamp="501")
+
+    assert response.status_code == 200 and response.content == b"OK: 2"
+    assert sorted(Punch.objects.values_list("device_user_id", flat=True)) == ["1001", "1003"]
+    run = SyncRun.objects.get()
+    assert (run.ok, run.new, run.invalid) == (True, 2, 1)
+    assert "line 2:" in run.error and ("control character" in run.error or "control or invisible" in run.error)
+    device.refresh_from_db()
+    assert device.push_stamp == "501"
+    # The clock's next batch is taken as usual: it is not stuck on the bad line.
+    assert push(client, lines("1004\t2026-03-02 08:02:00\t0\t1\t0"), stamp="502").content == b"OK: 1"
+
+
+def test_a_nul_in_an_operlog_line_rejects_that_line_only(client, device, employee):
+    tmp = base64.b64encode(b"finger").decode()
+    body = lines(
+        "USER PIN=10\x0001\tName=X", f"FP PIN=1001\tFID=1\tValid=1\tTMP={tmp}", "OPLOG 4\t0\t2026-03-02 07:50:00\t0"
+    )
+
+    response = push(client, body, table="OPERLOG")
+
+    assert response.status_code == 200 and response.content == b"OK: 2"
+    assert list(FingerTemplate.objects.values_list("device_user_id", flat=True)) == ["1001"]
+
+
 # --------------------------------------------------------------------------- OPERLOG
 
 
-def test_operlog_fingerprint_template_is_stored_and_replaced(client, device):
+def test_operlog_fingerprint_template_is_stored_and_replaced(client, device, employee):
     first, second = b"\x01\x02template-one", b"\x03\x04template-two"
     body = lines(
         "USER PIN=1001\tName=Nguyen Van An\tPri=0\tPasswd=\tCard=\tGrp=1\tTZ=0000000000000000",
@@ -229,7 +303,8 @@ def test_operlog_fingerprint_template_is_stored_and_replaced(client, device):
     assert bytes(FingerTemplate.objects.get().template) == second
 
 
-def test_operlog_bad_template_is_rejected_without_losing_the_rest(client, device):
+def test_operlog_bad_template_is_rejected_without_losing_the_rest(client, device, unit, caplog):
+    Employee.objects.create(code="1002", full_name="Lò Thị Bình", unit=unit, category="civil_servant")
     good = base64.b64encode(b"finger").decode()
     body = lines("FP PIN=1001\tFID=1\tValid=1\tTMP=not*base64", f"FP PIN=1002\tFID=2\tValid=1\tTMP={good}")
 
@@ -237,9 +312,10 @@ def test_operlog_bad_template_is_rejected_without_losing_the_rest(client, device
 
     assert response.content == b"OK: 1"
     assert list(FingerTemplate.objects.values_list("device_user_id", flat=True)) == ["1002"]
+    assert "template is not base64" in caplog.text and "not*base64" not in caplog.text  # never a template in a log
 
 
-def test_an_unapproved_device_cannot_plant_fingerprint_templates(client):
+def test_an_unapproved_device_cannot_plant_fingerprint_templates(client, auto_register):
     tmp = base64.b64encode(b"intruder").decode()
 
     response = push(client, f"FP PIN=1001\tFID=0\tValid=1\tTMP={tmp}\n", sn="STRANGER2", table="OPERLOG")
@@ -252,8 +328,8 @@ def test_an_unapproved_device_cannot_plant_fingerprint_templates(client):
 
 
 def test_command_queue_round_trip(client, device):
-    update = adms.queue_user_update(device, "1001", "Nguyen Van An")
-    delete = adms.queue_user_delete(device, "1002")
+    update = commands.queue_user_update(device, "1001", "Nguyen Van An")
+    delete = commands.queue_user_delete(device, "1002")
 
     reply = client.get(f"/iclock/getrequest?SN={SN}&INFO=Ver 6.60,12,30,4567,192.168.1.201")
 
@@ -282,8 +358,8 @@ def test_command_queue_round_trip(client, device):
 
 
 def test_nothing_is_sent_after_a_reboot_in_the_same_reply(client, device):
-    reboot = adms.queue_reboot(device)
-    upload = adms.queue_log_upload(device)
+    reboot = commands.queue_reboot(device)
+    upload = commands.queue_log_upload(device)
 
     first = client.get(f"/iclock/getrequest?SN={SN}").content.decode()
     second = client.get(f"/iclock/getrequest?SN={SN}").content.decode()
@@ -293,7 +369,7 @@ def test_nothing_is_sent_after_a_reboot_in_the_same_reply(client, device):
 
 
 def test_time_sync_is_computed_when_handed_out(client, device):
-    stale = adms.queue_time_sync(device, now=dt.datetime(2026, 1, 1, 0, 0, tzinfo=UTC))
+    stale = commands.queue_time_sync(device, now=dt.datetime(2026, 1, 1, 0, 0, tzinfo=UTC))
 
     reply = client.get(f"/iclock/getrequest?SN={SN}").content.decode()
 
@@ -306,7 +382,7 @@ def test_time_sync_is_computed_when_handed_out(client, device):
 
 def test_a_device_cannot_confirm_another_devices_command(client, device):
     other = Device.objects.create(name="Máy khác", transport="push", serial_number="OTHER01")
-    theirs = adms.queue_reboot(other)
+    theirs = commands.queue_reboot(other)
     client.get("/iclock/getrequest?SN=OTHER01")
 
     client.post(
@@ -317,8 +393,8 @@ def test_a_device_cannot_confirm_another_devices_command(client, device):
     assert (theirs.status, theirs.return_code) == ("sent", None)
 
 
-def test_an_unknown_device_polling_gets_ok_and_is_registered(client, device):
-    adms.queue_reboot(device)  # someone else's command must not leak
+def test_an_unknown_device_polling_gets_ok_and_is_registered(client, device, auto_register):
+    commands.queue_reboot(device)  # someone else's command must not leak
 
     reply = client.get("/iclock/getrequest?SN=STRANGER3")
 
@@ -329,7 +405,7 @@ def test_an_unknown_device_polling_gets_ok_and_is_registered(client, device):
 def test_a_disabled_device_is_not_handed_commands(client, device):
     device.enabled = False
     device.save()
-    command = adms.queue_reboot(device)
+    command = commands.queue_reboot(device)
 
     assert client.get(f"/iclock/getrequest?SN={SN}").content == b"OK"
     command.refresh_from_db()
@@ -338,9 +414,9 @@ def test_a_disabled_device_is_not_handed_commands(client, device):
 
 def test_user_commands_refuse_values_that_would_break_the_line(device):
     with pytest.raises(ValueError):
-        adms.queue_user_update(device, "10\t01", "An")
+        commands.queue_user_update(device, "10\t01", "An")
     with pytest.raises(ValueError):
-        adms.queue_user_update(device, "1001", "Nguyễn Văn An")
+        commands.queue_user_update(device, "1001", "Nguyễn Văn An")
     assert not DeviceCommand.objects.exists()
 
 
@@ -361,3 +437,39 @@ def test_parse_attlog(text, users, rejected):
 
     assert [p.user_id for p in punches] == users
     assert [n for n, _, _ in bad] == rejected
+
+
+def test_the_shared_store_rejects_impossible_rows_for_every_path(device):
+    """The poller's rows (and imports) go through actions.store_rows: the same bounds."""
+    rows = [
+        ("1001", "2026-03-02 07:58:00", 0, 0, 0),
+        ("1001", "1999-12-31 23:59:59", 0, 0, 0),
+        ("1001", "2098-01-01 00:00:00", 0, 0, 0),
+        ("10\x0001", "2026-03-02 08:00:00", 0, 0, 0),
+        ("1002", "2026-03-02 08:01:00", 0, 0, 0),
+    ]
+
+    result = store_rows(device=device, rows=rows, source="pull")
+
+    assert (result.new, result.duplicates, len(result.rejected)) == (2, 0, 3)
+    new, duplicates = result  # callers that unpack two values keep working
+    assert (new, duplicates) == (2, 0)
+    assert [why.split(" ")[0] for _row, why in result.rejected] == ["date/time", "date/time", "PIN"]
+    assert sorted(Punch.objects.values_list("device_user_id", flat=True)) == ["1001", "1002"]
+
+
+def test_parse_attlog_bounds():
+    latest = dt.datetime(2026, 3, 3, 8, 0, 0)
+    text = lines(
+        "1\t2026-03-03 08:00:00\t0\t1",
+        "2\t2026-03-03 08:00:01\t0\t1",
+        "3\t2000-01-01 00:00:00\t0\t1",
+        "4\t1999-12-31 23:59:59\t0\t1",
+        "5\x00\t2026-03-02 08:00:00\t0\t1",
+        "6\t2026-03-02 08:00:00\t0\t1\t\x7f",
+    )
+
+    punches, bad = adms.parse_attlog(text, latest=latest)
+
+    assert [p.user_id for p in punches] == ["1", "3"]
+    assert [n for n, _, _ in bad] == [2, 4, 5, 6]

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from devices.actions import store_punches
 from devices.health import evaluate
-from devices.models import Device
+from devices.models import Device, DeviceCommand
 from devices.records import RawPunch
+from hr_system.models import AuditLog
 
 
 def test_comm_key_is_write_only_in_the_api(cast, login):
@@ -57,7 +58,7 @@ def test_punches_are_scoped_to_the_unit(cast, login):
     store_punches(device=theirs, records=[RawPunch(user_id="201", local_time=at)], source="import")
     client = login(cast.hr_a)
     listed = client.get("/api/v1/devices/punches").json()["items"]
-    assert [(p["device"], p["employee"]) for p in listed] == [("A", "101")]
+    assert [(p["device"], p["employee"], p["employee_name"]) for p in listed] == [("A", "101", "Nguyễn Văn An")]
     assert [p["employee"] for p in client.get("/api/v1/devices/punches", {"device": mine.pk}).json()["items"]] == [
         "101"
     ]
@@ -154,3 +155,138 @@ def test_health_api_lists_alerting_devices_first(cast, login):
     )
     rows = login(cast.hr_a).get("/api/v1/devices/health").json()
     assert rows[0]["name"] == "full" and rows[0]["health"]["capacity_percent"] == 95.0
+
+
+# --------------------------------------------------------------------------- device management (issue 12, item 10)
+
+
+def test_a_push_clock_is_pre_registered_by_serial_number_through_the_api(cast, login):
+    client = login(cast.hr_a)
+    body = {"name": "ADMS UBND", "unit": "P-MC-UB", "transport": "push"}
+    r = client.post("/api/v1/devices/", body, content_type="application/json")
+    assert r.status_code == 422 and "serial_number" in r.json()["error"]["fields"]
+    r = client.post("/api/v1/devices/", {**body, "serial_number": "../etc"}, content_type="application/json")
+    assert r.status_code == 422 and "serial_number" in r.json()["error"]["fields"]
+
+    r = client.post("/api/v1/devices/", {**body, "serial_number": "CDQ9201960001"}, content_type="application/json")
+
+    assert r.status_code == 201, r.content
+    assert (r.json()["serial_number"], r.json()["approved"]) == ("CDQ9201960001", True)
+    again = client.post(
+        "/api/v1/devices/", {**body, "name": "other", "serial_number": "CDQ9201960001"}, content_type="application/json"
+    )
+    assert again.status_code == 422 and "serial_number" in again.json()["error"]["fields"]
+
+
+def test_add_device_pre_registers_a_push_clock(cast):
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="serial"):
+        call_command("add_device", "--name", "ADMS DK", "--push", "--unit", "X-DK", stdout=out)
+
+    call_command(
+        "add_device", "--name", "ADMS DK", "--push", "--serial", "DKSN0042", "--unit", "X-DK",
+        "--extra-unit", "P-MC-UB", "--any-office-of", "SL", stdout=out,
+    )  # fmt: skip
+
+    device = Device.objects.get(name="ADMS DK")
+    assert (device.transport, device.serial_number, device.host, device.approved) == ("push", "DKSN0042", "", True)
+    assert (list(device.extra_units.all()), device.accepts_subtree) == ([cast.office_a], cast.province)
+    assert "serial DKSN0042" in out.getvalue()
+
+
+def backed_off(device: Device) -> Device:
+    Device.objects.filter(pk=device.pk).update(
+        failures=6, next_poll_at=timezone.now() + dt.timedelta(hours=1), last_error="DeviceAuthError: Unauthenticated"
+    )
+    device.refresh_from_db()
+    return device
+
+
+def test_rerunning_add_device_with_a_corrected_key_clears_the_backoff(cast):
+    args = ["add_device", "--name", "UBND DK", "--host", "192.168.1.20", "--unit", "X-DK"]
+    call_command(*args, "--comm-key", "1", stdout=io.StringIO())
+    device = backed_off(Device.objects.get(name="UBND DK"))
+
+    call_command(*args, "--comm-key", "7", stdout=io.StringIO())
+
+    device.refresh_from_db()
+    assert (device.comm_key, device.failures) == (7, 0)
+    assert device.next_poll_at <= timezone.now()
+
+
+def test_a_patch_of_connection_settings_clears_the_backoff(cast, login):
+    device = backed_off(Device.objects.create(name="A", host="10.0.0.1", unit=cast.office_a))
+    client = login(cast.hr_a)
+
+    r = client.patch(f"/api/v1/devices/{device.pk}", {"name": "A2"}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["failures"] == 6  # a new name is not a new attempt
+
+    r = client.patch(f"/api/v1/devices/{device.pk}", {"comm_key": 4321}, content_type="application/json")
+
+    assert r.status_code == 200, r.content
+    device.refresh_from_db()
+    assert (device.comm_key, device.failures, device.name) == (4321, 0, "A2")
+    assert device.next_poll_at <= timezone.now()
+
+
+def test_adms_commands_are_queued_through_the_api(cast, login, client):
+    clock = Device.objects.create(name="ADMS A", transport="push", serial_number="MCSN0001", unit=cast.office_a)
+    hr = login(cast.hr_a)
+    url = f"/api/v1/devices/{clock.pk}/commands"
+
+    for body in (
+        {"kind": "time_sync"},
+        {"kind": "log_upload"},
+        {"kind": "user_update", "user_id": "101"},
+        {"kind": "user_delete", "user_id": "9999"},
+    ):
+        r = hr.post(url, body, content_type="application/json")
+        assert r.status_code == 201, (body, r.content)
+
+    listed = hr.get(url).json()
+    assert listed["count"] == 4
+    assert [c["status"] for c in listed["items"]] == ["pending"] * 4
+    reply = client.get("/iclock/getrequest?SN=MCSN0001").content.decode()
+    assert "SET OPTIONS DateTime=" in reply and "\nC:" in reply and ":LOG\n" in reply
+    assert "DATA UPDATE USERINFO PIN=101\tName=Nguyen Van An\t" in reply
+    assert "DATA DELETE USERINFO PIN=9999\n" in reply
+    assert AuditLog.objects.filter(action="device.command").count() == 4
+
+
+def test_adms_commands_are_scoped(cast, login):
+    clock = Device.objects.create(name="ADMS A", transport="push", serial_number="MCSN0001", unit=cast.office_a)
+    pulled = Device.objects.create(name="TCP A", host="10.0.0.1", unit=cast.office_a)
+    url = f"/api/v1/devices/{clock.pk}/commands"
+    hr_b = login(cast.hr_b)
+    assert hr_b.post(url, {"kind": "log_upload"}, content_type="application/json").status_code == 404
+    assert hr_b.get(url).status_code == 404
+    assert login(cast.head_a).post(url, {"kind": "log_upload"}, content_type="application/json").status_code == 404
+
+    hr_a = login(cast.hr_a)
+    # Another unit's person: not found for this officer (no oracle of their code).
+    assert hr_a.post(url, {"kind": "user_update", "user_id": "201"}, content_type="application/json").status_code == 404
+    # A person in scope whom this clock does not serve (the school's teacher on the office's clock).
+    r = hr_a.post(url, {"kind": "user_update", "user_id": "102"}, content_type="application/json")
+    assert r.status_code == 422 and "user_id" in r.json()["error"]["fields"]
+    r = hr_a.post(url, {"kind": "user_delete", "user_id": "10\t01"}, content_type="application/json")
+    assert r.status_code == 422 and "user_id" in r.json()["error"]["fields"]
+    r = hr_a.post(url, {"kind": "shell", "user_id": "1"}, content_type="application/json")
+    assert r.status_code == 422
+    r = hr_a.post(f"/api/v1/devices/{pulled.pk}/commands", {"kind": "log_upload"}, content_type="application/json")
+    assert r.status_code == 422 and "device" in r.json()["error"]["fields"]
+    assert not DeviceCommand.objects.exists()
+
+
+def test_adms_command_management_command(cast):
+    Device.objects.create(name="ADMS A", transport="push", serial_number="MCSN0001", unit=cast.office_a)
+    out = io.StringIO()
+
+    call_command("adms_command", "--serial", "MCSN0001", "user_update", "--user-id", "101", stdout=out)
+    call_command("adms_command", "--device", "ADMS A", "time_sync", stdout=out)
+
+    assert [c.command.split("\t")[0] for c in DeviceCommand.objects.order_by("pk")][0] == "DATA UPDATE USERINFO PIN=101"
+    assert DeviceCommand.objects.count() == 2
+    with pytest.raises(CommandError, match="không thuộc"):
+        call_command("adms_command", "--serial", "MCSN0001", "user_update", "--user-id", "201", stdout=out)
+    with pytest.raises(CommandError, match="Không có máy"):
+        call_command("adms_command", "--serial", "NOPE", "log_upload", stdout=out)

@@ -89,3 +89,26 @@ def test_roster_sync_through_the_api_reports_an_unreachable_clock(cast, clock, l
     push = Device.objects.create(name="ADMS", host="", unit=cast.commune_a, transport=Device.Transport.PUSH)
     r = login(cast.hr_a).post(f"/api/v1/devices/{push.pk}/roster-sync")
     assert r.status_code == 422 and "device" in r.json()["error"]["fields"]
+
+
+def test_roster_sync_leaves_another_units_templates_alone(cast, emulator, clock):
+    """A Đoàn Kết clock holding a finger under Mộc Châu's code 101 must not replace
+    employee 101's template (codes are province-wide)."""
+    mine = emulator(serial="MINE")
+    mine.add_user(user_id="101", name="Nguyen Van An", uid=1)
+    real = mine.add_template("101", fid=2, template=b"real-finger-of-an")
+    theirs = emulator(serial="THEIRS")
+    theirs.add_user(user_id="101", name="Someone", uid=1)
+    theirs.add_user(user_id="201", name="Cam Van Duc", uid=2)
+    theirs.add_template("101", fid=2, template=b"another-persons-finger")
+    duc = theirs.add_template("201", fid=4, template=b"duc-finger")
+    with ZKClient("127.0.0.1", mine.port) as client:
+        make_plan(clock(mine, name="mine"), client)
+    doan_ket = clock(theirs, name="theirs", unit=cast.commune_b)
+
+    with ZKClient("127.0.0.1", theirs.port) as client:
+        plan, _users = make_plan(doan_ket, client)
+
+    assert plan.templates_in == 1
+    assert bytes(FingerTemplate.objects.get(device_user_id="101", finger=2).template) == real
+    assert bytes(FingerTemplate.objects.get(device_user_id="201", finger=4).template) == duc
