@@ -249,6 +249,9 @@ class ZKClient:
     def connect(self) -> None:
         try:
             self._zk.connect()
+        except DeviceError:  # asked to stop while connecting
+            self._hard_close()
+            raise
         except ZKErrorResponse as exc:
             self._hard_close()
             if "Unauthenticated" in str(exc):

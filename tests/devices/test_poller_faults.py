@@ -164,10 +164,10 @@ def test_a_stalled_link_costs_one_read_timeout_not_two(emulator):
     emu = emulator(drop_after=5_000, drop_mode="stall")
     fill(emu, 2000)
     started = time.monotonic()
-    with pytest.raises(DeviceNetworkError), ZKClient("127.0.0.1", emu.port, timeout=1.0) as client:
+    with pytest.raises(DeviceNetworkError), ZKClient("127.0.0.1", emu.port, timeout=2.0) as client:
         client.read_attendance()
     # One timeout for the read that stalled; closing does not wait another for CMD_EXIT.
-    assert time.monotonic() - started < 1.6
+    assert time.monotonic() - started < 3.0
 
 
 def test_a_closed_port_says_it_cannot_connect_and_where(cast, clock):
@@ -205,7 +205,7 @@ def test_a_stop_request_ends_a_slow_download_at_once(cast, emulator, clock):
     asked = time.monotonic()
     stop.set()
     thread.join(timeout=5)
-    assert not thread.is_alive() and time.monotonic() - asked < 1.0
+    assert not thread.is_alive() and time.monotonic() - asked < 2.0  # not the 19 s left of the download
     run = result["run"]
     device.refresh_from_db()
     assert run.error.startswith(INTERRUPTED) and run.finished_at is not None
@@ -248,7 +248,7 @@ def test_sigterm_stops_a_poller_within_seconds_and_closes_its_runs(cast, emulato
             poller.kill()
             poller.communicate()
     assert poller.returncode == 0, err
-    assert stopped_in < 3.0
+    assert stopped_in < 5.0  # not the minute the downloads had left
     runs = list(SyncRun.objects.all())
     assert len(runs) == 2 and all(r.finished_at and r.error.startswith(INTERRUPTED) for r in runs)
     assert not Device.objects.exclude(lease_owner="").exists()
