@@ -3,9 +3,11 @@ answers as the one error envelope, and the envelope it documents is what the API
 `make fuzz` checks every response against the document, so it must say this."""
 
 import pytest
+from django.test import Client
 from pydantic import ValidationError
 
 from hr_system.api import api
+from hr_system.models import ApiToken
 from hr_system.schemas import ErrorOut
 
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -73,6 +75,14 @@ def test_paths_no_operation_matches_get_the_envelope_404(cast, login, path):
     r = login(cast.hr_a).get(path)
     assert r.status_code == 404
     assert r["Content-Type"].startswith("application/json")
+    ErrorOut.model_validate(r.json())
+
+
+def test_a_token_clients_post_to_no_operation_gets_the_envelope_404(cast):
+    _, raw = ApiToken.issue(cast.hr_a, "script")
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    r = client.post("/api/v1/assessments/exams/null,null/start", {}, content_type="application/json")
+    assert r.status_code == 404 and r["Content-Type"].startswith("application/json")
     ErrorOut.model_validate(r.json())
 
 
