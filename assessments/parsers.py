@@ -11,7 +11,6 @@ Writing the parsed items into the bank is `assessments.bank.import_items`.
 from __future__ import annotations
 
 import html
-import io
 import re
 import unicodedata
 from contextlib import closing
@@ -22,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from hr_system import spreadsheets
 from hr_system.uploads import UploadRejected, check_size, check_text, xlsx_rows
 
 # The question kinds, as QuestionVersion.Kind stores them (a test keeps the two equal).
@@ -598,9 +598,7 @@ def template_xlsx() -> bytes:
     ]:
         guide.append([line])
     guide.column_dimensions["A"].width = 110
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.to_bytes(wb)
 
 
 # --- one entry point for uploaded files -----------------------------------------------

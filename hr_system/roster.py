@@ -7,7 +7,6 @@ database; `actions.import_employees` does the writing.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from openpyxl import Workbook
 
-from hr_system import uploads
+from hr_system import spreadsheets, uploads
 from hr_system.models import EMPLOYEE_CODE_RE, Employee
 from hr_system.uploads import Rejected
 
@@ -237,6 +236,4 @@ def template_workbook() -> bytes:
     )
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = 18
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.to_bytes(wb)

@@ -117,3 +117,11 @@ def test_to_bytes_turns_any_formula_cell_into_text():
     assert (ws["A1"].value, ws["A1"].data_type) == ("=1+1", "s")
     assert ws["B1"].value == 5
     assert (ws["C1"].value, ws["C1"].data_type, ws["C1"].quotePrefix) == ("-x", "s", True)
+
+
+def test_import_templates_hold_no_formula(cast, login):
+    from assessments.parsers import template_xlsx
+    from hr_system.roster import template_workbook
+
+    for content in (template_workbook(), template_xlsx()):
+        assert [c.coordinate for c in cells(content) if c.data_type == "f"] == []
