@@ -146,11 +146,12 @@ RATIO_GRACE_BYTES = MB
 # element tree before yielding it, and every other part (shared strings, styles, the
 # workbook) and whatever a worksheet holds outside its rows as a whole tree. Those trees
 # are bounded here, in XML nodes (elements and attributes) and characters; the parts
-# other than worksheets also may not unzip to more than UPLOAD_MAX_MB together.
+# other than worksheets also may not unzip to more than UPLOAD_MAX_MB together, and no
+# tag, attribute or comment may exceed MAX_TOKEN_BYTES (expat holds one whole).
 MAX_ROW_NODES = 65_536
-MAX_TOKEN_BYTES = MB
 MAX_WHOLE_NODES = 500_000
 MAX_WHOLE_CHARS = 10_000_000
+MAX_TOKEN_BYTES = MB
 # Element names as expat reports them (namespace, space, local name).
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
 WORKSHEET, DIMENSION, ROW, VALUE, INLINE_STRING = (_NS + n for n in ("worksheet", "dimension", "row", "v", "is"))
@@ -301,9 +302,10 @@ def xlsx_rows(data: bytes, *, first_sheet: bool = False) -> Iterator[tuple]:
 
 def check_workbook(data: bytes) -> None:
     """Refuse a workbook that would take more memory or time than its limits allow,
-    before openpyxl opens it (openpyxl reads every worksheet's dimension, and without
-    one a whole worksheet, while opening): its size; what it unzips to, in all and per
-    part (compression bombs); and a streaming scan of every part (`_PartScan`)."""
+    before openpyxl opens it: its size; what it unzips to, in all and per part
+    (compression bombs); and a streaming scan of every part (`_PartScan`). Every
+    worksheet is held to the limits, not only the one read: while opening, openpyxl
+    reads each one's dimension, and the whole worksheet when it declares none."""
     check_size(len(data))
     limit = limits()
     try:
