@@ -9,7 +9,7 @@ PG_URL  ?= postgres://postgres@127.0.0.1:5432/test
 TEST_ENV := SECRET_KEY=make-test-only-secret-key-not-for-production-0123456789 SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench lint sysdeps browser serve clean
+.PHONY: demo test bench fuzz lint sysdeps browser serve clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -62,6 +62,12 @@ test: $(VENV)/.installed-dev sysdeps browser lint
 
 bench: $(VENV)/.installed-dev sysdeps
 	$(TEST_ENV) $(BIN)/python bench/run.py
+
+# Schemathesis against the OpenAPI document of a live gunicorn (DEBUG off, demo data,
+# PostgreSQL when reachable), as a commune HR officer; fixed seed, bounded examples.
+# Fails on any 5xx or any answer outside the document (fuzz/run.py).
+fuzz: $(VENV)/.installed-dev sysdeps
+	$(BIN)/python fuzz/run.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
