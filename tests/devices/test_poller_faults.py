@@ -289,7 +289,14 @@ def test_a_slow_clock_does_not_hold_up_the_others(cast, emulator, clock):
     fill(fast, 10)
     clock(fast, name="fast", poll_interval=1)
     poller = PollDevices(stdout=io.StringIO(), stderr=io.StringIO())
-    thread = threading.Thread(target=call_command, args=(poller, "--loop", "--sleep", "0.1", "--workers", "4"))
+
+    def run_poller():
+        try:
+            call_command(poller, "--loop", "--sleep", "0.1", "--workers", "4")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run_poller)
     thread.start()
     try:
         time.sleep(4.0)
