@@ -201,7 +201,7 @@ class Device(models.Model):
 
     def served_units(self) -> list[OrgUnit]:
         """The roots of the subtrees whose people this clock records: its unit, its
-        extra units and the "any office of" subtree. A clock without a unit (an ADMS
+        extra units and the "any office of" subtree. A clock with none of them (an ADMS
         clock still pending) serves nobody."""
         roots = [u for u in (self.unit, self.accepts_subtree) if u is not None]
         if self.pk:

@@ -290,3 +290,20 @@ def test_adms_command_management_command(cast):
         call_command("adms_command", "--serial", "MCSN0001", "user_update", "--user-id", "201", stdout=out)
     with pytest.raises(CommandError, match="Không có máy"):
         call_command("adms_command", "--serial", "NOPE", "log_upload", stdout=out)
+
+
+def test_the_device_page_registers_a_push_clock_by_serial_within_the_officers_units(cast, login):
+    client = login(cast.hr_a)
+    form = {"name": "ADMS phường", "unit": cast.office_a.pk, "transport": "push", "port": 4370}
+    form |= {"timezone": "Asia/Ho_Chi_Minh", "poll_interval": 300, "clock_policy": "measure", "log_policy": "keep"}
+
+    page = client.post("/devices/", form).content.decode()
+    assert "Máy ADMS cần số serial" in page and not Device.objects.exists()
+    client.post("/devices/", {**form, "serial_number": "MC01", "accepts_subtree": cast.commune_b.pk})
+    assert not Device.objects.exists()  # commune B is not this officer's to give a clock
+
+    r = client.post("/devices/", {**form, "serial_number": "MC01", "extra_units": [cast.school_a.pk]})
+
+    assert r.status_code == 302
+    device = Device.objects.get()
+    assert (device.serial_number, list(device.extra_units.all())) == ("MC01", [cast.school_a])
