@@ -193,9 +193,15 @@ def _poll_once(device: Device, run: SyncRun, started: dt.datetime, lease: _Lease
                     client.clear_attendance()
                     info.records = 0
                     AuditLog.record(user=None, action="device.log_cleared", obj=device, records=len(punches))
-            finally:
-                if clear:
-                    client.enable()
+            except BaseException:
+                if clear:  # re-enabled whatever happened; the first error is the one to report
+                    try:
+                        client.enable()
+                    except DeviceError as exc:
+                        log.warning("%s could not be enabled again: %s", device.name, exc)
+                raise
+            if clear:
+                client.enable()
     run.ok = True
     Device.objects.filter(pk=device.pk).update(
         last_contact_at=now,

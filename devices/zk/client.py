@@ -204,6 +204,7 @@ class ZKClient:
         ``on_progress``: called whenever bytes arrive (rate-limit in the callee); may raise."""
         self.udp = udp
         self.address = f"{host}:{port}"
+        self._params = {"host": host, "port": port, "comm_key": comm_key, "udp": udp}
         self.timeout = timeout
         self._stop = stop
         self._on_progress = on_progress
@@ -336,7 +337,22 @@ class ZKClient:
         self._call(self._zk.disable_device)
 
     def enable(self) -> None:
-        self._call(self._zk.enable_device)
+        """Enable the clock again after disable(): until then it takes no punches. Done even
+        when the session was asked to stop, and on a fresh connection when this one broke
+        (a transfer cut or stopped mid-frame leaves the stream unusable)."""
+        sock = self._zk._ZK__sock
+        if not self._broken and isinstance(sock, _WatchedSocket):
+            saved, sock._stop = sock._stop, None
+            try:
+                self._call(self._zk.enable_device)
+                return
+            except DeviceNetworkError:
+                pass
+            finally:
+                sock._stop = saved
+        self._hard_close()
+        with ZKClient(**self._params, timeout=min(self.timeout, CLOSE_TIMEOUT * 2)) as fresh:
+            fresh._call(fresh._zk.enable_device)
 
     def clear_attendance(self) -> None:
         self._call(self._zk.clear_attendance)

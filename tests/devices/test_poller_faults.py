@@ -212,6 +212,19 @@ def test_a_stop_request_ends_a_slow_download_at_once(cast, emulator, clock):
     assert device.failures == 0  # not the clock's fault: no backoff
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_clock_disabled_for_clearing_is_enabled_again_when_the_poll_is_stopped(cast, emulator, clock):
+    emu = emulator(bandwidth_kbps=kbps_for(2000, 20.0))
+    fill(emu, 2000)
+    device = clock(emu, log_policy=Device.LogPolicy.CLEAR_VERIFIED)
+    stop = threading.Event()
+    threading.Timer(1.0, stop.set).start()
+    run = poll_device(device, stop=stop)
+    assert run.error.startswith(INTERRUPTED)
+    assert emu.enabled  # people can punch again
+    assert len(emu.attendance()) == 2000  # and nothing was cleared
+
+
 def _wait_for(condition, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
