@@ -34,9 +34,10 @@ class Fixture:
         self.violations: list[str] = []
         self.server_errors: list[str] = []
         self.made: dict[str, list] = {}
+        self.headers: dict[str, str] = {}
 
-    def call(self, what: str, method: str, path: str, body=None, expect=(200, 201)) -> dict | None:
-        r = self.http.request(method, path, json=body)
+    def call(self, what: str, method: str, path: str, body=None, expect=(200, 201), headers=None) -> dict | None:
+        r = self.http.request(method, path, json=body, headers=headers)
         self.requests += 1
         where = f"{method} /api/v1{path} → {r.status_code}"
         if r.status_code >= 500:
@@ -114,7 +115,18 @@ class Fixture:
         self.call("candidates", "POST", f"/assessments/exams/{exam_id}/candidates", {"employees": candidates})
         self.call("papers", "POST", f"/assessments/exams/{exam_id}/generate-papers")
         if start:  # the officer sits this one: the candidate's endpoints have an attempt
-            self.call("start", "POST", f"/assessments/exams/{exam_id}/start", {"access_code": ""})
+            started = self.call("start", "POST", f"/assessments/exams/{exam_id}/start", {"access_code": ""})
+            # The exam page's session header is read by the views, not declared in the
+            # document: the run sends this sitting's token with every request.
+            self.headers["X-Exam-Session"] = (started or {}).get("session_token", "")
+            # One sitting through the candidate's endpoints now: the fuzzer may close it early.
+            sitting = {"X-Exam-Session": self.headers["X-Exam-Session"]}
+            paper = self.call("paper", "GET", f"/assessments/exams/{exam_id}/paper", headers=sitting) or {}
+            items = paper.get("items", [])
+            if items:
+                answer = {"position": items[0]["position"], "selected": [items[0]["options"][0]["id"]], "seq": 1}
+                self.call("answer", "POST", f"/assessments/exams/{exam_id}/answers", answer, headers=sitting)
+            self.call("heartbeat", "POST", f"/assessments/exams/{exam_id}/heartbeat", {}, headers=sitting)
         monitor = self.call("monitor", "GET", f"/assessments/exams/{exam_id}/monitor") or {}
         for row in monitor.get("attempts", monitor.get("rows", [])):
             self.keep("attempt_id", row.get("attempt_id", row.get("id")))

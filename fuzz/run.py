@@ -166,11 +166,13 @@ def ids(model):
 
 user = get_user_model().objects.get(username={OFFICER!r})
 scope = OrgUnit.objects.subtree_of(*(role.unit for role in user.roles.exclude(unit=None)))
+units = list(scope.order_by("path").values_list("code", flat=True)[:30])
+units += list(OrgUnit.objects.exclude(pk__in=scope).order_by("path").values_list("code", flat=True)[:5])
 employees = list(Employee.objects.filter(unit__in=scope).order_by("code").values_list("code", flat=True)[:30])
 employees += list(Employee.objects.exclude(code__in=employees).order_by("code").values_list("code", flat=True)[:10])
 print(json.dumps({{
     "token": ApiToken.issue(user, "fuzz run")[1],
-    "units": list(OrgUnit.objects.order_by("path").values_list("code", flat=True)[:60]),
+    "units": units,
     "employees": employees,
     "device_id": ids(Device),
     "leave_id": ids(LeaveRequest),
@@ -376,6 +378,7 @@ def main() -> int:
             "run",
             f"http://127.0.0.1:{port}/api/v1/openapi.json",
             f"--header=Authorization: Bearer {token}",
+            *(f"--header={name}: {value}" for name, value in own.headers.items() if value),
             f"--checks={','.join(CHECKS)}",
             f"--max-examples={args.examples}",
             f"--seed={args.seed}",
