@@ -23,6 +23,7 @@ from hr_system.schemas import (
     OrgUnitOut,
     OrgUnitPatch,
     UnitKind,
+    UnitSummaryOut,
 )
 from hr_system.uploads import UploadRejected, read_upload
 
@@ -186,7 +187,7 @@ def update_employee(request, code: str, payload: EmployeePatch):
     return employee
 
 
-@org.get("/units-summary", response=list[dict])
+@org.get("/units-summary", response=list[UnitSummaryOut])
 def units_summary(request):
     """Head counts per visible unit (for dashboards)."""
     units = access.units_for(request.user).annotate(n=Count("employees")).order_by("path")

@@ -94,6 +94,13 @@ class OrgUnitOut(Schema):
     valid_to: dt.date | None
 
 
+class UnitSummaryOut(Schema):
+    code: str
+    name: str
+    depth: int
+    employees: int
+
+
 class OrgUnitDetailOut(OrgUnitOut):
     children: list[str]
     predecessors: list[str]

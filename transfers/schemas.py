@@ -111,6 +111,22 @@ class RoundIn(InSchema):
     legal_bases: list[str] | None = None
 
 
+class UnfilledPostOut(Schema):
+    post: int
+    unit: str
+    title: str
+    unfilled: int
+
+
+class RoundWarningOut(Schema):
+    """A warning stored with a computation (transfers.actions._warnings)."""
+
+    code: str = Field(..., description="template, unfilled_posts, tie")
+    message: str
+    posts: list[UnfilledPostOut] | None = Field(None, description="unfilled_posts: các chỉ tiêu còn thiếu")
+    employees: list[str] | None = Field(None, description="tie: mã cán bộ bằng điểm")
+
+
 class RoundOut(Schema):
     id: int
     title: str
@@ -131,7 +147,7 @@ class RoundOut(Schema):
     computed_at: dt.datetime | None
     published_at: dt.datetime | None
     finalised_at: dt.datetime | None
-    warnings: list[dict]
+    warnings: list[RoundWarningOut]
     tie_break_text: str
 
     @staticmethod
@@ -223,7 +239,7 @@ class ComputationOut(Schema):
     reason: str
     at: dt.datetime
     criteria_set: int = Field(..., alias="criteria_set_id")
-    warnings: list[dict]
+    warnings: list[RoundWarningOut]
 
 
 class PublishIn(InSchema):
