@@ -36,7 +36,7 @@ def main() -> None:
         for i in range(ROSTER)
     )
     codes = [str(100000 + i) for i in range(ROSTER)]
-    Device.objects.create(name="Máy UBND xã Chiềng Sơn", transport="push", serial_number=SN)
+    Device.objects.create(name="Máy UBND xã Chiềng Sơn", transport="push", serial_number=SN, unit=unit)
     bodies = [batch_body(i, codes) for i in range(BATCHES)]
 
     # HTTPS and a configured host, as behind the production proxy; SECURE_SSL_REDIRECT

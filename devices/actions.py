@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from devices import commands
@@ -203,7 +204,9 @@ def attach_orphan_punches(*, device: Device | None = None) -> int:
     """Give punches without an employee their employee, once a person with that code
     exists in a unit the punch's clock serves (one UPDATE per clock holding such
     punches; all clocks, or one). A code of a unit the clock does not serve stays
-    unattached however often this runs."""
+    unattached however often this runs. An attached punch counts as received now: for
+    attendance it arrives at this moment, and the recompute worker, which reads what
+    was received since its last round, brings its (possibly old) day up to date."""
     if device is None:
         orphans = Punch.objects.filter(
             employee__isnull=True, device_user_id__in=Employee.objects.order_by().values("code")
@@ -219,7 +222,7 @@ def attach_orphan_punches(*, device: Device | None = None) -> int:
         match = served.filter(code=OuterRef("device_user_id")).values("pk")[:1]
         attached += Punch.objects.filter(
             device=clock, employee__isnull=True, device_user_id__in=served.values("code")
-        ).update(employee=Subquery(match))
+        ).update(employee=Subquery(match), received_at=Now())
     return attached
 
 

@@ -259,6 +259,7 @@ class Punch(models.Model):
     punch = models.PositiveSmallIntegerField(default=0)
     verify = models.PositiveSmallIntegerField(default=0)
     source = models.CharField(max_length=8, choices=Source.choices)
+    # When the punch reached attendance: stored with its employee, or attached to them later.
     received_at = models.DateTimeField(default=tz_now)
     employee = models.ForeignKey(
         Employee, models.SET_NULL, null=True, blank=True, related_name="punches", db_index=False

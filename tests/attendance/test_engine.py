@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from attendance import actions, engine
 from attendance.models import CalendarDay, DayResult
-from devices.actions import store_punches
+from devices.actions import approve_device, store_punches
 from devices.models import Device
 from devices.records import RawPunch
 from hr_system.models import Employee
@@ -208,7 +208,9 @@ def test_punches_of_unapproved_devices_are_kept_but_not_used(cast, setup):
     full_day(pending, "101", MON)
     engine.recompute(Employee.objects.filter(code="101"), MON, MON)
     assert result("101", MON).status == "absent"
-    Device.objects.filter(pk=pending.pk).update(approved=True, unit=cast.commune_a, synced_through=timezone.now())
+    # Approval (the real path) says which unit the clock serves and attaches its punches.
+    approve_device(acting_user=cast.admin, device=pending, unit=cast.commune_a)
+    Device.objects.filter(pk=pending.pk).update(synced_through=timezone.now())
     engine.recompute(Employee.objects.filter(code="101"), MON, MON)
     assert result("101", MON).status == "present"
 

@@ -141,6 +141,23 @@ def test_a_day_waiting_for_the_clock_is_recomputed_once_the_clock_has_delivered(
     assert symbol("101", WEEKS_AGO) == "KP"
 
 
+def test_punches_of_a_clock_approved_weeks_later_are_recomputed(cast, office):
+    """A clock that pushed while pending: its punches count from approval, and the days
+    they fall on (weeks old by then) are brought up to date by the next round."""
+    from devices.actions import approve_device
+
+    run_once()
+    pending = Device.objects.create(name="ADMS", transport="push", approved=False, serial_number="SN-LATE")
+    punch_day(pending, "101", WEEKS_AGO)
+    run_once()
+    assert symbol("101", WEEKS_AGO) == "KP"  # a pending clock serves nobody
+    approve_device(acting_user=cast.admin, device=pending, unit=cast.commune_a)
+    Device.objects.filter(pk=pending.pk).update(synced_through=timezone.now())
+    assert reports.stale_days(Employee.objects.filter(code="101"), WEEKS_AGO, WEEKS_AGO) == 1
+    run_once()
+    assert symbol("101", WEEKS_AGO) == "+"
+
+
 def test_a_locked_month_is_left_as_it_was(cast, office):
     run_once()
     month = WEEKS_AGO.replace(day=1)
@@ -174,7 +191,7 @@ def test_a_loop_stops_promptly_on_sigterm(cast, office):
         asked = time.monotonic()
         proc.send_signal(signal.SIGTERM)  # during the 60 s pause
         out, err = proc.communicate(timeout=10)
-        assert time.monotonic() - asked < 2.0
+        assert time.monotonic() - asked < 5.0  # a few seconds even on a loaded CI machine
     finally:
         if proc.poll() is None:
             proc.kill()
