@@ -14,7 +14,7 @@ import datetime as dt
 
 import httpx
 import schemathesis
-from schemathesis.core.failures import FailureGroup
+from schemathesis.core.failures import Failure, FailureGroup
 
 UNIT = "P-MOCCHAU"  # the officer's commune (hr_system/demo.py)
 SCHOOL = "P-MOCCHAU-TH"
@@ -46,8 +46,9 @@ class Fixture:
             operation = self.document.find_operation_by_path(method, "/api/v1" + path.split("?")[0])
             try:
                 operation.validate_response(r)
-            except FailureGroup as group:
-                details = "; ".join(f"{f.title}: {f.message}" for f in group.exceptions)
+            except (FailureGroup, Failure) as exc:
+                failures = exc.exceptions if isinstance(exc, FailureGroup) else [exc]
+                details = "; ".join(f"{f.title}: {f.message}" for f in failures)
                 self.violations.append(f"{where}: {details}"[:2000])
         if r.status_code not in expect:
             self.refused.append(f"{what}: {method} {path} → {r.status_code} {r.text[:300]}")

@@ -22,6 +22,7 @@ in var/fuzz/ (events.ndjson, server.log, the generated schemathesis.toml).
 
     python fuzz/run.py                                   # what `make fuzz` runs
     python fuzz/run.py --examples 5 -- --include-path-regex '^/api/v1/devices'
+    python fuzz/run.py --thorough --examples 100 --seed 1   # a deeper run, by hand
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ def snapshot(env: dict) -> dict:
     return json.loads(last)
 
 
-def write_config(path: Path, known: dict) -> None:
+def write_config(path: Path, known: dict, *, thorough: bool = False) -> None:
     """schemathesis.toml binding parameters to dictionaries of the ids and codes that exist."""
     dictionaries = {name: values for name, values in known.items() if name != "token" and values}
     codes = known["units"] + known["employees"]
@@ -216,15 +217,11 @@ def write_config(path: Path, known: dict) -> None:
     # wrong type for every field in turn: thousands of cases that pydantic refuses the
     # same way) and requests with methods an operation does not have (405 from Django
     # Ninja before any of our code runs) took two thirds of the time budget; negative
-    # inputs come from the fuzzing phase instead, which mixes both kinds.
-    lines += [
-        "[phases.coverage]",
-        "unexpected-methods = []",
-        "",
-        "[phases.coverage.generation]",
-        'mode = "positive"',
-        "",
-    ]
+    # inputs come from the fuzzing phase instead, which mixes both kinds (--thorough keeps
+    # them, for a run outside CI).
+    lines += ["[phases.coverage]", "unexpected-methods = []", ""]
+    if not thorough:
+        lines += ["[phases.coverage.generation]", 'mode = "positive"', ""]
     lines.append("[parameters]")
     for where, name in bindings.items():
         if name in dictionaries:
@@ -280,21 +277,31 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def server_exceptions(log_path: Path) -> Counter:
-    """The exception behind each 500 the server logged ("Internal Server Error: <path>"
-    then the traceback; other tracebacks, such as a 400's, are not counted)."""
+    """The exception behind each 500 the server logged ("Internal Server Error: <path>",
+    then the traceback, chained ones included), with the innermost frame of our code."""
     found: Counter = Counter()
-    path = None
-    frame = ""
-    for line in log_path.read_text(errors="replace").splitlines():
-        if line.startswith("Internal Server Error: "):
-            path, frame = line.removeprefix("Internal Server Error: "), ""
-        elif path is None:
+    lines = log_path.read_text(errors="replace").splitlines()
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith("Internal Server Error: "):
+            i += 1
             continue
-        elif line.strip().startswith('File "') and "/.venv/" not in line:
-            frame = line.strip()  # the innermost frame of our own code
-        elif line and not line[0].isspace() and not line.startswith(("Traceback", "During handling", "The above")):
-            found[f"{line[:200]}\n         {path}\n         {frame}"] += 1
-            path = None
+        path, frame, last = lines[i].removeprefix("Internal Server Error: "), "", ""
+        i += 1
+        while i < len(lines):
+            line = lines[i]
+            i += 1
+            if line.startswith('  File "'):
+                if "/.venv/" not in line and "/lib/python" not in line:
+                    frame = line.strip()
+            elif line and not line[0].isspace() and not line.startswith(("Traceback", "The above", "During")):
+                last = line  # an exception line: the last one unless another is chained to it
+                j = i
+                while j < len(lines) and not lines[j].strip():
+                    j += 1
+                if j >= len(lines) or not lines[j].startswith(("The above", "During")):
+                    break
+        found[f"{last[:200]}\n         {path}" + (f"\n         {frame}" if frame else "")] += 1
     return found
 
 
@@ -332,6 +339,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", 20260112)))
     parser.add_argument("--workers", type=int, default=4, help="concurrent schemathesis clients")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite even when PostgreSQL is reachable")
+    parser.add_argument(
+        "--thorough", action="store_true", help="also the coverage phase's invalid inputs (slower; not for CI)"
+    )
     parser.add_argument("--fixture-only", action="store_true", help="stop after making the officer's objects")
     parser.add_argument("st_args", nargs="*", help="extra `st run` arguments (after --)")
     args = parser.parse_args()
@@ -367,7 +377,7 @@ def main() -> int:
         if args.fixture_only:
             return 1 if own.refused or own.violations or own.server_errors else 0
         config = out_dir / "schemathesis.toml"
-        write_config(config, known)
+        write_config(config, known, thorough=args.thorough)
         for operation_id, reason in EXCLUDED.items():
             print(f"Excluded: {operation_id} — {reason}", flush=True)
 
