@@ -335,7 +335,7 @@ def summarise(report_path: Path) -> tuple[int, int, Counter, dict]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--examples", type=int, default=int(os.environ.get("FUZZ_EXAMPLES", 15)))
+    parser.add_argument("--examples", type=int, default=int(os.environ.get("FUZZ_EXAMPLES", 20)))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", 20260112)))
     parser.add_argument("--workers", type=int, default=4, help="concurrent schemathesis clients")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite even when PostgreSQL is reachable")
