@@ -108,8 +108,11 @@ class Database:
             self.url = f"sqlite:///{self.tmpdir}/fuzz.sqlite3"
             self.label = "SQLite"
             print(
-                "Note: PostgreSQL is not reachable"
-                + (" (--sqlite given)" if force_sqlite else f" at {PG_ADMIN_URL.rsplit('@', 1)[-1]}")
+                (
+                    "Note: --sqlite given"
+                    if force_sqlite
+                    else f"Note: no PostgreSQL at {PG_ADMIN_URL.rsplit('@', 1)[-1]}"
+                )
                 + "; fuzzing on SQLite instead of production's database.",
                 flush=True,
             )
