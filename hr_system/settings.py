@@ -133,6 +133,9 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "static"
 MEDIA_ROOT = BASE_DIR / "var" / "media"
+# `manage.py backup`: where dumps and their manifests go, and how many are kept.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "var" / "backups")
+BACKUP_KEEP = envint("BACKUP_KEEP", 14)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
