@@ -16,6 +16,7 @@ SECTIONS = [
     ["bench.adms"],
     ["bench.attendance", "sqlite"],
     ["bench.attendance", "postgres"],
+    ["bench.restore_drill"],
     ["bench.attendance_pdf"],
     ["bench.transfers"],
     ["bench.exam_finalize"],
