@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class DevicesConfig(AppConfig):
     name = "devices"
     verbose_name = "Máy chấm công"
+
+    def ready(self) -> None:
+        from devices.metrics import device_metrics
+        from hr_system import metrics
+
+        metrics.register(device_metrics)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from hr_system import views
+from hr_system import ops_views, views
 from hr_system.api import api
 from hr_system.api import not_found as api_not_found
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("metrics", ops_views.metrics_view, name="metrics"),
     path("org/", views.org_tree, name="org_tree"),
     path("employees/", views.employee_list, name="employee_list"),
     path("employees/export.pdf", views.employee_list_pdf, name="employee_list_pdf"),
