@@ -2,10 +2,12 @@
 envelope, and every app's router mounted under its prefix. Nothing imports this module
 but `hr_system/urls.py`; shared API pieces live in `hr_system/api_base.py`."""
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
+from ninja.openapi.views import openapi_json
 from ninja.security import django_auth
 
 from assessments.api import router as assessments_router
@@ -52,10 +54,20 @@ class Api(NinjaAPI):
         return schema
 
 
+def docs_login_required(view):
+    """The Swagger UI page (`/api/v1/docs`, served from ninja's own static files) only to
+    signed-in users. Ninja applies the decorator to the OpenAPI document too, which stays
+    public: token clients and `make fuzz` read it without a session, and it holds no data."""
+    if getattr(view, "func", None) is openapi_json:
+        return view
+    return login_required(view)
+
+
 api = Api(
     title="Hệ thống chấm công và đánh giá năng lực",
     version="1",
     urls_namespace="api",
+    docs_decorator=docs_login_required,
     # Session auth checks CSRF on unsafe methods; token auth is for scripts.
     auth=[TokenAuth(), django_auth],
 )

@@ -34,19 +34,6 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS"
 # "127.0.0.1/32,10.0.0.0/24"); empty: the TCP peer is the client (hr_system/net.py).
 TRUSTED_PROXIES = [n.strip() for n in os.environ.get("TRUSTED_PROXIES", "").split(",") if n.strip()]
 
-# /healthz (hr_system/health.py): the workers whose heartbeat must be fresh, and how old
-# (seconds) a heartbeat may be: several times the slowest worker's pause (recompute: 30 s).
-HEALTH_WORKERS = [
-    w.strip()
-    for w in os.environ.get("HEALTH_WORKERS", "poll_devices,recompute_attendance,finalize_attempts").split(",")
-    if w.strip()
-]
-HEALTH_HEARTBEAT_MAX_AGE = envint("HEALTH_HEARTBEAT_MAX_AGE", 300)
-# /metrics (hr_system/ops_views.py): served to `Authorization: Bearer <METRICS_TOKEN>` or to
-# a client address in METRICS_ALLOWED_NETWORKS (CIDRs); 404 when neither is set.
-METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
-METRICS_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "").split(",") if n.strip()]
-
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -67,6 +54,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "hr_system.middleware.TrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself (a bare gunicorn needs no web server for them).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "hr_system.middleware.ControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -144,7 +133,15 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# `manage.py collectstatic` copies them here, compressed and with content-hashed names;
+# WhiteNoise serves them with far-future cache headers. Templates name a file through
+# `{% static %}`, which with DEBUG off needs collectstatic to have run (deployment, and
+# once per test session in tests/conftest.py).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "var" / "static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 # `manage.py backup`: where dumps and their manifests go, and how many are kept.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "var" / "backups")
@@ -229,9 +226,8 @@ if not DEBUG:
     # Believed only from TRUSTED_PROXIES: hr_system.middleware.TrustedProxyHeadersMiddleware
     # drops the header from any other peer before SecurityMiddleware reads it.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # Time clocks speak plain HTTP to /iclock/ and cannot follow a redirect to HTTPS; a
-    # monitor or Prometheus on the server itself asks gunicorn directly, over loopback.
-    SECURE_REDIRECT_EXEMPT = [r"^iclock/", r"^healthz$", r"^metrics$"]
+    # Time clocks speak plain HTTP to /iclock/ and cannot follow a redirect to HTTPS.
+    SECURE_REDIRECT_EXEMPT = [r"^iclock/"]
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,9 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.management import call_command
+from django.test import override_settings
 
 from hr_system.models import Employee, OrgUnit, Role
 
@@ -83,3 +86,22 @@ def login(client):
 def fast_password_hasher(settings):
     # PBKDF2 at production strength costs ~0.3 s per user; tests do not need it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(django_test_environment, tmp_path_factory):
+    """Tests run with DEBUG off, where `{% static %}` reads the manifest collectstatic writes
+    (a template naming a missing file fails, as it would in production). Collected once per
+    session into a temporary STATIC_ROOT, hashed but not compressed: compressing Swagger UI
+    and Redoc takes ~20 s, and tests/test_serving.py checks compression on our own files."""
+    root = tmp_path_factory.mktemp("static")
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    with override_settings(STATIC_ROOT=root, STORAGES=storages), pytest.MonkeyPatch.context() as patch:
+        call_command("collectstatic", interactive=False, verbosity=0)
+        # The browser tests' live server answers /static/ from the apps' source folders,
+        # which know no hashed names; let WhiteNoise serve them, as in production.
+        patch.setattr(StaticFilesHandler, "_should_handle", lambda self, path: False)
+        yield root
