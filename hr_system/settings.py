@@ -34,6 +34,19 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS"
 # "127.0.0.1/32,10.0.0.0/24"); empty: the TCP peer is the client (hr_system/net.py).
 TRUSTED_PROXIES = [n.strip() for n in os.environ.get("TRUSTED_PROXIES", "").split(",") if n.strip()]
 
+# /healthz (hr_system/health.py): the workers whose heartbeat must be fresh, and how old
+# (seconds) a heartbeat may be: several times the slowest worker's pause (recompute: 30 s).
+HEALTH_WORKERS = [
+    w.strip()
+    for w in os.environ.get("HEALTH_WORKERS", "poll_devices,recompute_attendance,finalize_attempts").split(",")
+    if w.strip()
+]
+HEALTH_HEARTBEAT_MAX_AGE = envint("HEALTH_HEARTBEAT_MAX_AGE", 300)
+# /metrics (hr_system/ops_views.py): served to `Authorization: Bearer <METRICS_TOKEN>` or to
+# a client address in METRICS_ALLOWED_NETWORKS (CIDRs); 404 when neither is set.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "").split(",") if n.strip()]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -226,8 +239,9 @@ if not DEBUG:
     # Believed only from TRUSTED_PROXIES: hr_system.middleware.TrustedProxyHeadersMiddleware
     # drops the header from any other peer before SecurityMiddleware reads it.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # Time clocks speak plain HTTP to /iclock/ and cannot follow a redirect to HTTPS.
-    SECURE_REDIRECT_EXEMPT = [r"^iclock/"]
+    # Time clocks speak plain HTTP to /iclock/ and cannot follow a redirect to HTTPS; a
+    # monitor or Prometheus on the server itself asks gunicorn directly, over loopback.
+    SECURE_REDIRECT_EXEMPT = [r"^iclock/", r"^healthz$", r"^metrics$"]
 
 LOGGING = {
     "version": 1,
