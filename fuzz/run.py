@@ -360,6 +360,14 @@ def main() -> int:
         print(f"Database: {db.label}. Migrating and loading the demo data…", flush=True)
         known = snapshot(env)
         token = known["token"]
+        # Deployment collects static files before gunicorn starts; the pages (and the
+        # error pages the API's neighbours render) need the hashed manifest.
+        env["STATIC_ROOT"] = str(out_dir / "static")
+        collected = time.monotonic()
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
+        print(f"  collectstatic: {time.monotonic() - collected:.1f} s", flush=True)
         port = free_port()
         log_path = out_dir / "server.log"
         server = start_server(env, port, log_path)
