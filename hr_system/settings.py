@@ -19,12 +19,31 @@ def envint(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def secret(name: str, default: str = "") -> str:
+    """A secret from the variable NAME, or from the file NAME_FILE names (a file readable
+    only by the service, or a systemd credential: `SECRET_KEY_FILE=%d/secret_key`), so it
+    need not sit in an environment that `ps e` and crash reports show. Surrounding
+    whitespace (the file's final newline) is dropped. Setting both is refused."""
+    path = os.environ.get(f"{name}_FILE", "").strip()
+    if path and os.environ.get(name):
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both.")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {exc}") from None
+    return os.environ.get(name, default)
+
+
 DEBUG = envbool("DEBUG", "False")
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = secret("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off: put SECRET_KEY=… or SECRET_KEY_FILE=/path "
+            "in the service's environment file (deploy/README.md)."
+        )
     # A development-only key, only ever used with DEBUG on.
     SECRET_KEY = "dev-only-insecure-key-change-me-0123456789-abcdefghijklmnopqrstuv"
 
@@ -44,7 +63,7 @@ HEALTH_WORKERS = [
 HEALTH_HEARTBEAT_MAX_AGE = envint("HEALTH_HEARTBEAT_MAX_AGE", 300)
 # /metrics (hr_system/ops_views.py): served to `Authorization: Bearer <METRICS_TOKEN>` or to
 # a client address in METRICS_ALLOWED_NETWORKS (CIDRs); 404 when neither is set.
-METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_TOKEN = secret("METRICS_TOKEN")
 METRICS_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "").split(",") if n.strip()]
 
 INSTALLED_APPS = [
@@ -108,7 +127,7 @@ TEMPLATES = [
 (BASE_DIR / "var").mkdir(exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'hr.sqlite3'}",
+        secret("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'hr.sqlite3'}",
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
     )
 }
@@ -155,7 +174,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+# Uploaded leave attachments and stored documents; on a server, outside the code
+# (deploy/: /var/lib/chamcong/media), so an upgrade that replaces the code keeps them.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 # `manage.py backup`: where dumps and their manifests go, and how many are kept.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "var" / "backups")
 BACKUP_KEEP = envint("BACKUP_KEEP", 14)
