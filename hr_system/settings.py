@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so its request line times everything below it (hr_system/logs.py).
+    "hr_system.logs.RequestLogMiddleware",
     "hr_system.middleware.TrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files from the app itself (a bare gunicorn needs no web server for them).
@@ -264,11 +266,38 @@ if not DEBUG:
     # monitor or Prometheus on the server itself asks gunicorn directly, over loopback.
     SECURE_REDIRECT_EXEMPT = [r"^iclock/", r"^healthz$", r"^metrics$"]
 
+# Logs (hr_system/logs.py): one JSON object per line on stdout, which systemd hands to
+# journald; one line per request ("hr.request") and per worker step ("hr.worker"), each
+# with its request id. LOG_FORMAT=text for a person at a terminal. LOG_LEVEL is the level
+# of the product's own loggers (INFO: the request and step lines); other libraries log
+# warnings and errors. Secrets are masked by a filter under the handler, as a safety net.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "filters": {
+        "request_id": {"()": "hr_system.logs.RequestIdFilter"},
+        "redact": {"()": "hr_system.logs.RedactFilter"},
+    },
+    "formatters": {
+        "json": {"()": "hr_system.logs.JsonFormatter"},
+        "text": {"()": "hr_system.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        name: {"level": LOG_LEVEL} for name in ("hr", "hr_system", "devices", "attendance", "assessments", "transfers")
+    },
 }
 
 # Name of the issuing agency printed on official PDFs when a unit has none of its own.

@@ -9,11 +9,18 @@ to stop while it sleeps exits within a fraction of a second.
 After every step the worker writes its row in `WorkerHeartbeat` (host, pid, when, did
 the step work, and what it did), so whether the poller or the recompute worker is alive
 is a database read away, for a page, a monitor or `manage.py shell`.
+
+Every step is also one log line on the "hr.worker" logger (hr_system/logs.py):
+`{"event": "worker_step", "worker", "duration_ms", "ok", "did_work", "counts"}`, under a
+request id of its own that the step's other log lines share; a failed step names the
+error's class only (its message may quote data; the traceback goes to stderr as before).
+A step that found nothing to do logs at DEBUG: an idle poller steps every second.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -25,7 +32,10 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from hr_system.logs import request_id_context
 from hr_system.models import WorkerHeartbeat
+
+step_log = logging.getLogger("hr.worker")
 
 # The pause between rounds is waited in slices this long: a signal handler only sets a
 # flag, and the main thread notices it at the end of the current slice.
@@ -97,10 +107,15 @@ class Worker(BaseCommand):
                 close_old_connections()
 
     def run_step(self, *, loop: bool) -> bool:
+        with request_id_context():
+            return self._run_step(loop=loop)
+
+    def _run_step(self, *, loop: bool) -> bool:
         started = time.perf_counter()
         try:
             detail = dict(self.step() or {})
         except Exception as exc:
+            self.log_step(started, ok=False, detail={}, error=type(exc).__name__)
             error = {"error": f"{type(exc).__name__}: {exc}"[:500]}
             if not loop:
                 with contextlib.suppress(DatabaseError):
@@ -109,12 +124,33 @@ class Worker(BaseCommand):
             self.stderr.write(traceback.format_exc())
             self._beat_in_loop(ok=False, detail=error)
             return False
+        self.log_step(started, ok=True, detail=detail)
         detail = {"seconds": round(time.perf_counter() - started, 3), **detail}
         if loop:
             self._beat_in_loop(ok=True, detail=detail)
         else:
             self.beat(ok=True, detail=detail)
         return True
+
+    def log_step(self, started: float, *, ok: bool, detail: dict, error: str = "") -> None:
+        counts = step_counts(detail)
+        did_work = any(v > 0 for v in counts.values())
+        level = logging.ERROR if not ok else logging.INFO if did_work else logging.DEBUG
+        if not step_log.isEnabledFor(level):
+            return
+        duration = round((time.perf_counter() - started) * 1000, 1)
+        fields = {
+            "event": "worker_step",
+            "worker": self.name,
+            "duration_ms": duration,
+            "ok": ok,
+            "did_work": did_work,
+            "counts": counts,
+            "instance": f"{self.host}:{self.pid}",
+        }
+        if error:
+            fields["error"] = error
+        step_log.log(level, "%s step %s in %.1fms", self.name, "ok" if ok else "failed", duration, extra=fields)
 
     def _beat_in_loop(self, *, ok: bool, detail: dict) -> None:
         # The database may be what failed; the next round writes the heartbeat again.
@@ -176,3 +212,16 @@ class Worker(BaseCommand):
                 WorkerHeartbeat.objects.create(name=self.name, **fields)
         except IntegrityError:  # another process of the same worker created it meanwhile
             WorkerHeartbeat.objects.filter(name=self.name).update(**fields)
+
+
+def step_counts(detail: dict, limit: int = 12) -> dict[str, int | float]:
+    """The numbers of a step's detail (what it did, counted), for its log line: no text,
+    which may name a person or quote a clock's data."""
+    counts: dict[str, int | float] = {}
+    for key, value in detail.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        counts[str(key)[:40]] = value
+        if len(counts) >= limit:
+            break
+    return counts

@@ -7,6 +7,9 @@ a unit head of A's school, a province-wide admin, and an employee with an accoun
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -105,3 +108,50 @@ def collected_static(django_test_environment, tmp_path_factory):
         # which know no hashed names; let WhiteNoise serve them, as in production.
         patch.setattr(StaticFilesHandler, "_should_handle", lambda self, path: False)
         yield root
+
+
+# Every log record of a test run, formatted as production formats it (hr_system.logs: JSON,
+# request id, secrets masked), goes to var/test-logs/<pid>.jsonl; `make test` then runs
+# tests/check_logs.py over the folder, which fails on a password, a token, an answer key, a
+# fingerprint template or a citizen-ID number in any line. TEST_LOG_DIR moves the folder.
+TEST_LOG_DIR = Path(os.environ.get("TEST_LOG_DIR") or Path(__file__).resolve().parent.parent / "var" / "test-logs")
+LOGGED_AT_DEBUG = (
+    "hr",
+    "hr_system",
+    "django.request",
+    "devices",
+    "attendance",
+    "assessments",
+    "transfers",
+    "axes",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_log_file(django_test_environment):
+    from hr_system.logs import JsonFormatter, RedactFilter, RequestIdFilter
+
+    TEST_LOG_DIR.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(TEST_LOG_DIR / f"{os.getpid()}.jsonl", mode="w", encoding="utf-8")
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    handler.addFilter(RedactFilter())
+    root = logging.getLogger()
+    # The console handler keeps printing what production prints (INFO and up; pytest
+    # captures it); the DEBUG records are for the file only.
+    consoles = [h for h in root.handlers if type(h) is logging.StreamHandler and h.level == logging.NOTSET]
+    levels = {name: logging.getLogger(name).level for name in LOGGED_AT_DEBUG}
+    for console in consoles:
+        console.setLevel(logging.INFO)
+    for name in LOGGED_AT_DEBUG:
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    root.addHandler(handler)
+    try:
+        yield handler.baseFilename
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+        for console in consoles:
+            console.setLevel(logging.NOTSET)
