@@ -9,7 +9,7 @@ PG_URL  ?= postgres://postgres@127.0.0.1:5432/test
 TEST_ENV := SECRET_KEY=make-test-only-secret-key-not-for-production-0123456789 SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench fuzz lint sysdeps browser serve clean
+.PHONY: demo test bench fuzz rehearsal lint sysdeps browser caddy serve clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,13 @@ browser:
 	  $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
 
+# Debian's caddy (2.6) for the deployment's tests and the production rehearsal (deploy/Caddyfile).
+caddy:
+	@[ -x /usr/bin/caddy ] || { \
+	  echo "Installing caddy…"; \
+	  $(SUDO) apt-get install -y -q caddy >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q caddy >/dev/null; }; }
+
 demo: $(VENV)/.installed sysdeps
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=1 $(BIN)/python manage.py seed_demo
@@ -51,7 +58,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
-test: $(VENV)/.installed-dev sysdeps browser lint
+test: $(VENV)/.installed-dev sysdeps browser caddy lint
 	$(TEST_ENV) DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run
 	@echo "== tests on SQLite =="
 	$(TEST_ENV) DATABASE_URL= $(BIN)/pytest -q
@@ -68,6 +75,13 @@ bench: $(VENV)/.installed-dev sysdeps
 # Fails on any 5xx or any answer outside the document (fuzz/run.py).
 fuzz: $(VENV)/.installed-dev sysdeps
 	$(BIN)/python fuzz/run.py
+
+# The production rehearsal (deploy/rehearsal.py): PostgreSQL, two gunicorn instances from
+# deploy/gunicorn.conf.py behind Caddy from deploy/Caddyfile (HTTPS, high ports), two
+# pollers and the workers as plain processes; an ADMS push, ZK clocks, an exam sat in
+# Chromium, a spoofed X-Forwarded-For; then a clean stop. Fails on any failed check.
+rehearsal: $(VENV)/.installed-dev sysdeps browser caddy
+	$(BIN)/python deploy/rehearsal.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
