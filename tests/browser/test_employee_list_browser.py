@@ -1,9 +1,12 @@
+"""An HR officer signs in, opens the staff list of their commune and downloads it as a
+PDF, through gunicorn with DEBUG off."""
+
 import io
 
 from pypdf import PdfReader
 
 
-def test_hr_logs_in_opens_list_and_downloads_pdf(transactional_db, cast, live_server, browser_page, web_login):
+def test_hr_logs_in_opens_list_and_downloads_pdf(transactional_db, cast, site, browser_page, watch, web_login):
     page = browser_page
     web_login(page, "hr_a")
     page.click("text=Cán bộ")
@@ -18,3 +21,4 @@ def test_hr_logs_in_opens_list_and_downloads_pdf(transactional_db, cast, live_se
     assert content.startswith(b"%PDF")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     assert "Nguyễn Văn An" in text and "Lò Thị Hương" in text
+    watch.assert_loaded("css/app.css")
