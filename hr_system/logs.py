@@ -98,7 +98,7 @@ _SECRETS = re.compile(
     | (?P<token>\bhrt_)[A-Za-z0-9_-]{8,}                               # our API tokens
     | (?P<pair>\b(?:[A-Za-z_]*(?:password|passwd|pwd|secret|token|access_code|authorization|cookie|sessionid)
           [A-Za-z0-9_]*|TMP|tmp)
-        ['"]?\s*[:=]\s*['"]?)(?!\[REDACTED\])[^\s'"&,;}\]]+               # key=value, "key": "value"
+        ['"]?\s*[:=]\s*['"]?)(?!\[REDACTED\])(?:(?:Bearer|Basic|Token)\s+)?[^\s'"&,;}\]]+  # key=value
     """,
     re.IGNORECASE | re.VERBOSE,
 )
