@@ -15,6 +15,7 @@ import pytest
 
 from tests.browser import server as gunicorn
 from tests.browser.watch import Watch
+from tests.conftest import PASSWORD, TEST_LOG_DIR
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -57,6 +58,10 @@ def site(django_db_setup, collected_static, tmp_path_factory):
     )
     yield server
     server.stop()
+    # Next to the test process's own log (tests/conftest.py), for the secrets grep: the
+    # login form's password went through this server.
+    TEST_LOG_DIR.mkdir(parents=True, exist_ok=True)
+    server.export_log(TEST_LOG_DIR / f"gunicorn-{os.getpid()}.jsonl")
 
 
 @pytest.fixture
@@ -104,8 +109,6 @@ def watch(_browsing) -> Watch:
 
 @pytest.fixture
 def web_login(site):
-    from tests.conftest import PASSWORD
-
     def _login(page, username):
         page.goto(f"{site.url}/login/")
         page.fill("input[name=username]", username)

@@ -5,6 +5,7 @@ loopback is the only relaxation (no SSL redirect, no secure-only cookies)."""
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import signal
 import socket
@@ -76,17 +77,13 @@ def _die_with_parent() -> None:
 
 def command(port: int) -> tuple[list[str], dict[str, str]]:
     """How deployment starts the web server (deploy/gunicorn.conf.py), bound to `port`."""
-    env = {
+    return [str(GUNICORN), "-c", str(CONFIG), "hr_system.wsgi"], {
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "2",  # two processes: nothing may live in one worker's memory
         "GUNICORN_THREADS": "1",
         "GUNICORN_TIMEOUT": "60",
         "GUNICORN_GRACEFUL_TIMEOUT": "5",
     }
-    if CONFIG.exists():
-        return [str(GUNICORN), "-c", str(CONFIG), "hr_system.wsgi"], env
-    flags = [f"--bind={env['GUNICORN_BIND']}", "--workers=2", "--threads=1", "--timeout=60", "--graceful-timeout=5"]
-    return [str(GUNICORN), *flags, "hr_system.wsgi"], {}
 
 
 @dataclass
@@ -120,10 +117,21 @@ class Server:
             pass
         self.process.wait()
 
+    def export_log(self, path: Path) -> None:
+        """The server's output as JSON lines for tests/check_logs.py, which greps a test run's
+        logs for secrets: the app's own lines as they are, gunicorn's plain lines wrapped."""
+        with path.open("w", encoding="utf-8") as out:
+            for line in self.log_since(0).splitlines():
+                if not line.strip():
+                    continue
+                try:
+                    is_object = isinstance(json.loads(line), dict)
+                except ValueError:
+                    is_object = False
+                out.write((line if is_object else json.dumps({"logger": "gunicorn", "message": line})) + "\n")
+
 
 def start(*, settings_dict: dict, static_root: Path, media_root: Path, log_path: Path) -> Server:
-    import json
-
     manifest = json.loads((static_root / "staticfiles.json").read_text(encoding="utf-8"))["paths"]
     port = free_port()
     argv, gunicorn_env = command(port)
