@@ -59,6 +59,10 @@ class Worker(BaseCommand):
     once_help = "One round, then exit (default)."
     loop_help = "Keep working until SIGTERM/Ctrl-C."
     worker_name = ""  # heartbeat row name; the command's own name when empty
+    # The counts of step()'s dict that say the step did something (its log line is INFO,
+    # else DEBUG); None: any positive count. A count of work still under way (the poller's
+    # "polling") is not work done: a long download would log a line every round.
+    work_keys: tuple[str, ...] | None = None
 
     def add_arguments(self, parser) -> None:
         mode = parser.add_mutually_exclusive_group()
@@ -134,7 +138,8 @@ class Worker(BaseCommand):
 
     def log_step(self, started: float, *, ok: bool, detail: dict, error: str = "") -> None:
         counts = step_counts(detail)
-        did_work = any(v > 0 for v in counts.values())
+        keys = counts.keys() if self.work_keys is None else self.work_keys
+        did_work = any(counts.get(key, 0) > 0 for key in keys)
         level = logging.ERROR if not ok else logging.INFO if did_work else logging.DEBUG
         if not step_log.isEnabledFor(level):
             return
@@ -146,7 +151,6 @@ class Worker(BaseCommand):
             "ok": ok,
             "did_work": did_work,
             "counts": counts,
-            "instance": f"{self.host}:{self.pid}",
         }
         if error:
             fields["error"] = error

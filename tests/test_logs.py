@@ -268,6 +268,18 @@ def test_an_idle_step_logs_at_debug_and_shares_its_id_with_the_steps_own_lines(d
     assert "Nguyễn" not in json_log.text()  # text from a step's detail is not logged
 
 
+def test_work_keys_say_which_counts_are_work_done(db, json_log):
+    class Polling(Idle):
+        work_keys = ("done",)
+
+        def step(self) -> dict:
+            return {"done": 0, "polling": 3}
+
+    call_command(Polling())
+    [line] = json_log("worker_step")
+    assert line["did_work"] is False and line["level"] == "DEBUG" and line["counts"] == {"done": 0, "polling": 3}
+
+
 def test_a_failed_step_names_the_error_class_not_its_message(db, json_log):
     worker = Counter({1: "fail", 2: "stop"})
     call_command(worker, "--loop", "--sleep", "0")
