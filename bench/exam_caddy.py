@@ -91,16 +91,15 @@ def main() -> int:
     try:
         stack.check_ports()
         stack.create_database()
-        with timer() as t:
-            stack.manage("migrate", "--noinput")
-            stack.manage("collectstatic", "--noinput")
-        print(f"deployment steps (migrate, collectstatic): {t['seconds']:.0f} s", flush=True)
+        collected = stack.manage_in_background("collectstatic", "--noinput")
+        stack.manage("migrate", "--noinput")
         stack.setup_django()
         from django.db import connections
 
         with timer() as t:
             exam_id, tokens = exam_load.build(args.candidates)
         connections.close_all()
+        collected()
         print(
             f"set-up: {args.candidates} candidates with tokens, {exam_load.QUESTIONS}-question papers "
             f"in {t['seconds']:.1f} s",

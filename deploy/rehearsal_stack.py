@@ -12,10 +12,14 @@ What a server runs, started from the repository's own files:
 - the workers `poll_devices --loop` (any number of them), `recompute_attendance --loop`
   and `finalize_attempts --loop`, and ZK clock emulators (`zk_emulator`).
 
-Every process gets the environment one /etc/chamcong/env would give it: DEBUG off, the
-production security settings (HTTPS is real here, through Caddy), secrets read from
-files (SECRET_KEY_FILE, DATABASE_URL_FILE), TRUSTED_PROXIES=127.0.0.1/32. The database
-is a fresh PostgreSQL database `hr_rehearsal_<name>`, dropped at the end.
+The services are started with their units' own commands and environment: ExecStart=,
+Environment= and TimeoutStopSec= are read from deploy/systemd/ (with /opt/chamcong
+being this checkout and %i the instance's port), and the environment file is
+deploy/env.example itself, with only what differs on this machine set over it (the
+site name, ports, paths, the files holding the secret key and the database address).
+So DEBUG is off, the production security settings stand (HTTPS is real here, through
+Caddy) and TRUSTED_PROXIES is the example's. The database is a fresh PostgreSQL
+database `hr_rehearsal_<name>_<pid>`, dropped at the end.
 
 Each process writes stdout and stderr to its own files in the run directory; every
 process carries a marker variable in its environment, so that after the stop a scan of
@@ -25,7 +29,9 @@ process carries a marker variable in its environment, so that after the stop a s
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -42,6 +48,66 @@ MANAGE = [sys.executable, str(ROOT / "manage.py")]
 CADDY = shutil.which("caddy") or "/usr/bin/caddy"
 SITE = "localhost"  # CHAMCONG_SITE: the name people type; Caddy's internal CA signs it
 MARKER = "CHAMCONG_REHEARSAL_RUN"  # in every started process's environment
+SERVER_ROOT = "/opt/chamcong"  # where deploy/ puts the code on a server
+UNITS = ROOT / "deploy" / "systemd"
+ENV_FILE = ROOT / "deploy" / "env.example"
+SYSTEMD_DEFAULT_STOP_SECONDS = 90.0
+CADDY_STOP_SECONDS = 5.0  # TimeoutStopSec of Debian's caddy.service
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """NAME=value lines as systemd's EnvironmentFile= reads them (comments, blank lines
+    and surrounding double quotes dropped)."""
+    env = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        name, sep, value = line.partition("=")
+        if not sep:
+            raise ValueError(f"{path.name}: not NAME=value: {raw!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        env[name.strip()] = value
+    return env
+
+
+@dataclass
+class Unit:
+    """What a unit of deploy/systemd/ starts: its command, its own Environment= lines
+    and how long systemd waits for it to stop, relocated to this checkout."""
+
+    command: list[str]
+    env: dict[str, str]
+    stop_seconds: float
+
+    @classmethod
+    def read(cls, name: str, instance: str = "") -> Unit:
+        command, env, stop = None, {}, SYSTEMD_DEFAULT_STOP_SECONDS
+        for raw in (UNITS / name).read_text(encoding="utf-8").splitlines():
+            line = raw.strip().replace("%i", instance)
+            key, _, value = line.partition("=")
+            if key == "ExecStart":
+                command = [cls.relocate(arg) for arg in shlex.split(value)]
+            elif key == "Environment":
+                name_, _, val = value.partition("=")
+                env[name_] = val
+            elif key == "TimeoutStopSec":
+                stop = float(re.fullmatch(r"(\d+)s?", value).group(1))
+        if not command:
+            raise ValueError(f"{name}: no ExecStart=")
+        return cls(command, env, stop)
+
+    @staticmethod
+    def relocate(arg: str) -> str:
+        if arg == f"{SERVER_ROOT}/.venv/bin/python":
+            return sys.executable
+        if arg.startswith(f"{SERVER_ROOT}/.venv/bin/"):
+            return str(BIN / arg.rsplit("/", 1)[-1])
+        if arg.startswith(f"{SERVER_ROOT}/"):
+            return str(ROOT / arg.removeprefix(f"{SERVER_ROOT}/"))
+        return arg
 
 
 def pg_admin_url() -> str:
@@ -61,6 +127,7 @@ class Proc:
     popen: subprocess.Popen
     out: Path
     err: Path
+    stop_timeout: float = SYSTEMD_DEFAULT_STOP_SECONDS
     stop_seconds: float | None = None
     returncode: int | None = None
 
@@ -138,46 +205,49 @@ class Stack:
 
     # --- environment ------------------------------------------------------------------
 
-    def env(self) -> dict[str, str]:
-        """What /etc/chamcong/env gives every unit, for this run."""
+    def overrides(self) -> dict[str, str]:
+        """What differs from deploy/env.example on this machine, for this run."""
         secrets_dir = self.run_dir / "etc"
         if not secrets_dir.exists():
             secrets_dir.mkdir(mode=0o700)
             (secrets_dir / "secret_key").write_text(secrets.token_urlsafe(50) + "\n")
             (secrets_dir / "database_url").write_text(self.db_url + "\n")
-        keep = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")
-        env = {k: v for k, v in os.environ.items() if k in keep}
-        env.update(
-            DEBUG="0",
-            SECRET_KEY_FILE=str(secrets_dir / "secret_key"),
-            DATABASE_URL_FILE=str(secrets_dir / "database_url"),
-            ALLOWED_HOSTS=SITE,
-            CSRF_TRUSTED_ORIGINS=self.base_url,
-            TRUSTED_PROXIES="127.0.0.1/32",
-            STATIC_ROOT=str(self.run_dir / "static"),
-            MEDIA_ROOT=str(self.run_dir / "media"),
-            BACKUP_DIR=str(self.run_dir / "backups"),
-            DB_CONN_MAX_AGE="60",
-            PYTHONUNBUFFERED="1",
-        )
+        return {
+            "SECRET_KEY_FILE": str(secrets_dir / "secret_key"),
+            "DATABASE_URL_FILE": str(secrets_dir / "database_url"),
+            "ALLOWED_HOSTS": SITE,
+            "CSRF_TRUSTED_ORIGINS": self.base_url,
+            "STATIC_ROOT": str(self.run_dir / "static"),
+            "MEDIA_ROOT": str(self.run_dir / "media"),
+            "BACKUP_DIR": str(self.run_dir / "backups"),
+            "CHAMCONG_SITE": SITE,
+            "CHAMCONG_TLS": "internal",
+            "CHAMCONG_HTTP_PORT": str(self.ports.http),
+            "CHAMCONG_HTTPS_PORT": str(self.ports.https),
+            "CHAMCONG_ADMS_PORT": str(self.ports.adms),
+            "CHAMCONG_UPSTREAMS": " ".join(f"127.0.0.1:{p}" for p in self.ports.web),
+            "CHAMCONG_CADDY_ADMIN": f"127.0.0.1:{self.ports.admin}",
+        }
+
+    def env(self) -> dict[str, str]:
+        """What /etc/chamcong/env gives every unit: deploy/env.example, with this run's
+        overrides, over the little a systemd service inherits."""
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")}
+        env.update(read_env_file(ENV_FILE))
+        env.update(self.overrides())
+        env["PYTHONUNBUFFERED"] = "1"
         return env
 
     def caddy_env(self) -> dict[str, str]:
+        """Caddy's: the same environment file (deploy/systemd/caddy.service.d), its data
+        and configuration under the run directory instead of /var/lib/caddy."""
         home = self.run_dir / "caddy"
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TZ")}
-        env.update(
-            HOME=str(home),
-            XDG_DATA_HOME=str(home / "data"),
-            XDG_CONFIG_HOME=str(home / "config"),
-            CHAMCONG_SITE=SITE,
-            CHAMCONG_TLS="internal",
-            CHAMCONG_HTTP_PORT=str(self.ports.http),
-            CHAMCONG_HTTPS_PORT=str(self.ports.https),
-            CHAMCONG_ADMS_PORT=str(self.ports.adms),
-            CHAMCONG_UPSTREAMS=" ".join(f"127.0.0.1:{p}" for p in self.ports.web),
-            CHAMCONG_CADDY_ADMIN=f"127.0.0.1:{self.ports.admin}",
-        )
-        return env
+        return {
+            **self.env(),
+            "HOME": str(home),
+            "XDG_DATA_HOME": str(home / "data"),
+            "XDG_CONFIG_HOME": str(home / "config"),
+        }
 
     def caddy_root_cert(self) -> Path:
         return self.run_dir / "caddy" / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
@@ -233,24 +303,42 @@ class Stack:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
         self.db_created = False
 
-    def manage(self, *args: str, timeout: float = 300) -> str:
-        """A deployment step (`manage.py …`) as the administrator runs it; raises on failure."""
-        done = subprocess.run(
+    def manage(self, *args: str, timeout: float = 300) -> float:
+        """A deployment step (`manage.py …`) as the administrator runs it; its seconds.
+        Raises, with the step's output, when it fails."""
+        return self.manage_in_background(*args)(timeout)
+
+    def manage_in_background(self, *args: str):
+        """Start a deployment step; returns wait(timeout) → seconds, raising on failure.
+        (collectstatic, the slowest step, runs beside migrate and the data set-up.)"""
+        started = time.monotonic()
+        out = self.run_dir / f"manage-{args[0]}.log"
+        popen = subprocess.Popen(
             [*MANAGE, *args],
             cwd=ROOT,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
+            env={**self.env(), MARKER: self.token},
+            stdout=out.open("wb"),
+            stderr=subprocess.STDOUT,
         )
-        if done.returncode:
-            raise RuntimeError(f"manage.py {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
-        return done.stdout
+
+        def wait(timeout: float = 300) -> float:
+            try:
+                code = popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                popen.kill()
+                popen.wait()
+                code = "killed after a timeout"
+            if code:
+                raise RuntimeError(
+                    f"manage.py {' '.join(args)} exited {code}:\n{out.read_text(errors='replace')[-3000:]}"
+                )
+            return time.monotonic() - started
+
+        return wait
 
     # --- processes --------------------------------------------------------------------
 
-    def spawn(self, name: str, command: list[str], env: dict[str, str]) -> Proc:
+    def spawn(self, name: str, command: list[str], env: dict[str, str], stop_timeout: float = 30.0) -> Proc:
         out, err = self.run_dir / f"{name}.log", self.run_dir / f"{name}.err"
         popen = subprocess.Popen(
             command,
@@ -261,26 +349,34 @@ class Stack:
             stderr=err.open("wb"),
             start_new_session=True,  # its own process group: cleaned up as one if need be
         )
-        proc = Proc(name, popen, out, err)
+        proc = Proc(name, popen, out, err, stop_timeout=stop_timeout)
         self.procs.append(proc)
         return proc
 
     def proc(self, name: str) -> Proc:
         return next(p for p in self.procs if p.name == name)
 
+    def start_unit(self, name: str, unit_file: str, instance: str = "", **env: str) -> Proc:
+        unit = Unit.read(unit_file, instance)
+        # systemd: what EnvironmentFile= sets wins over the unit's Environment= lines.
+        return self.spawn(name, unit.command, {**unit.env, **self.env(), **env}, unit.stop_seconds)
+
     def start_web(self) -> list[Proc]:
+        """chamcong-web@<port> for each instance; its RuntimeDirectory (the Prometheus
+        multiprocess directory) under the run directory instead of /run."""
         started = []
         for i, port in enumerate(self.ports.web, start=1):
-            multiproc = self.run_dir / f"prometheus-web-{i}"
+            multiproc = self.run_dir / f"chamcong-web-{port}"
             multiproc.mkdir(exist_ok=True)
-            env = {
-                **self.env(),
-                "GUNICORN_BIND": f"127.0.0.1:{port}",
-                "GUNICORN_WORKERS": str(self.web_workers),
-                "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
-            }
-            command = [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "hr_system.wsgi"]
-            started.append(self.spawn(f"web-{i}", command, env))
+            started.append(
+                self.start_unit(
+                    f"web-{i}",
+                    "chamcong-web@.service",
+                    str(port),
+                    GUNICORN_WORKERS=str(self.web_workers),
+                    PROMETHEUS_MULTIPROC_DIR=str(multiproc),
+                )
+            )
         for proc, port in zip(started, self.ports.web, strict=True):
             self.wait_for_port(proc, port)
         return started
@@ -290,7 +386,7 @@ class Stack:
         (home / "data").mkdir(parents=True, exist_ok=True)
         (home / "config").mkdir(parents=True, exist_ok=True)
         command = [CADDY, "run", "--config", str(ROOT / "deploy" / "Caddyfile"), "--adapter", "caddyfile"]
-        proc = self.spawn("caddy", command, self.caddy_env())
+        proc = self.spawn("caddy", command, self.caddy_env(), CADDY_STOP_SECONDS)
         self.wait_for_port(proc, self.ports.https)
         self.wait_for_port(proc, self.ports.adms)
         deadline = time.monotonic() + 20
@@ -301,10 +397,11 @@ class Stack:
         return proc
 
     def start_workers(self, pollers: int = 2) -> list[Proc]:
-        env = self.env()
-        started = [self.spawn(f"poller-{i}", [*MANAGE, "poll_devices", "--loop"], env) for i in range(1, pollers + 1)]
-        started.append(self.spawn("recompute", [*MANAGE, "recompute_attendance", "--loop"], env))
-        started.append(self.spawn("exams", [*MANAGE, "finalize_attempts", "--loop"], env))
+        """chamcong-poller (`pollers` of them, as on two machines), chamcong-recompute,
+        chamcong-exams."""
+        started = [self.start_unit(f"poller-{i}", "chamcong-poller.service") for i in range(1, pollers + 1)]
+        started.append(self.start_unit("recompute", "chamcong-recompute.service"))
+        started.append(self.start_unit("exams", "chamcong-exams.service"))
         return started
 
     def start_emulator(self, i: int, *, users: int, punches: int) -> Proc:
@@ -338,17 +435,17 @@ class Stack:
         """Processes that ended although nobody stopped them."""
         return [p for p in self.procs if p.stop_seconds is None and not p.alive()]
 
-    def stop(self, timeout: float = 30) -> list[Proc]:
+    def stop(self) -> list[Proc]:
         """SIGTERM to each main process (as systemd's stop does), all at once; then wait
-        for each. Returns the processes that did not exit cleanly (exit status non-zero,
-        or still running after `timeout` and killed)."""
+        for each up to its unit's TimeoutStopSec. Returns the processes that did not exit
+        cleanly (exit status non-zero, or still running after their time and killed)."""
         started = time.monotonic()
         running = [p for p in self.procs if p.alive() and p.stop_seconds is None]
         for p in running:
             p.popen.send_signal(signal.SIGTERM)
         bad = []
         for p in running:
-            left = max(0.1, timeout - (time.monotonic() - started))
+            left = max(0.1, p.stop_timeout - (time.monotonic() - started))
             try:
                 p.returncode = p.popen.wait(left)
             except subprocess.TimeoutExpired:
