@@ -57,8 +57,10 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{auth}{host}{port}/{urllib.parse.quote(name, safe='')}"
 
 
-def free_port() -> int:
+def free_port(skip: set[int]) -> int:
     for port in PORTS:
+        if port in skip:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
@@ -68,11 +70,14 @@ def free_port() -> int:
     raise AssertionError(f"no free port in {PORTS.start}-{PORTS.stop - 1} for gunicorn")
 
 
+LIBC = ctypes.CDLL(None, use_errno=True)
+PR_SET_PDEATHSIG = 1
+
+
 def _die_with_parent() -> None:
     """Runs in the child before exec: the kernel sends SIGTERM to gunicorn if the test
     process dies without tearing down (killed by a CI timeout), so no server outlives it."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def command(port: int) -> tuple[list[str], dict[str, str]]:
@@ -132,11 +137,12 @@ class Server:
 
 
 def start(*, settings_dict: dict, static_root: Path, media_root: Path, log_path: Path) -> Server:
+    """Start gunicorn on a free port of PORTS and wait until it serves. Another run may
+    take the port between our check and gunicorn's bind: then gunicorn gives up ("in use")
+    and the next port is tried; a page answered by someone else's server on the port is
+    never mistaken for ours (we wait for our master's own "Listening at" line)."""
     manifest = json.loads((static_root / "staticfiles.json").read_text(encoding="utf-8"))["paths"]
-    port = free_port()
-    argv, gunicorn_env = command(port)
     env = {k: v for k, v in os.environ.items() if k not in DROPPED}
-    env.update(gunicorn_env)
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "hr_system.settings",
@@ -154,49 +160,57 @@ def start(*, settings_dict: dict, static_root: Path, media_root: Path, log_path:
             "PYTHONUNBUFFERED": "1",
         }
     )
-    log = log_path.open("wb")
-    try:
-        process = subprocess.Popen(
-            argv,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so stop() reaches every worker
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 — no threads started yet that matter
-        )
-    finally:
-        log.close()
-    server = Server(f"http://127.0.0.1:{port}", process, log_path, static_root, manifest)
-    try:
-        _wait_until_serving(server)
-    except BaseException:
-        server.stop()
-        raise
-    return server
-
-
-def _wait_until_serving(server: Server) -> None:
-    """Poll the login page until it answers 200 (templates, manifest and database all
-    work); fail with gunicorn's own output if it exits or never answers."""
-    deadline = time.monotonic() + START_SECONDS
-    last = ""
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise AssertionError(
-                f"gunicorn exited with status {server.process.returncode} before serving:\n"
-                + server.log_since(0)[-8000:]
+    tried: set[int] = set()
+    for _ in range(3):
+        port = free_port(skip=tried)
+        tried.add(port)
+        argv, gunicorn_env = command(port)
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                env={**env, **gunicorn_env},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so stop() reaches every worker
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 — it only calls prctl
             )
+        server = Server(f"http://127.0.0.1:{port}", process, log_path, static_root, manifest)
         try:
-            with NO_PROXY.open(f"{server.url}/login/", timeout=5) as response:
-                if response.status == 200:
-                    return
-                last = f"status {response.status}"
-        except urllib.error.HTTPError as exc:
-            last = f"status {exc.code}"
-        except OSError as exc:
-            last = str(exc)
+            if _wait_until_serving(server):
+                return server
+        except BaseException:
+            server.stop()
+            raise
+    raise AssertionError(f"gunicorn found no free port among {sorted(tried)}:\n" + server.log_since(0)[-4000:])
+
+
+def _wait_until_serving(server: Server) -> bool:
+    """True once our gunicorn listens on its port and its login page answers 200
+    (templates, manifest and database all work); False if the port was taken under it.
+    Fails with gunicorn's own output if it exits otherwise or never answers."""
+    listening = f"Listening at: {server.url} ({server.process.pid})"
+    deadline = time.monotonic() + START_SECONDS
+    last = "not listening yet"
+    while time.monotonic() < deadline:
+        output = server.log_since(0)
+        if server.process.poll() is not None:
+            if "Connection in use" in output and listening not in output:
+                return False
+            raise AssertionError(
+                f"gunicorn exited with status {server.process.returncode} before serving:\n{output[-8000:]}"
+            )
+        if listening in output:
+            try:
+                with NO_PROXY.open(f"{server.url}/login/", timeout=5) as response:
+                    if response.status == 200:
+                        return True
+                    last = f"status {response.status}"
+            except urllib.error.HTTPError as exc:
+                last = f"status {exc.code}"
+            except OSError as exc:
+                last = str(exc)
         time.sleep(0.2)
     raise AssertionError(
         f"gunicorn did not serve {server.url}/login/ within {START_SECONDS} s ({last}):\n" + server.log_since(0)[-8000:]
