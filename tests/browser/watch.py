@@ -1,7 +1,7 @@
 """What a page did while a test drove it: every static file it fetched (each must answer
-below 400 and be a content-hashed name from collectstatic's manifest, so the page was
-built by `{% static %}` with DEBUG off), server errors, Content-Security-Policy
-violations and uncaught script errors."""
+below 400, be a content-hashed name from collectstatic's manifest, so the page was built
+by `{% static %}` with DEBUG off, and come from WhiteNoise), server errors,
+Content-Security-Policy violations and uncaught script errors."""
 
 from __future__ import annotations
 
@@ -40,6 +40,9 @@ class Watch:
             self.problems.append(f"static file {name} answered {response.status}")
         elif name not in self.hashed:
             self.problems.append(f"static file {name} is not a hashed name from the manifest")
+        elif response.status == 200 and "immutable" not in response.headers.get("cache-control", ""):
+            # WhiteNoise marks a hashed name cacheable forever; anything else served it.
+            self.problems.append(f"static file {name} came without WhiteNoise's far-future caching")
 
     def _failed(self, request) -> None:
         name = self._static_name(request.url)
