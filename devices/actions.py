@@ -14,7 +14,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from devices import commands
-from devices.models import Device, DeviceCommand, Punch
+from devices.models import Device, DeviceCommand, Punch, PunchTally
 from devices.records import EARLIEST_TEXT, MAX_USER_ID, PunchRow, RawPunch, latest_local, row_problem
 from devices.roster_sync import ascii_name
 from hr_system import bulk
@@ -140,13 +140,15 @@ def store_rows(
         values = values[: max(max_new, 0)]
     # Multi-row VALUES on SQLite, COPY on PostgreSQL (hr_system.bulk); the count is
     # what the database inserted, so a concurrent writer's rows are duplicates here.
-    new = bulk.write(
-        Punch._meta.db_table,
-        COLUMNS,
-        values,
-        conflict=("device_id", "device_user_id", "local_time"),
-        lock=_writer(),
-    )
+    # The tally (/metrics) grows by that count in the same transaction; SQLite's writer
+    # lock covers both, or another thread would meet SQLite's busy handler before commit.
+    new = 0
+    if values:
+        with _writer(), transaction.atomic():
+            new = bulk.write(
+                Punch._meta.db_table, COLUMNS, values, conflict=("device_id", "device_user_id", "local_time")
+            )
+            PunchTally.add(device_id=pk, source=source, count=new)
     return StoreResult(new, len(rows) - len(rejected) - held_back - new, rejected, held_back)
 
 

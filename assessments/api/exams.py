@@ -26,6 +26,7 @@ from ninja.pagination import paginate
 from ninja.renderers import JSONRenderer
 
 from assessments import access, attempts, results
+from assessments.metrics import ANSWER_SAVE_SECONDS
 from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
 from assessments.papers import ExamError, generate_papers
 from assessments.schemas import (
@@ -416,16 +417,17 @@ def paper(request, exam_id: int):
 def save_answer(request, exam_id: int, payload: AnswerIn):
     """Save one answer at once; idempotent by seq (a doubled or late-arriving older
     save never overwrites a newer one). Kept to a handful of queries: it is the hot path."""
-    attempt = access.get_own_attempt(request.user, exam_id)
-    with exam_errors():
-        return attempts.save_answer(
-            attempt=attempt,
-            session_token=_session(request),
-            position=payload.position,
-            selected=payload.selected,
-            seq=payload.seq,
-            now=timezone.now(),
-        )
+    with ANSWER_SAVE_SECONDS.time():
+        attempt = access.get_own_attempt(request.user, exam_id)
+        with exam_errors():
+            return attempts.save_answer(
+                attempt=attempt,
+                session_token=_session(request),
+                position=payload.position,
+                selected=payload.selected,
+                seq=payload.seq,
+                now=timezone.now(),
+            )
 
 
 @router.post("/{int:exam_id}/heartbeat", response=HeartbeatOut)
