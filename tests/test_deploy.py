@@ -374,6 +374,9 @@ def wait_for_port(port: int, proc: subprocess.Popen, log: Path, seconds: float =
 
 @pytest.fixture
 def caddy_in_front(tmp_path):
+    for port in (HTTPS_PORT, HTTP_PORT, ADMS_PORT):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            pytest.fail(f"port {port} is already in use: this test starts its own Caddy there")
     upstreams = [Upstream(p) for p in UPSTREAM_PORTS]
     threads = [threading.Thread(target=u.serve_forever, daemon=True) for u in upstreams]
     for t in threads:
