@@ -126,13 +126,18 @@ TEMPLATES = [
     },
 ]
 
-(BASE_DIR / "var").mkdir(exist_ok=True)
+DATABASE_URL = secret("DATABASE_URL")
+if not DATABASE_URL:
+    # The embedded default lives in the checkout's var/. A server sets DATABASE_URL and
+    # runs with the code read-only (deploy/: ProtectSystem=strict), so only create it here.
+    (BASE_DIR / "var").mkdir(exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        secret("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'hr.sqlite3'}",
+        DATABASE_URL or f"sqlite:///{BASE_DIR / 'var' / 'hr.sqlite3'}",
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
     )
 }
+del DATABASE_URL  # not a Django setting; keeps the URL (and its password) out of diffsettings
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Bind parameters on the server: Django's default client-side binding quotes every
     # value in Python, which made a 500-row punch insert cost ~50 ms.
