@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import datetime as dt
 import json
 import logging
 import os
@@ -109,9 +108,29 @@ def _mask(match: re.Match) -> str:
     return prefix + MASK
 
 
+# Words one of the patterns needs; a text without any (nearly every line) is not searched.
+_HINTS = (
+    "bearer",
+    "basic",
+    "token",
+    "hrt_",
+    "pass",
+    "pwd",
+    "secret",
+    "access_code",
+    "authoriz",
+    "cookie",
+    "session",
+    "tmp",
+)
+
+
 def redact(text: str) -> str:
     """`text` with anything that looks like a secret replaced by [REDACTED]."""
-    if not text or not _SECRETS.search(text):
+    if not text:
+        return text
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _HINTS) or not _SECRETS.search(text):
         return text
     return _SECRETS.sub(_mask, text)
 
@@ -166,8 +185,7 @@ _PLAIN = (str, int, float, bool, type(None), dict, list)
 
 
 def _timestamp(record: logging.LogRecord) -> str:
-    moment = dt.datetime.fromtimestamp(record.created, tz=dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
 
 
 def _unknown(value) -> str:
