@@ -137,6 +137,15 @@ def test_log_format_and_level_come_from_the_environment_and_a_bad_format_stops_s
     )
     assert proc.returncode != 0 and "LOG_FORMAT" in proc.stderr
 
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env={**env, "LOG_LEVEL": "verbose"}, capture_output=True, text=True
+    )
+    assert proc.returncode != 0 and "LOG_LEVEL must be" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env={**env, "LOG_LEVEL": "warning"}, capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and proc.stdout == ""  # the INFO line is below the level
+
 
 # --- the request id ---------------------------------------------------------------------
 
