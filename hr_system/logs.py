@@ -60,10 +60,6 @@ def sane_request_id(value: str | None) -> str | None:
     return None
 
 
-def current_request_id() -> str | None:
-    return REQUEST_ID.get()
-
-
 @contextlib.contextmanager
 def request_id_context(request_id: str | None = None):
     """Run a block (a worker step, a command) under a request id; a new one by default."""
@@ -90,14 +86,15 @@ def instance() -> str:
 
 MASK = "[REDACTED]"
 
-# One pass over the message: the cheap case (nothing found) is one regex search.
+# One pattern, one pass; the schemes of an Authorization header are matched in their own
+# case only ("API token revoked" is left alone, "Bearer abc" is not).
 _SECRETS = re.compile(
     r"""
-    (?P<bearer>\b(?:Bearer|Basic|Token)\s+)[^\s'",;]+                 # Authorization: Bearer …
+    (?P<bearer>\b(?-i:Bearer|Basic|Token)\s+)[^\s'",;]+              # Authorization: Bearer …
     | (?P<token>\bhrt_)[A-Za-z0-9_-]{8,}                               # our API tokens
     | (?P<pair>\b(?:[A-Za-z_]*(?:password|passwd|pwd|secret|token|access_code|authorization|cookie|sessionid)
           [A-Za-z0-9_]*|TMP|tmp)
-        ['"]?\s*[:=]\s*['"]?)(?!\[REDACTED\])(?:(?:Bearer|Basic|Token)\s+)?[^\s'"&,;}\]]+  # key=value
+        ['"]?\s*[:=]\s*['"]?)(?!\[REDACTED\])(?:(?-i:Bearer|Basic|Token)\s+)?[^\s'"&,;}\]]+  # key=value
     """,
     re.IGNORECASE | re.VERBOSE,
 )

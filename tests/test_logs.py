@@ -324,9 +324,10 @@ def test_redaction_masks_what_looks_like_a_secret(text, secret):
     assert redact(cleaned) == cleaned
 
 
-def test_redaction_leaves_ordinary_lines_alone_and_costs_one_search():
+def test_redaction_leaves_ordinary_lines_alone():
     line = "GET /api/v1/people/employees 200 3.1ms; ADMS CJDE2026: 12 punches stored"
     assert redact(line) is line
+    assert redact("API token revoked by the basic rule") == "API token revoked by the basic rule"
 
 
 def test_the_filter_masks_the_message_the_traceback_and_extra_fields():
