@@ -83,7 +83,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--candidates", type=int, default=CANDIDATES)
     parser.add_argument("--think", type=float, nargs=2, default=THINK, metavar=("MIN", "MAX"))
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per instance (two instances)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=3,
+        help="gunicorn sync workers per instance (deploy/env.example: 3 for two on 2 cores)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
 

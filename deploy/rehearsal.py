@@ -25,8 +25,12 @@ clock emulators. Then, each a check printed PASS or FAIL:
    believed: the exam venue check (an exam's allowed networks, decided by
    hr_system.net.client_ip) refuses a venue that only the forged address is in, and
    admits the client's real address (positive control);
-6. clean stop: SIGTERM to every process, each exits 0 within the timeout, no run left
-   open, no process of the run left alive.
+6. clean stop: SIGTERM to every process, each exits 0 within its unit's TimeoutStopSec,
+   no poll run left open, no process of the run left alive.
+
+The services run their units' own commands (ExecStart= of deploy/systemd/, relocated to
+this checkout) with deploy/env.example as their environment file, only this machine's
+values (site, ports, paths, secret files) set over it.
 
 Exit status non-zero on any FAIL; the log tails of a failing process are printed.
 Logs stay in var/rehearsal/rehearsal/ for a look afterwards.
@@ -526,6 +530,7 @@ def main() -> int:
         + "; commands and stop timeouts from the units in deploy/systemd/",
         flush=True,
     )
+    data = None
     step = "set-up"
     try:
         stack.check_ports()
@@ -541,9 +546,7 @@ def main() -> int:
         data = make_data(stack)
         for i, port in enumerate(stack.ports.zk):
             stack.wait_for_port(stack.proc(f"zk-{i + 1}"), port)
-        from django.db import connections
-
-        connections.close_all()
+        close_connections()
         step = "deployment steps"
         collect_seconds = collected()
         manifest = Path(stack.env()["STATIC_ROOT"]) / "staticfiles.json"
@@ -563,57 +566,70 @@ def main() -> int:
             f"2 pollers, recompute, exams, {EMULATORS} ZK emulators",
             flush=True,
         )
+        step = "health"
         with httpx.Client(verify=stack.tls_context(), timeout=15) as client:
-            step = "health"
-            if not check_health(stack, report, client):
-                raise RuntimeError("the stack did not become healthy")
-        step = "ADMS"
-        check_adms(stack, data, report)
-        step = "ZK"
-        check_zk_progress(stack, data, report)
-        step = "exam"
-        sit_exam_in_chromium(stack, data, report)
-        step = "spoofing"
-        check_spoofed_forwarding(stack, data, report)
+            healthy = check_health(stack, report, client)
+    except Exception as exc:
+        report.check(f"{step}: ran to the end", False, f"{type(exc).__name__}: {exc}")
+        traceback.print_exc()
+        healthy = False
+
+    # Each check on its own: one that breaks does not hide what the others find.
+    if healthy:
+        for name, run in [
+            ("ADMS", lambda: check_adms(stack, data, report)),
+            ("ZK", lambda: check_zk_progress(stack, data, report)),
+            ("exam", lambda: sit_exam_in_chromium(stack, data, report)),
+            ("spoofing", lambda: check_spoofed_forwarding(stack, data, report)),
+        ]:
+            try:
+                run()
+            except Exception as exc:
+                report.check(f"{name}: ran to the end", False, f"{type(exc).__name__}: {exc}")
+                traceback.print_exc()
         dead = stack.dead()
         report.check(
             "no process ended on its own during the rehearsal",
             not dead,
             ", ".join(f"{p.name} exit {p.popen.returncode}" for p in dead),
         )
-        step = "stop"
-        check_stop(stack, report)
-        connections.close_all()
-        check_zk_after_stop(stack, data, report)
+    try:
+        if stack.procs:
+            check_stop(stack, report)
+        if healthy:
+            close_connections()
+            check_zk_after_stop(stack, data, report)
     except Exception as exc:
-        report.check(f"{step}: ran to the end", False, f"{type(exc).__name__}: {exc}")
+        report.check("stop: ran to the end", False, f"{type(exc).__name__}: {exc}")
         traceback.print_exc()
     finally:
         # After a failed check, every process's log tail; else only those of the
         # processes that failed (exit status, or ended by themselves).
-        failing = [
-            p for p in stack.procs if p.returncode not in (0, None) or (p.stop_seconds is None and not p.alive())
-        ]
-        if report.failed:
-            failing = stack.procs
-        for p in failing:
+        failing = [p for p in stack.procs if p.returncode != 0]
+        for p in stack.procs if report.failed else failing:
             print(f"\n=== {p.name} (exit {p.popen.returncode}) ===\n{p.tail()}", flush=True)
         stack.kill_all()
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # Django was never set up
-            pass
+        close_connections()
         if not args.keep_db:
             stack.drop_database()
     total = len(report.rows)
     print(
         f"\n== rehearsal: {total - len(report.failed)} of {total} checks passed in {time.monotonic() - began:.0f} s =="
     )
-    for name in report.failed:
-        print(f"FAILED: {name}")
+    for name, ok, _ in report.rows:
+        print(f"  {'PASS' if ok else 'FAIL'}  {name}")
     return 1 if report.failed else 0
+
+
+def close_connections() -> None:
+    """This process's database connections (the database is dropped at the end)."""
+    if "django.db" in sys.modules:
+        from django.conf import settings
+
+        if settings.configured:
+            from django.db import connections
+
+            connections.close_all()
 
 
 if __name__ == "__main__":
