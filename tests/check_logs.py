@@ -160,8 +160,10 @@ class Checker:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="where the test run wrote its *.jsonl logs")
-    parser.add_argument("--min-requests", type=int, default=100, help="fewer request lines fail (default 100)")
-    parser.add_argument("--min-steps", type=int, default=1, help="fewer worker-step lines fail (default 1)")
+    parser.add_argument(
+        "--min-requests", type=int, default=500, help="fewer request lines fail (a whole run logs ~1,700)"
+    )
+    parser.add_argument("--min-steps", type=int, default=20, help="fewer worker-step lines fail (a whole run logs ~70)")
     args = parser.parse_args(argv)
 
     files = sorted(args.folder.glob("*.jsonl")) if args.folder.is_dir() else []

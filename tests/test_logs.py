@@ -411,7 +411,7 @@ def test_check_logs_fails_on_a_secret_and_names_its_kind_not_its_value(tmp_path,
     from tests.check_logs import main
 
     (tmp_path / "1.jsonl").write_text("\n".join([request_line(), line, step_line()]) + "\n", encoding="utf-8")
-    assert main([str(tmp_path), "--min-requests", "2"]) == 1
+    assert main([str(tmp_path), "--min-requests", "2", "--min-steps", "1"]) == 1
     out = capsys.readouterr().out
     assert f"1.jsonl:2: {kind}" in out
     assert PASSWORD not in out and "MocChau@2026" not in out and "a1B2c3D4e5" not in out
@@ -424,9 +424,11 @@ def test_check_logs_passes_a_clean_run_and_fails_an_empty_or_short_one(tmp_path,
     assert "no log files" in capsys.readouterr().out
     clean = [request_line(path="/login/", message="Authorization: [REDACTED] hrt_abc123")] * 3 + [step_line()]
     (tmp_path / "1.jsonl").write_text("\n".join(clean) + "\n", encoding="utf-8")
-    assert main([str(tmp_path), "--min-requests", "3"]) == 0
-    assert main([str(tmp_path), "--min-requests", "4"]) == 1  # a run that logged too little
+    assert main([str(tmp_path), "--min-requests", "3", "--min-steps", "1"]) == 0
+    assert main([str(tmp_path), "--min-requests", "4", "--min-steps", "1"]) == 1  # a run that logged too little
     assert "only 3 request lines" in capsys.readouterr().out
+    assert main([str(tmp_path), "--min-requests", "3", "--min-steps", "2"]) == 1
+    assert "only 1 worker-step lines" in capsys.readouterr().out
     (tmp_path / "2.jsonl").write_text("not json\n", encoding="utf-8")
-    assert main([str(tmp_path), "--min-requests", "3"]) == 1
+    assert main([str(tmp_path), "--min-requests", "3", "--min-steps", "1"]) == 1
     assert "2.jsonl:1: not a JSON object" in capsys.readouterr().out
