@@ -133,6 +133,8 @@ def main() -> None:
         cursor.execute("ANALYZE")
 
     client = Client(HTTP_HOST="localhost")
+    # Others' work on the machine shows in these figures: say how busy it was.
+    print(f"       load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     for path, headers in (("/healthz", {}), ("/metrics", {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"})):
         timings(client, path, headers, rounds=10)  # warm-up: the first request loads code and plans
         times = timings(client, path, headers)

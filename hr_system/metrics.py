@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.contrib.auth.signals import user_login_failed
 from django.db.models import Sum
@@ -29,10 +30,12 @@ from django.utils import timezone
 from prometheus_client import CollectorRegistry, Counter, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.metrics import MetricWrapperBase
+from prometheus_client.mmap_dict import MmapedDict
 
 CollectorFn = Callable[[], Iterable[Metric]]
 _collectors: list[CollectorFn] = []
 _process_metrics: list[MetricWrapperBase] = []
+M = TypeVar("M", bound=MetricWrapperBase)
 
 
 def register(collector: CollectorFn) -> CollectorFn:
@@ -55,15 +58,19 @@ def core_metrics() -> Iterable[Metric]:
     )
     now = timezone.now()
     age = GaugeMetricFamily("hr_worker_heartbeat_age_seconds", "Seconds since a worker's last step", labels=["worker"])
-    for name, beat_at in WorkerHeartbeat.objects.values_list("name", "beat_at"):
+    # A worker whose every step fails still beats on time: its last outcome says so.
+    ok = GaugeMetricFamily("hr_worker_last_step_ok", "1 if the worker's last step succeeded, else 0", labels=["worker"])
+    for name, beat_at, last_ok in WorkerHeartbeat.objects.values_list("name", "beat_at", "last_step_ok"):
         age.add_metric([name], max(0.0, (now - beat_at).total_seconds()))
+        ok.add_metric([name], 1 if last_ok else 0)
     yield age
+    yield ok
 
 
 register(core_metrics)
 
 
-def process_metric(metric: MetricWrapperBase) -> MetricWrapperBase:
+def process_metric(metric: M) -> M:
     """Serve a metric kept by the process (made with `registry=None`) at `/metrics`."""
     if metric not in _process_metrics:
         _process_metrics.append(metric)
@@ -86,6 +93,41 @@ def _count_login_failure(sender, **kwargs) -> None:
 # Sent by django.contrib.auth for every failed login (and by hr_system.lockout for a
 # wrong API token): counting it here is observation only, the lockout is axes' work.
 user_login_failed.connect(_count_login_failure, dispatch_uid="hr_system.metrics.login_failures")
+
+
+# Kinds of per-process files whose samples outlive their process (they only add up).
+_FOLDED_KINDS = ("counter", "histogram", "summary")
+
+
+def fold_dead_process(pid: int, path: str = "") -> None:
+    """For gunicorn's `child_exit` hook (deploy/gunicorn.conf.py) in multiprocess mode:
+    add a finished worker's counters and histograms to the directory's `*_archive.db`
+    files, then delete its own files.
+
+    A worker's files outlive it, so its saves stay counted; but gunicorn replaces a
+    worker every `max_requests`, and each leaves files behind that every scrape reads
+    (500 replaced workers made a scrape take about 0.3 s and 60 MB of /run). Folded, the
+    directory holds one file per live worker plus the archive. Only gunicorn's master
+    calls this, one worker at a time, so the archive has a single writer. A scrape in
+    the instant between the archive's write and the removal would count that worker
+    twice, once.
+    """
+    path = path or multiprocess_dir()
+    if not path:
+        return
+    multiprocess.mark_process_dead(pid, path)  # its live gauges, if any
+    for kind in _FOLDED_KINDS:
+        dead = os.path.join(path, f"{kind}_{pid}.db")
+        if not os.path.exists(dead):
+            continue
+        archive = MmapedDict(os.path.join(path, f"{kind}_archive.db"))
+        try:
+            for key, value, timestamp, _position in MmapedDict.read_all_values_from_file(dead):
+                total, _ = archive.read_value(key)
+                archive.write_value(key, total + value, timestamp)
+        finally:
+            archive.close()
+        os.remove(dead)
 
 
 class _DatabaseCollector:

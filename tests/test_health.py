@@ -221,6 +221,15 @@ def test_metrics_carry_no_personal_data(client, small_fleet):
         assert personal not in text
 
 
+def test_a_worker_failing_its_steps_shows_in_metrics(client, db):
+    all_fresh()  # it still beats on time, so /healthz alone would not tell
+    WorkerHeartbeat.objects.filter(name="poll_devices").update(last_step_ok=False)
+    text = scrape(client)
+    assert sample(text, "hr_worker_last_step_ok", 'worker="poll_devices"') == 0
+    assert sample(text, "hr_worker_last_step_ok", 'worker="recompute_attendance"') == 1
+    assert 4 <= sample(text, "hr_worker_heartbeat_age_seconds", 'worker="poll_devices"') < 60
+
+
 # --- cost with 300 devices ----------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from prometheus_client import multiprocess
 
 from devices.actions import store_rows
 from devices.models import Device, Punch, PunchTally
+from hr_system import metrics
 from tests.assessments.test_attempts import build_exam
 from tests.assessments.test_exam_api import candidate_client, save, start
 
@@ -141,6 +142,30 @@ def test_multiprocess_mode_adds_up_the_workers_files(client, db, tmp_path, monke
     multiprocess.mark_process_dead(first, str(tmp_path))
     multiprocess.mark_process_dead(second, str(tmp_path))
     assert sample(scrape(client), "hr_answer_save_seconds_count") == 5
+
+
+def test_replaced_workers_are_folded_into_one_archive(client, db, tmp_path, monkeypatch):
+    """gunicorn replaces a worker every max_requests; folding its files on exit keeps
+    the directory (and a scrape's reading) to the live workers plus one archive."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    pids = [run_worker(tmp_path, "0.004", "0.2"), run_worker(tmp_path, "0.03")]
+    for pid in pids:
+        metrics.fold_dead_process(pid)
+    files = sorted(p.name for p in tmp_path.glob("*.db"))
+    assert files == ["counter_archive.db", "histogram_archive.db"]
+    text = scrape(client)
+    assert sample(text, "hr_answer_save_seconds_count") == 3
+    assert sample(text, 'hr_answer_save_seconds_bucket{le="0.05"}') == 2
+    assert sample(text, "hr_login_failures_total") == 2
+
+    live = run_worker(tmp_path, "0.01")  # a new worker's share adds to the archive's
+    assert sample(scrape(client), "hr_answer_save_seconds_count") == 4
+    metrics.fold_dead_process(live)
+    metrics.fold_dead_process(live)  # gunicorn never says it twice; harmless if it did
+    text = scrape(client)
+    assert sample(text, "hr_answer_save_seconds_count") == 4
+    assert sample(text, "hr_answer_save_seconds_sum") == pytest.approx(0.244)
+    assert sample(text, "hr_login_failures_total") == 3
 
 
 def test_without_the_directory_the_process_serves_its_own(client, db, tmp_path):
