@@ -94,10 +94,20 @@ class Unit:
                 name_, _, val = value.partition("=")
                 env[name_] = val
             elif key == "TimeoutStopSec":
-                stop = float(re.fullmatch(r"(\d+)s?", value).group(1))
+                stop = cls.seconds(value)
         if not command:
             raise ValueError(f"{name}: no ExecStart=")
         return cls(command, env, stop)
+
+    @staticmethod
+    def seconds(value: str) -> float:
+        """A systemd time span as the units write it: "45s", "45", "2min", "1min 30s"."""
+        total = 0.0
+        for number, unit in re.findall(r"(\d+)\s*(min|s)?", value):
+            total += int(number) * (60 if unit == "min" else 1)
+        if not total:
+            raise ValueError(f"TimeoutStopSec={value}: not a time span this reads")
+        return total
 
     @staticmethod
     def relocate(arg: str) -> str:
