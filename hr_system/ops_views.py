@@ -8,7 +8,8 @@ import hmac
 import ipaddress
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -54,3 +55,11 @@ def metrics_view(request):
     if not (_bearer_ok(request) or _address_ok(request)):
         return HttpResponseForbidden("forbidden", content_type="text/plain")
     return HttpResponse(metrics.render(), content_type=CONTENT_TYPE_LATEST)
+
+
+def server_error(request):
+    """The 500 page (urls.handler500). Rendered without the request context, as Django's
+    own is, since the failure may be the database or a context processor; it adds only the
+    request's id (hr_system.logs), which the person can quote and the log line carries."""
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({"request_id": getattr(request, "request_id", "")}))

@@ -6,6 +6,8 @@ from hr_system import ops_views, views
 from hr_system.api import api
 from hr_system.api import not_found as api_not_found
 
+handler500 = "hr_system.ops_views.server_error"
+
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("login/", views.login_view, name="login"),

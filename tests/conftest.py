@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -102,11 +101,8 @@ def collected_static(django_test_environment, tmp_path_factory):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
     }
-    with override_settings(STATIC_ROOT=root, STORAGES=storages), pytest.MonkeyPatch.context() as patch:
+    with override_settings(STATIC_ROOT=root, STORAGES=storages):
         call_command("collectstatic", interactive=False, verbosity=0)
-        # The browser tests' live server answers /static/ from the apps' source folders,
-        # which know no hashed names; let WhiteNoise serve them, as in production.
-        patch.setattr(StaticFilesHandler, "_should_handle", lambda self, path: False)
         yield root
 
 

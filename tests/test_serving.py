@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import path
 
+from hr_system.urls import handler500 as product_handler500
 from hr_system.urls import urlpatterns as product_urlpatterns
 
 
@@ -31,6 +32,8 @@ def _bare_denied(request):
 def _ok(request):
     return HttpResponse("ok")
 
+
+handler500 = product_handler500
 
 urlpatterns = [
     path("test-boom/", _boom),
@@ -136,6 +139,10 @@ def test_500_page_is_vietnamese_and_standalone():
     assert "Lỗi máy chủ" in body
     assert 'href="/static/css/app.css"' in body
     assert "Server Error" not in body
+    # The id the person can quote is the one on the response and in the request's log line.
+    request_id = response.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    assert f"<code>{request_id}</code>" in body
 
 
 def test_500_template_needs_no_context():

@@ -35,6 +35,7 @@ SETTLE = dt.timedelta(minutes=2)
 class Command(Worker):
     help = "Recompute attendance day results from punches, leave, schedules and calendars."
     default_sleep = 30.0
+    work_keys = ("recomputed",)  # a backlog it reports is not work done
     loop_help = "Keep recomputing until SIGTERM/Ctrl-C."
 
     def add_worker_arguments(self, parser):

@@ -41,6 +41,7 @@ class Command(Worker):
     once_help = "Poll every due device once, then exit (default)."
     loop_help = "Keep polling until SIGTERM/Ctrl-C."
     default_sleep = 1.0  # how soon a finished poll frees its thread for the next due device
+    work_keys = ("devices",)  # polls finished this round; "polling" is work still under way
 
     def add_worker_arguments(self, parser):
         parser.add_argument("--device", help="Only this device (by name); polled even if not yet due.")
