@@ -55,9 +55,10 @@ secure_scheme_headers: dict[str, str] = {}
 
 
 def child_exit(server, worker) -> None:
-    """A worker process ended: drop its files from the Prometheus multiprocess directory,
-    so a replaced worker's live gauges do not linger in /metrics."""
+    """A worker process ended: fold its counters and histograms into the Prometheus
+    multiprocess directory's archive and drop its files (hr_system.metrics), so a replaced
+    worker's saves stay counted while its files stop weighing on every scrape."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+        from hr_system.metrics import fold_dead_process
 
-        multiprocess.mark_process_dead(worker.pid)
+        fold_dead_process(worker.pid)

@@ -546,11 +546,19 @@ def test_child_exit_drops_a_dead_workers_prometheus_files(monkeypatch, tmp_path)
     config = load_config(monkeypatch, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     (tmp_path / "gauge_livesum_4242.db").write_bytes(b"")
     (tmp_path / "gauge_livesum_4343.db").write_bytes(b"")
+    from prometheus_client.mmap_dict import MmapedDict
+
+    saves = MmapedDict(str(tmp_path / "histogram_4242.db"))
+    saves.write_value('["hr_answer_save_seconds", "hr_answer_save_seconds_count", [], [], []]', 7.0, 0.0)
+    saves.close()
     config["child_exit"](None, SimpleNamespace(pid=4242))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["gauge_livesum_4343.db"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gauge_livesum_4343.db", "histogram_archive.db"]
+    # The dead worker's seven saves are kept in the archive, not lost with its file.
+    archived = MmapedDict.read_all_values_from_file(str(tmp_path / "histogram_archive.db"))
+    assert [value for _key, value, _ts, _pos in archived] == [7.0]
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
     config["child_exit"](None, SimpleNamespace(pid=4343))  # not in multiprocess mode: nothing to do
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["gauge_livesum_4343.db"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gauge_livesum_4343.db", "histogram_archive.db"]
 
 
 def test_gunicorn_without_secret_key_in_production_stops_at_once_naming_it(tmp_path):
