@@ -9,7 +9,6 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from attendance.models import RecomputeState
 from devices.models import Punch
 
-
 BACKLOG_CAP = 100_000
 
 
