@@ -21,6 +21,7 @@ SECTIONS = [
     ["bench.transfers"],
     ["bench.exam_finalize"],
     ["bench.exam_load"],
+    ["bench.exam_caddy"],
     ["bench.health"],
 ]
 
