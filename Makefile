@@ -58,13 +58,18 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
+# Each run's log lines (var/test-logs, every record as production formats it) are then
+# searched for passwords, tokens, secret keys, answer keys, templates and citizen IDs.
 test: $(VENV)/.installed-dev sysdeps browser caddy lint
 	$(TEST_ENV) DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run
 	@echo "== tests on SQLite =="
+	rm -rf var/test-logs
 	$(TEST_ENV) DATABASE_URL= $(BIN)/pytest -q
+	$(BIN)/python tests/check_logs.py var/test-logs
 	@if [ -n "$$DATABASE_URL" ] || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
-	  echo "== tests on PostgreSQL =="; \
-	  $(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -q; \
+	  echo "== tests on PostgreSQL =="; rm -rf var/test-logs; \
+	  $(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -q && \
+	  $(BIN)/python tests/check_logs.py var/test-logs; \
 	else echo "PostgreSQL not reachable: skipped the PostgreSQL run."; fi
 
 bench: $(VENV)/.installed-dev sysdeps
