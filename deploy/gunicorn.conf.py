@@ -54,11 +54,22 @@ proc_name = "chamcong-web"
 secure_scheme_headers: dict[str, str] = {}
 
 
+def on_starting(server) -> None:
+    """Import what child_exit needs now, in the master before any worker exists: imported
+    inside child_exit, which gunicorn runs from its SIGCHLD handler, the import was
+    re-entered when two workers ended together (on every SIGTERM) and the master died
+    with "partially initialized module" (exit status 1)."""
+    global fold_dead_process
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from hr_system.metrics import fold_dead_process
+
+
+fold_dead_process = None
+
+
 def child_exit(server, worker) -> None:
     """A worker process ended: fold its counters and histograms into the Prometheus
     multiprocess directory's archive and drop its files (hr_system.metrics), so a replaced
     worker's saves stay counted while its files stop weighing on every scrape."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from hr_system.metrics import fold_dead_process
-
+    if fold_dead_process is not None:
         fold_dead_process(worker.pid)

@@ -551,6 +551,7 @@ def test_child_exit_drops_a_dead_workers_prometheus_files(monkeypatch, tmp_path)
     saves = MmapedDict(str(tmp_path / "histogram_4242.db"))
     saves.write_value('["hr_answer_save_seconds", "hr_answer_save_seconds_count", [], [], []]', 7.0, 0.0)
     saves.close()
+    config["on_starting"](None)  # the master imports the folding before any worker exists
     config["child_exit"](None, SimpleNamespace(pid=4242))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gauge_livesum_4343.db", "histogram_archive.db"]
     # The dead worker's seven saves are kept in the archive, not lost with its file.
