@@ -29,8 +29,6 @@ import sys
 import time
 from collections import Counter
 
-import httpx
-
 from bench import exam_load
 from bench.common import ROOT, report, timer
 
@@ -38,29 +36,7 @@ sys.path.insert(0, str(ROOT / "deploy"))
 from rehearsal_stack import Stack  # noqa: E402
 
 BASE_PORT = 18400  # within the rehearsal's range (18300-18449), clear of `make rehearsal`'s
-# bench/exam_load.py's defaults (its command line): 1,000 candidates answering a
-# question every 6-14 s, six times the real pace (~100 saves/s).
-CANDIDATES = 1000
-THINK = (6.0, 14.0)
 TARGET_P95_MS = 150
-
-
-async def simulate(base_url: str, tls, exam_id: int, candidates: list, think: tuple[float, float]):
-    """exam_load.simulate, with the candidates' clients on Caddy's HTTPS address and
-    trusting its CA (exam_load's own speaks plain HTTP to one gunicorn on loopback)."""
-    stats = exam_load.Stats()
-    base = f"{base_url}/api/v1/assessments/exams/{exam_id}"
-    clients = [
-        httpx.AsyncClient(timeout=exam_load.REQUEST_TIMEOUT, limits=httpx.Limits(max_connections=2), verify=tls)
-        for _ in candidates
-    ]
-    try:
-        await asyncio.gather(
-            *(exam_load.sit(client, stats, c, base, think) for client, c in zip(clients, candidates, strict=True))
-        )
-    finally:
-        await asyncio.gather(*(client.aclose() for client in clients))
-    return stats
 
 
 def saves_per_instance(stack: Stack, exam_id: int) -> dict[str, int]:
@@ -81,8 +57,8 @@ def saves_per_instance(stack: Stack, exam_id: int) -> dict[str, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--candidates", type=int, default=CANDIDATES)
-    parser.add_argument("--think", type=float, nargs=2, default=THINK, metavar=("MIN", "MAX"))
+    parser.add_argument("--candidates", type=int, default=exam_load.CANDIDATES)
+    parser.add_argument("--think", type=float, nargs=2, default=exam_load.THINK, metavar=("MIN", "MAX"))
     parser.add_argument(
         "--workers",
         type=int,
@@ -124,7 +100,9 @@ def main() -> int:
             for code, token in tokens.items()
         ]
         began = time.monotonic()
-        stats = asyncio.run(simulate(stack.base_url, stack.tls_context(), exam_id, candidates, tuple(args.think)))
+        stats = asyncio.run(
+            exam_load.simulate(stack.base_url, exam_id, candidates, tuple(args.think), tls=stack.tls_context())
+        )
         elapsed = time.monotonic() - began
         bad = stack.stop()
         for proc in bad:

@@ -47,6 +47,10 @@ ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DB_NAME = "hr_examload"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 QUESTIONS = 60
+# The sitting's defaults: 1,000 candidates answering a question every 6-14 s, six times
+# the real pace (~100 saves/s); bench.exam_caddy runs the same sitting.
+CANDIDATES = 1000
+THINK = (6.0, 14.0)
 ACCESS_CODE = "MC-2026"
 START_WINDOW = 10.0
 HEARTBEAT_EVERY = 20.0
@@ -291,13 +295,21 @@ async def sit(client: httpx.AsyncClient, stats: Stats, c: Candidate, base: str, 
     c.finalized = status == 200
 
 
-async def simulate(port: int, exam_id: int, candidates: list[Candidate], think: tuple[float, float]) -> Stats:
+async def simulate(
+    base_url: str,
+    exam_id: int,
+    candidates: list[Candidate],
+    think: tuple[float, float],
+    tls: ssl.SSLContext | None = None,
+) -> Stats:
     """Each candidate has its own small client, as each has their own browser: one
     shared pool of 1,000 connections costs the client more CPU than the server uses
-    (httpcore scans its pool on every request), which would be measured as latency."""
+    (httpcore scans its pool on every request), which would be measured as latency.
+    `tls`: the context trusting an HTTPS server's CA (bench.exam_caddy); one shared by
+    every client, to skip 1,000 CA loads."""
     stats = Stats()
-    base = f"http://127.0.0.1:{port}/api/v1/assessments/exams/{exam_id}"
-    tls = ssl.create_default_context()  # unused over plain HTTP; shared to skip 1,000 CA loads
+    base = f"{base_url}/api/v1/assessments/exams/{exam_id}"
+    tls = tls or ssl.create_default_context()
     clients = [
         httpx.AsyncClient(timeout=REQUEST_TIMEOUT, limits=httpx.Limits(max_connections=2), verify=tls)
         for _ in candidates
@@ -368,13 +380,13 @@ def check_database(exam_id: int, candidates: list[Candidate]) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--candidates", type=int, default=1000)
+    parser.add_argument("--candidates", type=int, default=CANDIDATES)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument(
         "--think",
         type=float,
         nargs=2,
-        default=(6.0, 14.0),
+        default=THINK,
         metavar=("MIN", "MAX"),
         help="seconds between two answers of one candidate (default: 6x the real pace)",
     )
@@ -408,7 +420,7 @@ def main() -> None:
         )
         sitting_began = time.monotonic()
         with timer() as t:
-            stats = asyncio.run(simulate(port, exam_id, candidates, tuple(args.think)))
+            stats = asyncio.run(simulate(f"http://127.0.0.1:{port}", exam_id, candidates, tuple(args.think)))
         elapsed = t["seconds"]
     finally:
         stop_server(server)
