@@ -160,6 +160,8 @@ def start_server(port: int, workers: int, log: Path) -> subprocess.Popen:
         "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "60"),
         "LOG_LEVEL": "ERROR",
     }
+    # A deployment step: with DEBUG off, pages need collectstatic's manifest (WhiteNoise).
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     process = subprocess.Popen(
         [command, "hr_system.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--backlog", "2048"],
         cwd=ROOT,
