@@ -273,10 +273,11 @@ if not DEBUG:
 
 # Logs (hr_system/logs.py): one JSON object per line on stdout, which systemd hands to
 # journald; one line per request ("hr.request") and per worker step ("hr.worker"), each
-# with its request id. LOG_FORMAT=text for a person at a terminal. LOG_LEVEL is the level
-# of the product's own loggers (INFO: the request and step lines); other libraries log
-# warnings and errors. Secrets are masked by a filter under the handler, as a safety net.
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
+# with its request id. LOG_FORMAT=text for a person at a terminal (the default with
+# DEBUG on, as `make demo` runs). LOG_LEVEL is the level of the product's own loggers
+# (INFO: the request and step lines); other libraries log warnings and errors. Secrets
+# are masked by a filter under the handler, as a safety net.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
 if LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()

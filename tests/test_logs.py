@@ -137,6 +137,13 @@ def test_log_format_and_level_come_from_the_environment_and_a_bad_format_stops_s
     )
     assert proc.returncode != 0 and "LOG_FORMAT" in proc.stderr
 
+    # Unset, it is JSON in production and text for a developer (DEBUG on, `make demo`).
+    unset = {k: v for k, v in env.items() if k != "LOG_FORMAT"}
+    proc = subprocess.run([sys.executable, "-c", code], env={**unset, "DEBUG": "0"}, capture_output=True, text=True)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["logger"] == "hr.test"
+    proc = subprocess.run([sys.executable, "-c", code], env={**unset, "DEBUG": "1"}, capture_output=True, text=True)
+    assert proc.returncode == 0 and "INFO hr.test [None] careless" in proc.stdout
+
     proc = subprocess.run(
         [sys.executable, "-c", code], env={**env, "LOG_LEVEL": "verbose"}, capture_output=True, text=True
     )
