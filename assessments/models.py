@@ -132,6 +132,8 @@ class QuestionVersion(models.Model):
     number = models.PositiveIntegerField(default=1)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SINGLE)
     text = models.TextField(_("nội dung"))
+    # Derived from `text` by hr_system.text.fold: what bank search compares (issue 14).
+    text_folded = models.TextField(blank=True, default="", editable=False)
     image = models.ImageField(_("hình ảnh"), upload_to="questions/", blank=True)
     options = models.JSONField(default=list)
     difficulty = models.PositiveSmallIntegerField(choices=Difficulty.choices, default=Difficulty.MEDIUM)

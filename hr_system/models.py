@@ -73,6 +73,8 @@ class OrgUnit(models.Model):
         _("địa danh"), max_length=100, blank=True, help_text=_("Địa danh ghi trên văn bản, ví dụ: Mộc Châu")
     )
     doc_symbol = models.CharField(_("ký hiệu văn bản"), max_length=32, blank=True, help_text=_("Ví dụ: UBND, NV"))
+    # Derived from `name` by hr_system.text.fold: what search compares (issue 14).
+    name_folded = models.CharField(max_length=200, blank=True, default="", editable=False, db_index=True)
 
     objects = OrgUnitQuerySet.as_manager()
 
@@ -237,6 +239,10 @@ class Employee(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Derived from `full_name` (hr_system.text): the folded name search compares, and
+    # the key official lists sort by (given name, then family and middle names).
+    name_folded = models.CharField(max_length=120, blank=True, default="", editable=False, db_index=True)
+    sort_key = models.CharField(max_length=255, blank=True, default="", editable=False, db_index=True)
 
     objects = EmployeeQuerySet.as_manager()
 
@@ -339,6 +345,22 @@ class ApiToken(models.Model):
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+
+
+class AccountState(models.Model):
+    """What the product knows about a login beyond Django's User: whether its password
+    was set by someone else (created or reset by HR) and must be changed at next login."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="account_state")
+    must_change_password = models.BooleanField(default=False)
+    password_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    password_set_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("trạng thái tài khoản")
+        verbose_name_plural = _("trạng thái tài khoản")
 
 
 class AuditLog(models.Model):
