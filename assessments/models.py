@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hr_system.models import Employee, OrgUnit
+from hr_system.text import fold
 
 
 class Category(models.Model):
@@ -151,6 +152,12 @@ class QuestionVersion(models.Model):
         verbose_name_plural = _("phiên bản câu hỏi")
         constraints = [models.UniqueConstraint(fields=["question", "number"], name="question_version_once")]
         indexes = [models.Index(fields=["status", "difficulty"])]
+
+    def save(self, *args, **kwargs):
+        self.text_folded = fold(self.text)  # derived, for bank search
+        if kwargs.get("update_fields") is not None and "text" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "text_folded"}
+        super().save(*args, **kwargs)
 
     def correct_ids(self) -> set[str]:
         return {o["id"] for o in self.options if o.get("correct")}

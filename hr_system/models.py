@@ -8,11 +8,13 @@ import secrets
 
 from django.conf import settings
 from django.core.validators import RegexValidator
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Q
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Collate, Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from hr_system.text import fold, name_sort_key
 
 # Attendance IDs are what a ZK clock stores as user_id: a numeric string. ZK firmware
 # accepts up to 9 digits in the 28-byte user record (reference zk-protocol.md §1.6).
@@ -93,6 +95,12 @@ class OrgUnit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_folded = fold(self.name)  # derived, for search
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_folded"}
+        super().save(*args, **kwargs)
 
     @classmethod
     def add(cls, *, parent: OrgUnit | None = None, **fields) -> OrgUnit:
@@ -198,6 +206,16 @@ class EmployeeQuerySet(models.QuerySet):
             Q(leave_date__isnull=True) | Q(leave_date__gt=day)
         )
 
+    def vn_ordered(self) -> EmployeeQuerySet:
+        """The order of official Vietnamese lists: given name, then family and middle
+        names (hr_system.text.name_sort_key), then code. The key is compared byte by
+        byte: on PostgreSQL the database's own collation (often en_US) would skip the
+        key's separators, so the comparison is forced to "C"."""
+        key = models.F("sort_key")
+        if connections[self.db].vendor == "postgresql":
+            key = Collate("sort_key", "C")
+        return self.order_by(key, "code")
+
 
 class Employee(models.Model):
     """A person on the roster. A login account is optional."""
@@ -257,6 +275,14 @@ class Employee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        # Derived columns only (search and sort), kept with the name they come from.
+        self.name_folded = fold(self.full_name)
+        self.sort_key = name_sort_key(self.full_name)
+        if kwargs.get("update_fields") is not None and "full_name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_folded", "sort_key"}
+        super().save(*args, **kwargs)
 
     def is_active_on(self, day: dt.date) -> bool:
         return (self.start_date is None or self.start_date <= day) and (
