@@ -13,6 +13,7 @@ from ninja.security import django_auth
 from assessments.api import router as assessments_router
 from attendance.api import router as attendance_router
 from devices.api import router as devices_router
+from hr_system.accounts.api import router as accounts_router
 from hr_system.api_base import TokenAuth, error_body, install_error_envelope
 from hr_system.org_api import org, people
 from hr_system.schemas import ErrorOut
@@ -75,6 +76,7 @@ install_error_envelope(api)
 
 api.add_router("/org", org)
 api.add_router("/people", people)
+api.add_router("/accounts", accounts_router)
 api.add_router("/devices", devices_router)
 api.add_router("/attendance", attendance_router)
 api.add_router("/assessments", assessments_router)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hr_system import access, actions, pdf, reports, roster
+from hr_system.accounts import actions as account_actions
 from hr_system.models import ApiToken, OrgUnit, Role
 from hr_system.schemas import EmployeeFilter
 from hr_system.uploads import PendingUpload, UploadRejected, read_upload
@@ -231,11 +232,11 @@ def api_tokens(request):
     new_token = None
     if request.method == "POST":
         if request.POST.get("revoke"):
-            token = get_object_or_404(ApiToken, pk=request.POST["revoke"], user=request.user)
-            token.revoke()
+            token_id = request.POST["revoke"]
+            token = get_object_or_404(ApiToken, pk=token_id if token_id.isdigit() else 0, user=request.user)
+            account_actions.revoke_token(acting_user=request.user, token=token)
             messages.success(request, _("Đã thu hồi mã truy cập."))
             return redirect("api_tokens")
-        name = request.POST.get("name", "").strip() or _("Mã truy cập")
-        _token, new_token = ApiToken.issue(request.user, name[:100])
+        _token, new_token = account_actions.issue_token(acting_user=request.user, name=request.POST.get("name", ""))
     tokens = ApiToken.objects.filter(user=request.user)
     return render(request, "hr/api_tokens.html", {"tokens": tokens, "new_token": new_token})
