@@ -3,8 +3,6 @@ with the same access rules and actions as the pages (hr_system.accounts.access,
 .actions). A login outside the caller's subtree answers 404; a role above the caller's
 own 403; a scope unit outside their subtree 422 on `unit`."""
 
-from __future__ import annotations
-
 from django.contrib.auth import SESSION_KEY, update_session_auth_hash
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404
