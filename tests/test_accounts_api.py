@@ -216,3 +216,16 @@ def test_session_api_needs_csrf(cast):
     cast.staff_user.refresh_from_db()
     assert cast.staff_user.is_active
     assert Role.objects.count() == 3
+
+
+def test_a_scoped_role_needs_a_unit_and_an_employee_role_takes_the_persons(cast):
+    api = bearer(cast.hr_a)
+    r = post(api, f"{API}/users/{cast.head_a.pk}/roles", {"kind": "unit_head"})
+    assert r.status_code == 422 and r.json()["error"]["fields"]["unit"] == ["Vai trò này cần chọn đơn vị phạm vi."]
+    r = post(api, f"{API}/users/{cast.head_a.pk}/roles", {"kind": "employee"})  # head_a works nowhere on the roster
+    assert r.status_code == 422 and "unit" in r.json()["error"]["fields"]
+    r = post(api, f"{API}/users/{cast.staff_user.pk}/roles", {"kind": "employee"})
+    assert r.status_code == 201 and r.json()["unit"] == "P-MC-UB"
+    unscoped = Role.objects.create(user=cast.staff_user, kind=Role.Kind.EMPLOYEE, unit=None)
+    assert api.delete(f"{API}/users/{cast.staff_user.pk}/roles/{unscoped.pk}").status_code == 204
+    assert bearer(cast.hr_b).delete(f"{API}/users/{cast.staff_user.pk}/roles/{r.json()['id']}").status_code == 404

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hr_system import access
 from hr_system.accounts import AccountError
 from hr_system.accounts import access as account_access
 from hr_system.models import AccountState, ApiToken, AuditLog, Employee, OrgUnit, Role
@@ -54,6 +55,11 @@ def suggest_username(full_name: str) -> str:
     while f"{base}{n}" in taken:
         n += 1
     return f"{base}{n}"
+
+
+def _employee_unit(account) -> OrgUnit | None:
+    employee = Employee.objects.filter(user=account).select_related("unit").first()
+    return employee.unit if employee else None
 
 
 def _mark_set_by(account, acting_user) -> None:
@@ -133,12 +139,12 @@ def link_employee(*, acting_user, account, employee: Employee) -> None:
 def grant_role(*, acting_user, account, kind: str, unit: OrgUnit | None) -> Role:
     """Give `account` the role `kind` over `unit`'s subtree, within the ladder."""
     account_access.require_not_self(acting_user, account)
-    if kind == Role.Kind.EMPLOYEE and unit is None:
-        unit = getattr(getattr(account, "employee", None), "unit", None)
-    if kind not in (Role.Kind.ADMIN, Role.Kind.EMPLOYEE) and unit is None:
-        raise AccountError(_("Vai trò này cần chọn đơn vị phạm vi."), "unit")
     if kind == Role.Kind.ADMIN:
         unit = None  # an administrator's scope is everything
+    elif kind == Role.Kind.EMPLOYEE and unit is None:
+        unit = _employee_unit(account)  # where the person works
+    if unit is None and kind != Role.Kind.ADMIN and not (kind == Role.Kind.EMPLOYEE and access.is_admin(acting_user)):
+        raise AccountError(_("Vai trò này cần chọn đơn vị phạm vi."), "unit")
     account_access.check_grant(acting_user, kind, unit)
     if Role.objects.filter(user=account, kind=kind, unit=unit).exists():
         raise AccountError(_("Tài khoản đã có vai trò này ở đơn vị này."), "kind")
@@ -158,7 +164,9 @@ def revoke_role(*, acting_user, account, role: Role) -> None:
     account_access.require_not_self(acting_user, account)
     if role.user_id != account.pk:
         raise AccountError(_("Vai trò không thuộc tài khoản này."), "role")
-    account_access.check_grant(acting_user, role.kind, role.unit)
+    # An unscoped employee role counts where the person works.
+    unit = role.unit or (None if role.kind == Role.Kind.ADMIN else _employee_unit(account))
+    account_access.check_grant(acting_user, role.kind, unit)
     with transaction.atomic():
         Role.objects.filter(pk=role.pk).delete()
         AuditLog.record(
