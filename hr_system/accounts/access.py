@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -41,6 +41,8 @@ RANK = {
     Role.Kind.ADMIN: 3,
 }
 MANAGER_KINDS = (Role.Kind.HR_OFFICER,)
+# A login's roles as lists show them (prefetched for a page of logins).
+ROLES_IN_ORDER = Prefetch("roles", queryset=Role.objects.select_related("unit").order_by("kind", "unit__path", "pk"))
 
 
 def is_account_manager(user) -> bool:
@@ -163,3 +165,56 @@ def grantable_kinds(user) -> list[tuple[str, str]]:
     if access.is_admin(user):
         top = RANK[Role.Kind.ADMIN]
     return [(k, label) for k, label in Role.Kind.choices if RANK[k] <= top]
+
+
+def _unit_path(user, code: str) -> str:
+    unit = managed_units(user).filter(code=code).first()
+    if unit is None:
+        raise Http404(_("Không tìm thấy đơn vị."))
+    return unit.path
+
+
+def filtered_accounts(user, *, unit=None, kind=None, q=None, active=None):
+    """The login list of pages and API: scoped, then narrowed by the list filters
+    (`unit`: its subtree, where the person works or a role is scoped)."""
+    accounts = accounts_for(user)
+    if unit:
+        path = _unit_path(user, unit)
+        accounts = accounts.filter(Q(employee__unit__path__startswith=path) | Q(roles__unit__path__startswith=path))
+    if kind:
+        accounts = accounts.filter(roles__kind=kind)
+    if q:
+        q = q.strip()
+        accounts = accounts.filter(
+            Q(username__icontains=q) | Q(first_name__icontains=q) | Q(employee__code__startswith=q)
+        )
+    if active is not None:
+        accounts = accounts.filter(is_active=active)
+    return accounts.distinct().prefetch_related(ROLES_IN_ORDER).order_by("username", "pk")
+
+
+def filtered_roles(user, *, unit=None, kind=None, q=None, active=None):
+    """Who holds which role in a unit's subtree (an unscoped employee role counts where
+    the person works), for pages and API."""
+    roles = roles_for(user)
+    if unit:
+        path = _unit_path(user, unit)
+        roles = roles.filter(
+            Q(unit__path__startswith=path) | Q(unit__isnull=True, user__employee__unit__path__startswith=path)
+        )
+    if kind:
+        roles = roles.filter(kind=kind)
+    if q:
+        q = q.strip()
+        roles = roles.filter(Q(user__username__icontains=q) | Q(user__first_name__icontains=q))
+    if active is not None:
+        roles = roles.filter(user__is_active=active)
+    return roles.order_by("unit__path", "kind", "user__username", "pk")
+
+
+def role_of(account, role_id) -> Role:
+    """One role of a login already fetched through access (404 for another's)."""
+    role = Role.objects.select_related("unit").filter(pk=role_id, user=account).first()
+    if role is None:
+        raise Http404(_("Không tìm thấy vai trò."))
+    return role

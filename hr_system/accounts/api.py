@@ -4,8 +4,7 @@ with the same access rules and actions as the pages (hr_system.accounts.access,
 own 403; a scope unit outside their subtree 422 on `unit`."""
 
 from django.contrib.auth import SESSION_KEY, update_session_auth_hash
-from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.http import Http404
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
@@ -28,7 +27,7 @@ from hr_system.accounts.schemas import (
     UsernameSuggestionOut,
 )
 from hr_system.api_base import ApiError, PageNumber, invalid
-from hr_system.models import ApiToken, Role
+from hr_system.models import ApiToken
 
 router = Router(tags=["Tài khoản và vai trò"])
 
@@ -39,21 +38,11 @@ def _refused(exc: AccountError) -> ApiError:
     return invalid(exc.field, exc.message)
 
 
-ROLES_IN_ORDER = Prefetch("roles", queryset=Role.objects.select_related("unit").order_by("kind", "unit__path", "pk"))
-
-
 def _account(user, user_id: int):
     """The login through access, with its roles loaded for AccountOut."""
     account = account_access.get_account_for_user(user, user_id)
-    prefetch_related_objects([account], ROLES_IN_ORDER)
+    prefetch_related_objects([account], account_access.ROLES_IN_ORDER)
     return account
-
-
-def _unit_path(user, code: str) -> str:
-    unit = account_access.managed_units(user).filter(code=code).first()
-    if unit is None:
-        raise Http404("Không tìm thấy đơn vị.")
-    return unit.path
 
 
 @router.get("/users", response=list[AccountOut])
@@ -61,20 +50,7 @@ def _unit_path(user, code: str) -> str:
 def list_accounts(request, filters: Query[AccountFilter]):
     """Logins the caller manages (admins: all; HR officers: their subtree)."""
     account_access.require_account_manager(request.user)
-    accounts = account_access.accounts_for(request.user)
-    if filters.unit:
-        path = _unit_path(request.user, filters.unit)
-        accounts = accounts.filter(Q(employee__unit__path__startswith=path) | Q(roles__unit__path__startswith=path))
-    if filters.kind:
-        accounts = accounts.filter(roles__kind=filters.kind)
-    if filters.q:
-        q = filters.q.strip()
-        accounts = accounts.filter(
-            Q(username__icontains=q) | Q(first_name__icontains=q) | Q(employee__code__startswith=q)
-        )
-    if filters.active is not None:
-        accounts = accounts.filter(is_active=filters.active)
-    return accounts.distinct().prefetch_related(ROLES_IN_ORDER).order_by("username", "pk")
+    return account_access.filtered_accounts(request.user, **filters.dict())
 
 
 @router.post("/users", response={201: PasswordOut})
@@ -128,7 +104,7 @@ def grant_role(request, user_id: int, payload: RoleIn):
 @router.delete("/users/{user_id}/roles/{role_id}", response={204: None})
 def revoke_role(request, user_id: int, role_id: int):
     account = account_access.get_account_for_user(request.user, user_id)
-    role = get_object_or_404(Role.objects.select_related("unit"), pk=role_id, user=account)
+    role = account_access.role_of(account, role_id)
     try:
         actions.revoke_role(acting_user=request.user, account=account, role=role)
     except AccountError as exc:
@@ -163,20 +139,7 @@ def reset_password(request, user_id: int):
 def list_roles(request, filters: Query[AccountFilter]):
     """Who holds which role in a unit (and the units under it)."""
     account_access.require_account_manager(request.user)
-    roles = account_access.roles_for(request.user)
-    if filters.unit:
-        path = _unit_path(request.user, filters.unit)
-        roles = roles.filter(
-            Q(unit__path__startswith=path) | Q(unit__isnull=True, user__employee__unit__path__startswith=path)
-        )
-    if filters.kind:
-        roles = roles.filter(kind=filters.kind)
-    if filters.q:
-        q = filters.q.strip()
-        roles = roles.filter(Q(user__username__icontains=q) | Q(user__first_name__icontains=q))
-    if filters.active is not None:
-        roles = roles.filter(user__is_active=filters.active)
-    return roles.order_by("unit__path", "kind", "user__username", "pk")
+    return account_access.filtered_roles(request.user, **filters.dict())
 
 
 @router.post("/password", response={204: None})

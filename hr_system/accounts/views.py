@@ -10,8 +10,8 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Q
+from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -26,23 +26,16 @@ from hr_system.models import Role
 PAGE_SIZE = 50
 
 
-def _filtered_accounts(user, data: dict):
-    accounts = account_access.accounts_for(user)
-    if data.get("unit"):
-        unit = account_access.managed_units(user).filter(code=data["unit"]).first()
-        path = unit.path if unit else "\0"
-        accounts = accounts.filter(Q(employee__unit__path__startswith=path) | Q(roles__unit__path__startswith=path))
-    if data.get("kind"):
-        accounts = accounts.filter(roles__kind=data["kind"])
-    if data.get("q"):
-        q = data["q"].strip()
-        accounts = accounts.filter(
-            Q(username__icontains=q) | Q(first_name__icontains=q) | Q(employee__code__startswith=q)
-        )
-    if data.get("active") in ("0", "1"):
-        accounts = accounts.filter(is_active=data["active"] == "1")
-    roles = Role.objects.select_related("unit").order_by("kind", "unit__path")
-    return accounts.distinct().prefetch_related(Prefetch("roles", queryset=roles)).order_by("username")
+def _filters(request) -> tuple[AccountFilterForm, dict]:
+    form = AccountFilterForm(request.GET or None, user=request.user)
+    data = form.cleaned_data if form.is_valid() else {}
+    active = data.get("active")
+    return form, {
+        "unit": data.get("unit") or None,
+        "kind": data.get("kind") or None,
+        "q": data.get("q") or None,
+        "active": None if active in (None, "") else active == "1",
+    }
 
 
 def _query_without_page(request) -> str:
@@ -51,40 +44,22 @@ def _query_without_page(request) -> str:
     return query.urlencode()
 
 
+def _listing(request, template: str, lister):
+    account_access.require_account_manager(request.user)
+    form, filters = _filters(request)
+    page = Paginator(lister(request.user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, template, {"form": form, "page": page, "query": _query_without_page(request)})
+
+
 @login_required
 def account_list(request):
-    account_access.require_account_manager(request.user)
-    form = AccountFilterForm(request.GET or None, user=request.user)
-    data = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(_filtered_accounts(request.user, data), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "hr/accounts/list.html", {"form": form, "page": page, "query": _query_without_page(request)})
+    return _listing(request, "hr/accounts/list.html", account_access.filtered_accounts)
 
 
 @login_required
 def account_roles(request):
     """Who holds which role in a unit (its subtree), filterable by kind and name."""
-    account_access.require_account_manager(request.user)
-    form = AccountFilterForm(request.GET or None, user=request.user)
-    data = form.cleaned_data if form.is_valid() else {}
-    roles = account_access.roles_for(request.user)
-    if data.get("unit"):
-        unit = account_access.managed_units(request.user).filter(code=data["unit"]).first()
-        path = unit.path if unit else "\0"
-        roles = roles.filter(
-            Q(unit__path__startswith=path) | Q(unit__isnull=True, user__employee__unit__path__startswith=path)
-        )
-    if data.get("kind"):
-        roles = roles.filter(kind=data["kind"])
-    if data.get("q"):
-        q = data["q"].strip()
-        roles = roles.filter(Q(user__username__icontains=q) | Q(user__first_name__icontains=q))
-    if data.get("active") in ("0", "1"):
-        roles = roles.filter(user__is_active=data["active"] == "1")
-    roles = roles.order_by("unit__path", "kind", "user__username")
-    page = Paginator(roles, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request, "hr/accounts/roles.html", {"form": form, "page": page, "query": _query_without_page(request)}
-    )
+    return _listing(request, "hr/accounts/roles.html", account_access.filtered_roles)
 
 
 def _password_shown(request, account, password: str, *, created: bool):
@@ -176,7 +151,7 @@ def account_role_add(request, account_id: int):
 @require_POST
 def account_role_remove(request, account_id: int, role_id: int):
     account = account_access.get_account_for_user(request.user, account_id)
-    role = get_object_or_404(Role.objects.select_related("unit"), pk=role_id, user=account)
+    role = account_access.role_of(account, role_id)
     try:
         actions.revoke_role(acting_user=request.user, account=account, role=role)
     except AccountError as exc:
