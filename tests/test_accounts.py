@@ -98,6 +98,8 @@ def test_employee_picker_lists_only_people_without_login_in_scope(cast, login):
     assert "Lò Thị Hương" in html
     assert "Nguyễn Văn An" not in html  # has a login
     assert "Cầm Văn Đức" not in html  # commune B
+    html = table(login(cast.hr_a).get("/accounts/new/?q=LO THI HUONG"), "candidates")
+    assert "Lò Thị Hương" in html  # typed without diacritics
 
 
 def test_only_managers_reach_account_pages(cast, login):
@@ -115,6 +117,8 @@ def test_account_list_is_scoped_and_filterable(cast, login, mixed):
     assert "hr_b" not in html and "root" not in html and "mixed" not in html
     html = table(client.get("/accounts/?kind=unit_head"), "accounts")
     assert "head_a" in html and ">an<" not in html
+    html = table(client.get("/accounts/?q=nguyen van"), "accounts")
+    assert ">an<" in html and "head_a" not in html
     html = table(client.get("/accounts/?unit=P-MC-UB"), "accounts")
     assert ">an<" in html and "head_a" not in html
 

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from hr_system import access
 from hr_system.accounts import AccountError
 from hr_system.models import Employee, OrgUnit, Role
+from hr_system.text import fold
 
 RANK = {
     Role.Kind.EMPLOYEE: 0,
@@ -186,7 +187,10 @@ def filtered_accounts(user, *, unit=None, kind=None, q=None, active=None):
     if q:
         q = q.strip()
         accounts = accounts.filter(
-            Q(username__icontains=q) | Q(first_name__icontains=q) | Q(employee__code__startswith=q)
+            Q(username__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(employee__name_folded__contains=fold(q))
+            | Q(employee__code__startswith=q)
         )
     if active is not None:
         accounts = accounts.filter(is_active=active)
@@ -206,7 +210,11 @@ def filtered_roles(user, *, unit=None, kind=None, q=None, active=None):
         roles = roles.filter(kind=kind)
     if q:
         q = q.strip()
-        roles = roles.filter(Q(user__username__icontains=q) | Q(user__first_name__icontains=q))
+        roles = roles.filter(
+            Q(user__username__icontains=q)
+            | Q(user__first_name__icontains=q)
+            | Q(user__employee__name_folded__contains=fold(q))
+        )
     if active is not None:
         roles = roles.filter(user__is_active=active)
     return roles.order_by("unit__path", "kind", "user__username", "pk")

@@ -22,6 +22,7 @@ from hr_system.accounts import AccountError, actions, middleware
 from hr_system.accounts import access as account_access
 from hr_system.accounts.forms import AccountCreateForm, AccountFilterForm, LinkForm, OwnPasswordChangeForm, RoleForm
 from hr_system.models import Role
+from hr_system.text import fold
 
 PAGE_SIZE = 50
 
@@ -79,7 +80,7 @@ def account_create(request):
         q = request.GET.get("q", "").strip()
         candidates = access.employees_for(request.user, write=True).filter(user__isnull=True)
         if q:
-            candidates = candidates.filter(Q(full_name__icontains=q) | Q(code__startswith=q))
+            candidates = candidates.filter(Q(name_folded__contains=fold(q)) | Q(code__startswith=q))
         candidates = candidates.vn_ordered()[:PAGE_SIZE]
         return render(request, "hr/accounts/pick_employee.html", {"candidates": candidates, "q": q})
     employee = account_access.employee_for_login(request.user, code)
