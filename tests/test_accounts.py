@@ -365,3 +365,19 @@ def test_every_configured_validator_speaks_vietnamese(db, password):
         validate_password(password, user)
     for message in [*refused.value.messages, *password_validators_help_texts()]:
         assert "password" not in message.lower() and "Mật khẩu" in message, message
+
+
+def test_a_forced_user_can_still_sign_out_and_use_a_token(cast, client):
+    from hr_system.models import ApiToken
+
+    _token, raw = ApiToken.issue(cast.staff_user, "script")
+    AccountState.objects.create(user=cast.staff_user, must_change_password=True)
+    assert sign_in(client, "an", PASSWORD).status_code == 302
+    assert client.get("/employees/")["Location"].startswith("/account/password/")
+    assert client.get("/admin/").status_code == 302
+    from django.test import Client
+
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/accounts/tokens").status_code == 200
+    r = client.post("/logout/")
+    assert r.status_code == 302 and r["Location"] == "/login/"
+    assert client.get("/")["Location"] == "/login/?next=/"
