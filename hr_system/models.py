@@ -35,6 +35,14 @@ class OrgUnitQuerySet(models.QuerySet):
             q |= Q(path__startswith=unit.path)
         return self.filter(q)
 
+    def search(self, text: str | None) -> OrgUnitQuerySet:
+        """Units whose name holds every word typed (without diacritics or case) or whose
+        code contains what was typed. Nothing to search for: every row."""
+        by_name = folded_match("name_folded", text)
+        if by_name is None:
+            return self
+        return self.filter(by_name | Q(code__icontains=text.strip()))
+
 
 class OrgUnit(models.Model):
     """A node of the organisation tree.
@@ -96,10 +104,16 @@ class OrgUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    DERIVED_FIELDS = ("name_folded",)
+
+    def set_derived_fields(self) -> None:
+        """The search column, from the name; bulk writes call this as save() does."""
+        self.name_folded = fold(self.name)
+
     def save(self, *args, **kwargs):
-        self.name_folded = fold(self.name)  # derived, for search
+        self.set_derived_fields()
         if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "name_folded"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
 
     @classmethod
@@ -206,15 +220,43 @@ class EmployeeQuerySet(models.QuerySet):
             Q(leave_date__isnull=True) | Q(leave_date__gt=day)
         )
 
-    def vn_ordered(self) -> EmployeeQuerySet:
+    def search(self, text: str | None) -> EmployeeQuerySet:
+        """People whose name holds every word typed, without diacritics or case
+        ("nguyen binh", "NGUYỄN", "dinh" find "Nguyễn Văn Bình", "Đinh …"), or whose
+        code starts with what was typed. Nothing to search for: every row."""
+        by_name = folded_match("name_folded", text)
+        if by_name is None:
+            return self
+        return self.filter(by_name | Q(code__startswith=text.strip()))
+
+    def vn_ordered(self, *, by_unit: bool = False) -> EmployeeQuerySet:
         """The order of official Vietnamese lists: given name, then family and middle
-        names (hr_system.text.name_sort_key), then code. The key is compared byte by
-        byte: on PostgreSQL the database's own collation (often en_US) would skip the
-        key's separators, so the comparison is forced to "C"."""
-        key = models.F("sort_key")
-        if connections[self.db].vendor == "postgresql":
-            key = Collate("sort_key", "C")
-        return self.order_by(key, "code")
+        names (hr_system.text.name_sort_key), then code; `by_unit` groups the list by
+        unit (tree order) first, as a unit's staff list does."""
+        key = vn_name_order(self, "sort_key")
+        return self.order_by("unit__path", key, "code") if by_unit else self.order_by(key, "code")
+
+
+def folded_match(field: str, text: str | None) -> Q | None:
+    """`field` (a column filled by hr_system.text.fold) contains every word of `text`
+    once folded the same way; None when `text` folds to nothing (no filter at all)."""
+    words = fold(text or "").split()
+    if not words:
+        return None
+    match = Q()
+    for word in words:
+        match &= Q(**{f"{field}__contains": word})
+    return match
+
+
+def vn_name_order(queryset: models.QuerySet, field: str = "sort_key"):
+    """The ordering expression for a name sort key column (sort_key, or a related one
+    such as "employee__sort_key"). The key is compared byte by byte: PostgreSQL's own
+    collation (often en_US) ignores case and the key's separators and would mix up its
+    letters, so the comparison is forced to "C"; SQLite compares bytes already."""
+    if connections[queryset.db].vendor == "postgresql":
+        return Collate(field, "C").asc()
+    return models.F(field).asc()
 
 
 class Employee(models.Model):
@@ -276,12 +318,17 @@ class Employee(models.Model):
     def __str__(self) -> str:
         return f"{self.full_name} ({self.code})"
 
-    def save(self, *args, **kwargs):
-        # Derived columns only (search and sort), kept with the name they come from.
+    DERIVED_FIELDS = ("name_folded", "sort_key")
+
+    def set_derived_fields(self) -> None:
+        """The search and sort columns, from the name; bulk writes call this as save() does."""
         self.name_folded = fold(self.full_name)
         self.sort_key = name_sort_key(self.full_name)
+
+    def save(self, *args, **kwargs):
+        self.set_derived_fields()
         if kwargs.get("update_fields") is not None and "full_name" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "name_folded", "sort_key"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
 
     def is_active_on(self, day: dt.date) -> bool:

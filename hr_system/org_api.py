@@ -48,7 +48,7 @@ def list_units(request, filters: Query[OrgUnitFilter]):
     if filters.under:
         units = units.filter(path__startswith=access.get_unit_for_user(request.user, filters.under).path)
     if filters.q:
-        units = units.filter(Q(name__icontains=filters.q) | Q(code__icontains=filters.q))
+        units = units.search(filters.q)
     if filters.active is not None:
         active = units.active_on(timezone.localdate()).values("pk")
         units = units.filter(pk__in=active) if filters.active else units.exclude(pk__in=active)
