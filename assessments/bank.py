@@ -289,7 +289,9 @@ def import_items(
             [Question(category=target, created_by=acting_user) for target, _ in rows], batch_size=500
         )
         versions = [
-            QuestionVersion(question=q, number=1, author=acting_user, **{k: v for k, v in values.items() if k != "line"})
+            QuestionVersion(
+                question=q, number=1, author=acting_user, **{k: v for k, v in values.items() if k != "line"}
+            )
             for q, (_, values) in zip(questions, rows, strict=True)
         ]
         for version in versions:

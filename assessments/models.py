@@ -160,15 +160,15 @@ class QuestionVersion(models.Model):
 
     DERIVED_FIELDS = ("text_folded",)
 
-    def set_derived_fields(self) -> None:
-        """The bank search column, from the text; bulk writes call this as save() does."""
-        self.text_folded = fold(self.text)
-
     def save(self, *args, **kwargs):
         self.set_derived_fields()
         if kwargs.get("update_fields") is not None and "text" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
+
+    def set_derived_fields(self) -> None:
+        """The bank search column, from the text; bulk writes call this as save() does."""
+        self.text_folded = fold(self.text)
 
     def correct_ids(self) -> set[str]:
         return {o["id"] for o in self.options if o.get("correct")}

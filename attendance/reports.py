@@ -37,8 +37,8 @@ from attendance import engine, rules
 from attendance.models import DayResult, DisciplineRule, LeaveType, MonthLock, RecomputeState
 from hr_system import spreadsheets
 from hr_system.models import Employee, OrgUnit
-from hr_system.text import name_sort_key
 from hr_system.pdf import render_pdf
+from hr_system.text import name_sort_key
 
 # Column titles of form C01-HD (Circular 107/2017/TT-BTC). Stoppage days are rare and
 # their pay rate depends on the cause (Labour Code 2019 art. 99), so the PDF shows that
@@ -91,6 +91,7 @@ def legend() -> list[dict]:
 
 
 # --- shared helpers ------------------------------------------------------------------
+
 
 def _person_key(e: Employee) -> tuple:
     # Unit by unit, then the order of official lists (Employee.objects.vn_ordered).

@@ -106,15 +106,15 @@ class OrgUnit(models.Model):
 
     DERIVED_FIELDS = ("name_folded",)
 
-    def set_derived_fields(self) -> None:
-        """The search column, from the name; bulk writes call this as save() does."""
-        self.name_folded = fold(self.name)
-
     def save(self, *args, **kwargs):
         self.set_derived_fields()
         if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
+
+    def set_derived_fields(self) -> None:
+        """The search column, from the name; bulk writes call this as save() does."""
+        self.name_folded = fold(self.name)
 
     @classmethod
     def add(cls, *, parent: OrgUnit | None = None, **fields) -> OrgUnit:
@@ -320,16 +320,16 @@ class Employee(models.Model):
 
     DERIVED_FIELDS = ("name_folded", "sort_key")
 
-    def set_derived_fields(self) -> None:
-        """The search and sort columns, from the name; bulk writes call this as save() does."""
-        self.name_folded = fold(self.full_name)
-        self.sort_key = name_sort_key(self.full_name)
-
     def save(self, *args, **kwargs):
         self.set_derived_fields()
         if kwargs.get("update_fields") is not None and "full_name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
+
+    def set_derived_fields(self) -> None:
+        """The search and sort columns, from the name; bulk writes call this as save() does."""
+        self.name_folded = fold(self.full_name)
+        self.sort_key = name_sort_key(self.full_name)
 
     def is_active_on(self, day: dt.date) -> bool:
         return (self.start_date is None or self.start_date <= day) and (

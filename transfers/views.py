@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hr_system.models import vn_name_order
 from transfers import actions, reports, rules
 from transfers.access import (
     can_change_round,
@@ -255,7 +256,11 @@ def leader_scores(request, selection_id: int):
     """A panel member's own score sheet; other members' scores are never shown."""
     member = get_panel_member(request.user, selection_id)
     selection = member.selection
-    candidates = list(selection.candidates.select_related("employee__unit"))
+    candidates = list(
+        selection.candidates.select_related("employee__unit").order_by(
+            vn_name_order(selection.candidates.all(), "employee__sort_key"), "employee__code"
+        )
+    )
     status = 200
     if request.method == "POST":
         scores = []
