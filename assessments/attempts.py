@@ -40,7 +40,7 @@ from assessments.models import (
     Response,
 )
 from assessments.papers import ExamError
-from hr_system.models import AuditLog, Employee, vn_name_order
+from hr_system.models import AuditLog, Employee
 
 logger = logging.getLogger(__name__)
 
@@ -801,7 +801,7 @@ def monitor(exam: Exam, now: dt.datetime | None = None) -> dict:
     """
     now = now or timezone.now()
     candidates = exam.attempts.select_related("employee__unit")
-    attempts = list(candidates.order_by(vn_name_order(candidates, "employee__sort_key"), "employee__code", "pk"))
+    attempts = list(candidates.order_by("employee__sort_key", "employee__code", "pk"))
     totals = dict(
         PaperItem.objects.filter(attempt__exam=exam)
         .order_by()

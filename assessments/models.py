@@ -321,7 +321,7 @@ class Attempt(models.Model):
     rank = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
-        ordering = ["exam", "employee__full_name"]
+        ordering = ["exam", "employee__sort_key", "employee__code"]
         verbose_name = _("bài thi")
         verbose_name_plural = _("bài thi")
         constraints = [models.UniqueConstraint(fields=["exam", "employee"], name="one_attempt_per_candidate")]

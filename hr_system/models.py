@@ -8,9 +8,9 @@ import secrets
 
 from django.conf import settings
 from django.core.validators import RegexValidator
-from django.db import connections, models, transaction
+from django.db import models, transaction
 from django.db.models import Q
-from django.db.models.functions import Collate, Concat, Substr
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -231,10 +231,10 @@ class EmployeeQuerySet(models.QuerySet):
 
     def vn_ordered(self, *, by_unit: bool = False) -> EmployeeQuerySet:
         """The order of official Vietnamese lists: given name, then family and middle
-        names (hr_system.text.name_sort_key), then code; `by_unit` groups the list by
-        unit (tree order) first, as a unit's staff list does."""
-        key = vn_name_order(self, "sort_key")
-        return self.order_by("unit__path", key, "code") if by_unit else self.order_by(key, "code")
+        names (hr_system.text.name_sort_key, a string of digits that every database
+        collation orders alike), then code; `by_unit` groups the list by unit (tree
+        order) first, as a unit's staff list does."""
+        return self.order_by("unit__path", "sort_key", "code") if by_unit else self.order_by("sort_key", "code")
 
 
 def folded_match(field: str, text: str | None) -> Q | None:
@@ -247,16 +247,6 @@ def folded_match(field: str, text: str | None) -> Q | None:
     for word in words:
         match &= Q(**{f"{field}__contains": word})
     return match
-
-
-def vn_name_order(queryset: models.QuerySet, field: str = "sort_key"):
-    """The ordering expression for a name sort key column (sort_key, or a related one
-    such as "employee__sort_key"). The key is compared byte by byte: PostgreSQL's own
-    collation (often en_US) ignores case and the key's separators and would mix up its
-    letters, so the comparison is forced to "C"; SQLite compares bytes already."""
-    if connections[queryset.db].vendor == "postgresql":
-        return Collate(field, "C").asc()
-    return models.F(field).asc()
 
 
 class Employee(models.Model):
@@ -307,7 +297,8 @@ class Employee(models.Model):
     objects = EmployeeQuerySet.as_manager()
 
     class Meta:
-        ordering = ["unit__path", "full_name", "code"]
+        # Unit by unit, then the order of official lists (EmployeeQuerySet.vn_ordered).
+        ordering = ["unit__path", "sort_key", "code"]
         verbose_name = _("cán bộ, công chức, viên chức")
         verbose_name_plural = _("cán bộ, công chức, viên chức")
         indexes = [models.Index(fields=["unit", "full_name"])]

@@ -45,38 +45,42 @@ def _clusters(word: str) -> list[str]:
 
 
 def _word_key(word: str) -> str:
-    """The letters of a word mapped to one ASCII character each in alphabet order
-    (A… for a, ă, â …; digits stay digits and sort first), then "." and the tone digit.
+    """The word as digits: two per letter ("10"–"19" for the digits 0–9, "20"–"52" for
+    the 33 letters of the alphabet in order, "99" for a letter of another script), then
+    "0" to end the word and the tone (0–5).
 
-    The tone is a property of the syllable: "an" < "àn" < "án" < "anh" < "ăn".
-    Punctuation inside a name (hyphens, dots, apostrophes) is not a letter and is left
-    out; letters of other scripts keep their own code point, after every Vietnamese one.
+    "0" is below the first digit of every letter, so a word comes before any longer
+    word it begins ("an" < "anh"), and the tone, a property of the syllable, only
+    breaks ties between the same letters: "an" < "àn" < "án" < "anh" < "ăn".
+    Punctuation inside a name (hyphens, dots, apostrophes) is not a letter: left out.
     """
     letters, tone = [], 0
     for cluster in _clusters(word.lower()):
         base, marks = cluster[0], cluster[1:]
         tone = next((TONES[m] for m in marks if m in TONES), tone)
         letter = unicodedata.normalize("NFC", base + "".join(m for m in marks if m in LETTER_MARKS))
-        if base in "đð":
+        if base == "ð":
             letter = "đ"
-        if letter in _RANK or base in _RANK:
-            letters.append(chr(0x41 + _RANK.get(letter, _RANK.get(base, 0))))
-        elif base in "0123456789" or (base.isalpha() and base > "z"):
-            letters.append(base)
-    return f"{''.join(letters)}.{tone}" if letters else ""
+        rank = _RANK.get(letter, _RANK.get(base))
+        if rank is not None:
+            letters.append(str(20 + rank))
+        elif base in "0123456789":
+            letters.append(f"1{base}")
+        elif base.isalpha():
+            letters.append("99")
+    return f"{''.join(letters)}0{tone}" if letters else ""
 
 
 def collation_key(words: list[str]) -> str:
-    """A string whose plain (binary) order is the Vietnamese dictionary order of the
-    word sequence `words`: syllable by syllable, letters first and the tone breaking
-    ties within the syllable, as dictionaries do ("ba", "ba ba", "bà", "bà con").
+    """A string of digits whose order is the Vietnamese dictionary order of the word
+    sequence `words`: syllable by syllable, letters first and the tone breaking ties
+    within the syllable, as dictionaries do ("ba", "ba ba", "bà", "bà con").
 
-    Separators order below every letter and digit: " " between words, "." before a
-    word's tone, so a shorter word or sequence comes before any longer one it begins.
-    The key is ASCII for Vietnamese text, so SQLite's binary and PostgreSQL's "C"
-    collation sort it exactly as Python does.
+    Digits only, on purpose: every collation orders strings of digits the same way
+    (byte order, SQLite's BINARY, PostgreSQL's "C", glibc's en_US, ICU), so neither the
+    database's locale nor a reporting tool reading the column can reorder it.
     """
-    return " ".join(key for key in map(_word_key, words) if key)
+    return "".join(map(_word_key, words))
 
 
 def name_sort_key(full_name: str) -> str:

@@ -13,7 +13,6 @@ from ninja.pagination import paginate
 from assessments.access import get_exam_for_user
 from hr_system import access
 from hr_system.api_base import ApiError, PageNumber, invalid
-from hr_system.models import vn_name_order
 from transfers import actions, reports
 from transfers.access import (
     criteria_sets_for,
@@ -215,7 +214,7 @@ def list_candidates(request, round_id: int):
     return (
         transfer_round.candidates.select_related("employee__unit")
         .prefetch_related("preferences")
-        .order_by(vn_name_order(transfer_round.candidates.all(), "employee__sort_key"), "employee__code")
+        .order_by("employee__sort_key", "employee__code")
     )
 
 
@@ -308,7 +307,7 @@ def round_results(request, round_id: int):
     transfer_round = get_round_for_user(request.user, round_id)
     rows = list(
         transfer_round.candidates.select_related("employee__unit", "assigned_post__unit").order_by(
-            "rank", vn_name_order(transfer_round.candidates.all(), "employee__sort_key"), "employee__code"
+            "rank", "employee__sort_key", "employee__code"
         )
     )
     return {

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from assessments.models import Attempt, Exam
 from hr_system import pdf
-from hr_system.models import Employee, vn_name_order
+from hr_system.models import Employee
 from transfers import rules
 from transfers.models import LeaderSelection, PanelScore, TransferRound
 
@@ -102,7 +102,7 @@ def ranking_rows(transfer_round: TransferRound) -> tuple[list[dict], list[dict]]
     """(ranked eligible rows, excluded rows) of the last computation."""
     candidates = list(
         transfer_round.candidates.select_related("employee__unit", "assigned_post__unit").order_by(
-            "rank", vn_name_order(transfer_round.candidates.all(), "employee__sort_key"), "employee__code"
+            "rank", "employee__sort_key", "employee__code"
         )
     )
     ranked, excluded = [], []
@@ -181,7 +181,7 @@ def decision_pdf(transfer_round: TransferRound) -> bytes:
     moving = list(
         transfer_round.candidates.filter(assigned_post__isnull=False)
         .select_related("employee__unit", "assigned_post__unit")
-        .order_by("rank", vn_name_order(transfer_round.candidates.all(), "employee__sort_key"), "employee__code")
+        .order_by("rank", "employee__sort_key", "employee__code")
     )
     context = _round_context(transfer_round)
     authority, title = transfer_round.signature_lines()

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hr_system.models import vn_name_order
 from transfers import actions, reports, rules
 from transfers.access import (
     can_change_round,
@@ -257,9 +256,7 @@ def leader_scores(request, selection_id: int):
     member = get_panel_member(request.user, selection_id)
     selection = member.selection
     candidates = list(
-        selection.candidates.select_related("employee__unit").order_by(
-            vn_name_order(selection.candidates.all(), "employee__sort_key"), "employee__code"
-        )
+        selection.candidates.select_related("employee__unit").order_by("employee__sort_key", "employee__code")
     )
     status = 200
     if request.method == "POST":

@@ -25,7 +25,6 @@ from assessments import access, attempts
 from assessments.forms import BlueprintForm, CandidatesForm, ExamForm, show_exam_error
 from assessments.models import BlueprintRule, Exam, PaperItem, QuestionVersion
 from assessments.papers import ExamError, exam_pool, generate_papers, with_approved_counts
-from hr_system.models import vn_name_order
 
 SHOWN_CANDIDATES = 200
 
@@ -135,9 +134,7 @@ def exam_detail(request, exam_id: int):
             "parts": parts,
             "short": any(rule.short for part in parts for rule in part.rules.all()),
             "networks": exam.allowed_networks.split(),
-            "candidates": candidates.order_by(vn_name_order(candidates, "employee__sort_key"), "employee__code", "pk")[
-                :SHOWN_CANDIDATES
-            ],
+            "candidates": candidates.order_by("employee__sort_key", "employee__code", "pk")[:SHOWN_CANDIDATES],
             "candidate_count": exam.attempts.count(),
             "without_paper": exam.attempts.exclude(has_paper).count(),
             "shown_limit": SHOWN_CANDIDATES,
