@@ -288,15 +288,15 @@ def import_items(
         questions = Question.objects.bulk_create(
             [Question(category=target, created_by=acting_user) for target, _ in rows], batch_size=500
         )
-        versions = [
-            QuestionVersion(
-                question=q, number=1, author=acting_user, **{k: v for k, v in values.items() if k != "line"}
-            )
-            for q, (_, values) in zip(questions, rows, strict=True)
-        ]
-        for version in versions:
-            version.set_derived_fields()  # bulk_create skips save(): the search column
-        QuestionVersion.objects.bulk_create(versions, batch_size=500)
+        QuestionVersion.objects.bulk_create(
+            [
+                QuestionVersion(
+                    question=q, number=1, author=acting_user, **{k: v for k, v in values.items() if k != "line"}
+                )
+                for q, (_, values) in zip(questions, rows, strict=True)
+            ],
+            batch_size=500,
+        )
         AuditLog.record(
             user=acting_user,
             action="bank.import",

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hr_system.models import Employee, OrgUnit, folded_match
+from hr_system.models import DerivedColumnsQuerySet, Employee, OrgUnit, folded_match
 from hr_system.text import fold
 
 
@@ -139,7 +139,7 @@ class QuestionVersion(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SINGLE)
     text = models.TextField(_("nội dung"))
     # Derived from `text` by hr_system.text.fold: what bank search compares (issue 14).
-    text_folded = models.TextField(blank=True, default="", editable=False)
+    text_folded = models.TextField(blank=True, default="", db_default="", editable=False)
     image = models.ImageField(_("hình ảnh"), upload_to="questions/", blank=True)
     options = models.JSONField(default=list)
     difficulty = models.PositiveSmallIntegerField(choices=Difficulty.choices, default=Difficulty.MEDIUM)
@@ -151,6 +151,8 @@ class QuestionVersion(models.Model):
     exposure_count = models.PositiveIntegerField(default=0, help_text="papers this version was put on")
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = DerivedColumnsQuerySet.as_manager()  # bulk writes fill text_folded
+
     class Meta:
         ordering = ["question", "number"]
         verbose_name = _("phiên bản câu hỏi")
@@ -158,11 +160,11 @@ class QuestionVersion(models.Model):
         constraints = [models.UniqueConstraint(fields=["question", "number"], name="question_version_once")]
         indexes = [models.Index(fields=["status", "difficulty"])]
 
-    DERIVED_FIELDS = ("text_folded",)
+    DERIVED_FROM, DERIVED_FIELDS = "text", ("text_folded",)
 
     def save(self, *args, **kwargs):
         self.set_derived_fields()
-        if kwargs.get("update_fields") is not None and "text" in kwargs["update_fields"]:
+        if kwargs.get("update_fields") is not None and self.DERIVED_FROM in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
 

@@ -10,11 +10,8 @@ from hr_system import access, roster
 from hr_system.models import AuditLog, Employee, OrgUnit
 from hr_system.uploads import ImportReport, Rejected
 
-UPDATABLE_FIELDS = [f for f, _, _ in roster.COLUMNS if f not in ("code", "unit")] + [
-    "unit",
-    "updated_at",
-    *Employee.DERIVED_FIELDS,
-]
+# The upsert also rewrites the derived search and sort columns (EmployeeQuerySet.bulk_create).
+UPDATABLE_FIELDS = [f for f, _, _ in roster.COLUMNS if f not in ("code", "unit")] + ["unit", "updated_at"]
 
 # An attendance code held by someone (in the caller's scope or not): the answer is the
 # same either way and names no person, unit or date of the holder.
@@ -62,9 +59,7 @@ def import_employees(
         if current is not None and current[1] not in in_scope:
             report.rejected.append(Rejected(number, CODE_TAKEN, code=values["code"]))
             continue
-        row = Employee(**values)
-        row.set_derived_fields()  # bulk_create skips save(): search and sort columns
-        rows.append(row)
+        rows.append(Employee(**values))
         if current is None:
             report.created += 1
         else:

@@ -389,8 +389,6 @@ def build_employees(units: dict[str, OrgUnit], seed: int = 2026) -> int:
                 )
             )
     existing = set(Employee.objects.filter(code__in=[e.code for e in rows]).values_list("code", flat=True))
-    for e in rows:
-        e.set_derived_fields()  # bulk_create skips save(): search and sort columns
     Employee.objects.bulk_create([e for e in rows if e.code not in existing])
     return len(rows)
 

@@ -22,7 +22,35 @@ EMPLOYEE_CODE_RE = r"^[0-9]{1,9}$"
 employee_code_validator = RegexValidator(EMPLOYEE_CODE_RE, _("Mã chấm công chỉ gồm chữ số, tối đa 9 chữ số."))
 
 
-class OrgUnitQuerySet(models.QuerySet):
+class DerivedColumnsQuerySet(models.QuerySet):
+    """bulk_create and bulk_update skip save(): these fill the model's derived search
+    and sort columns (`DERIVED_FIELDS`, computed by `set_derived_fields()` from
+    `DERIVED_FROM`) on every bulk write, the roster import's upsert included."""
+
+    def _with_derived(self, fields) -> list[str] | None:
+        if fields is None:
+            return None
+        fields = list(fields)
+        if self.model.DERIVED_FROM in fields:
+            fields += [f for f in self.model.DERIVED_FIELDS if f not in fields]
+        return fields
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.set_derived_fields()
+        kwargs["update_fields"] = self._with_derived(kwargs.get("update_fields"))
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if self.model.DERIVED_FROM in fields:
+            for obj in objs:
+                obj.set_derived_fields()
+        return super().bulk_update(objs, self._with_derived(fields), *args, **kwargs)
+
+
+class OrgUnitQuerySet(DerivedColumnsQuerySet):
     def active_on(self, day: dt.date) -> OrgUnitQuerySet:
         return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=day)
@@ -84,7 +112,7 @@ class OrgUnit(models.Model):
     )
     doc_symbol = models.CharField(_("ký hiệu văn bản"), max_length=32, blank=True, help_text=_("Ví dụ: UBND, NV"))
     # Derived from `name` by hr_system.text.fold: what search compares (issue 14).
-    name_folded = models.CharField(max_length=200, blank=True, default="", editable=False, db_index=True)
+    name_folded = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False, db_index=True)
 
     objects = OrgUnitQuerySet.as_manager()
 
@@ -104,11 +132,11 @@ class OrgUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    DERIVED_FIELDS = ("name_folded",)
+    DERIVED_FROM, DERIVED_FIELDS = "name", ("name_folded",)
 
     def save(self, *args, **kwargs):
         self.set_derived_fields()
-        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+        if kwargs.get("update_fields") is not None and self.DERIVED_FROM in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
 
@@ -211,7 +239,7 @@ class OrgUnitSuccession(models.Model):
         ]
 
 
-class EmployeeQuerySet(models.QuerySet):
+class EmployeeQuerySet(DerivedColumnsQuerySet):
     def in_units(self, units) -> EmployeeQuerySet:
         return self.filter(unit__in=units)
 
@@ -291,8 +319,10 @@ class Employee(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Derived from `full_name` (hr_system.text): the folded name search compares, and
     # the key official lists sort by (given name, then family and middle names).
-    name_folded = models.CharField(max_length=120, blank=True, default="", editable=False, db_index=True)
-    sort_key = models.CharField(max_length=255, blank=True, default="", editable=False, db_index=True)
+    # A database default too: rows written outside the ORM (raw SQL, historical models in
+    # migrations) are not refused; they are found and sorted once saved again.
+    name_folded = models.CharField(max_length=120, blank=True, default="", db_default="", editable=False, db_index=True)
+    sort_key = models.CharField(max_length=255, blank=True, default="", db_default="", editable=False, db_index=True)
 
     objects = EmployeeQuerySet.as_manager()
 
@@ -309,11 +339,11 @@ class Employee(models.Model):
     def __str__(self) -> str:
         return f"{self.full_name} ({self.code})"
 
-    DERIVED_FIELDS = ("name_folded", "sort_key")
+    DERIVED_FROM, DERIVED_FIELDS = "full_name", ("name_folded", "sort_key")
 
     def save(self, *args, **kwargs):
         self.set_derived_fields()
-        if kwargs.get("update_fields") is not None and "full_name" in kwargs["update_fields"]:
+        if kwargs.get("update_fields") is not None and self.DERIVED_FROM in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
 

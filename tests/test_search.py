@@ -206,3 +206,19 @@ def test_demo_employees_carry_their_search_and_sort_columns(db):
     ]
     assert Employee.objects.exists() and stale == []
     assert not OrgUnit.objects.filter(name_folded="").exists()
+
+
+def test_any_bulk_create_or_bulk_update_fills_the_derived_columns(cast):
+    Employee.objects.bulk_create(
+        [Employee(code="401", full_name="Hà Thị Ánh", unit=cast.office_a, category="civil_servant")]
+    )
+    assert codes(Employee.objects.search("ha thi anh")) == {"401"}
+    anh = Employee.objects.get(code="401")
+    anh.full_name = "Vì Văn Đông"
+    Employee.objects.bulk_update([anh], ["full_name"])
+    assert codes(Employee.objects.search("vi van dong")) == {"401"}
+    assert Employee.objects.get(code="401").sort_key == name_sort_key("Vì Văn Đông")
+    OrgUnit.objects.bulk_create(
+        [OrgUnit(code="X-CS", name="Xã Chiềng Sơn", kind=OrgUnit.Kind.COMMUNE, path="/x/", parent=cast.province)]
+    )
+    assert codes(OrgUnit.objects.search("chieng son")) == {"X-CS"}
