@@ -7,15 +7,14 @@ from __future__ import annotations
 from io import BytesIO
 
 import pytest
-from django.contrib.auth import get_user_model
 from openpyxl import load_workbook
 
 from assessments import bank, parsers
-from assessments.models import Category, Question, QuestionVersion
+from assessments.models import Question, QuestionVersion
 from hr_system import actions, demo
-from hr_system.models import Employee, OrgUnit, Role
+from hr_system.models import Employee, OrgUnit
 from hr_system.text import fold, name_sort_key
-from tests.assessments.test_bank import approve, new_question
+from tests.assessments.test_bank import approve, board, new_question  # noqa: F401 (fixture)
 from tests.test_import import csv_bytes
 
 TYPED_FOR_BINH = ["nguyen van binh", "NGUYỄN", "Nguyen  Van", "binh", "nguyen binh", "Nguyễn Văn Bình", "  BÌNH "]
@@ -108,16 +107,11 @@ def test_unit_api_q_searches_without_diacritics_within_scope(people, login):
 
 
 @pytest.fixture
-def bank_board(people):
-    User = get_user_model()
-    people.board_a = User.objects.create_user("board_a", password="x")
-    Role.objects.create(user=people.board_a, kind=Role.Kind.EXAM_BOARD, unit=people.commune_a)
-    people.board_b = User.objects.create_user("board_b", password="x")
-    Role.objects.create(user=people.board_b, kind=Role.Kind.EXAM_BOARD, unit=people.commune_b)
-    people.it_a = Category.objects.create(code="TIN-A", name="Tin học", unit=people.commune_a)
-    people.question = new_question(people.board_a, people.it_a, text="Định dạng tệp của bảng tính Excel là gì?")
-    new_question(people.board_a, people.it_a, text="Phím tắt sao chép là gì?")
-    return people
+def bank_board(board):  # noqa: F811 (the fixture imported above)
+    """The bank's cast (tests.assessments.test_bank) with two questions of commune A."""
+    board.question = new_question(board.board_a, board.it_a, text="Định dạng tệp của bảng tính Excel là gì?")
+    new_question(board.board_a, board.it_a, text="Phím tắt sao chép là gì?")
+    return board
 
 
 def test_bank_page_and_api_search_without_diacritics_within_scope(bank_board, login):

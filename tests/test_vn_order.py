@@ -138,22 +138,14 @@ def test_a_search_keeps_the_official_order(office, login):
 # --- attendance: timesheet, discipline report, today's board ------------------------------
 
 
-def test_timesheet_page_pdf_and_excel_share_the_official_order(office, login):
+@pytest.mark.parametrize(("report", "query"), [("timesheet", MARCH), ("discipline", WEEK)])
+def test_timesheet_and_discipline_report_share_the_official_order_in_every_format(office, login, report, query):
     client = login(office.hr_a)
-    page = client.get("/attendance/timesheet/", MARCH)
+    page = client.get(f"/attendance/{report}/", query)
     assert page.status_code == 200
     assert order_in_text(page.content.decode()) == OFFICIAL
-    assert order_in_text(pdf_text(client.get("/attendance/timesheet.pdf", MARCH).content)) == OFFICIAL
-    assert xlsx_names(client.get("/attendance/timesheet.xlsx", MARCH).content) == OFFICIAL
-
-
-def test_discipline_report_page_pdf_and_excel_share_the_official_order(office, login):
-    client = login(office.hr_a)
-    page = client.get("/attendance/discipline/", WEEK)
-    assert page.status_code == 200
-    assert order_in_text(page.content.decode()) == OFFICIAL
-    assert order_in_text(pdf_text(client.get("/attendance/discipline.pdf", WEEK).content)) == OFFICIAL
-    assert xlsx_names(client.get("/attendance/discipline.xlsx", WEEK).content) == OFFICIAL
+    assert order_in_text(pdf_text(client.get(f"/attendance/{report}.pdf", query).content)) == OFFICIAL
+    assert xlsx_names(client.get(f"/attendance/{report}.xlsx", query).content) == OFFICIAL
 
 
 def test_todays_board_lists_people_in_the_official_order(office):
