@@ -35,7 +35,7 @@ org = Router(tags=["Đơn vị"])
 class OrgUnitFilter(Schema):
     kind: UnitKind | None = None
     under: str | None = Field(None, description="Mã đơn vị: chỉ lấy cây con của đơn vị này")
-    q: str | None = None
+    q: str | None = Field(None, description="Tìm theo tên đơn vị (có dấu hay không dấu) hoặc mã đơn vị")
     active: bool | None = None
 
 
