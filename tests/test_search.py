@@ -216,3 +216,11 @@ def test_any_bulk_create_or_bulk_update_fills_the_derived_columns(cast):
         [OrgUnit(code="X-CS", name="Xã Chiềng Sơn", kind=OrgUnit.Kind.COMMUNE, path="/x/", parent=cast.province)]
     )
     assert codes(OrgUnit.objects.search("chieng son")) == {"X-CS"}
+
+
+def test_org_page_searches_units_without_diacritics_within_scope(people, login):
+    page = login(people.admin).get("/org/", {"q": "ĐOAN KET"})
+    assert page.status_code == 200 and [u.code for u in page.context["units"]] == ["X-DK", "X-DK-UB"]
+    assert 'value="ĐOAN KET"' in page.content.decode()
+    assert [u.code for u in login(people.hr_a).get("/org/", {"q": "doan ket"}).context["units"]] == []
+    assert len(login(people.hr_a).get("/org/", {"q": " "}).context["units"]) == 3  # commune A's subtree
