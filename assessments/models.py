@@ -140,6 +140,7 @@ class QuestionVersion(models.Model):
     text = models.TextField(_("nội dung"))
     # Derived from `text` by hr_system.text.fold: what bank search compares (issue 14).
     text_folded = models.TextField(blank=True, default="", db_default="", editable=False)
+    DERIVED_FROM, DERIVED_FIELDS = "text", ("text_folded",)
     image = models.ImageField(_("hình ảnh"), upload_to="questions/", blank=True)
     options = models.JSONField(default=list)
     difficulty = models.PositiveSmallIntegerField(choices=Difficulty.choices, default=Difficulty.MEDIUM)
@@ -159,8 +160,6 @@ class QuestionVersion(models.Model):
         verbose_name_plural = _("phiên bản câu hỏi")
         constraints = [models.UniqueConstraint(fields=["question", "number"], name="question_version_once")]
         indexes = [models.Index(fields=["status", "difficulty"])]
-
-    DERIVED_FROM, DERIVED_FIELDS = "text", ("text_folded",)
 
     def save(self, *args, **kwargs):
         self.set_derived_fields()

@@ -113,6 +113,7 @@ class OrgUnit(models.Model):
     doc_symbol = models.CharField(_("ký hiệu văn bản"), max_length=32, blank=True, help_text=_("Ví dụ: UBND, NV"))
     # Derived from `name` by hr_system.text.fold: what search compares (issue 14).
     name_folded = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False, db_index=True)
+    DERIVED_FROM, DERIVED_FIELDS = "name", ("name_folded",)
 
     objects = OrgUnitQuerySet.as_manager()
 
@@ -131,8 +132,6 @@ class OrgUnit(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    DERIVED_FROM, DERIVED_FIELDS = "name", ("name_folded",)
 
     def save(self, *args, **kwargs):
         self.set_derived_fields()
@@ -323,6 +322,7 @@ class Employee(models.Model):
     # migrations) are not refused; they are found and sorted once saved again.
     name_folded = models.CharField(max_length=120, blank=True, default="", db_default="", editable=False, db_index=True)
     sort_key = models.CharField(max_length=255, blank=True, default="", db_default="", editable=False, db_index=True)
+    DERIVED_FROM, DERIVED_FIELDS = "full_name", ("name_folded", "sort_key")
 
     objects = EmployeeQuerySet.as_manager()
 
@@ -338,8 +338,6 @@ class Employee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.code})"
-
-    DERIVED_FROM, DERIVED_FIELDS = "full_name", ("name_folded", "sort_key")
 
     def save(self, *args, **kwargs):
         self.set_derived_fields()
