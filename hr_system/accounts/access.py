@@ -31,8 +31,7 @@ from django.utils.translation import gettext as _
 
 from hr_system import access
 from hr_system.accounts import AccountError
-from hr_system.models import Employee, OrgUnit, Role
-from hr_system.text import fold
+from hr_system.models import Employee, OrgUnit, Role, folded_match
 
 RANK = {
     Role.Kind.EMPLOYEE: 0,
@@ -189,7 +188,7 @@ def filtered_accounts(user, *, unit=None, kind=None, q=None, active=None):
         accounts = accounts.filter(
             Q(username__icontains=q)
             | Q(first_name__icontains=q)
-            | Q(employee__name_folded__contains=fold(q))
+            | (folded_match("employee__name_folded", q) or Q(pk__in=[]))
             | Q(employee__code__startswith=q)
         )
     if active is not None:
@@ -213,7 +212,7 @@ def filtered_roles(user, *, unit=None, kind=None, q=None, active=None):
         roles = roles.filter(
             Q(user__username__icontains=q)
             | Q(user__first_name__icontains=q)
-            | Q(user__employee__name_folded__contains=fold(q))
+            | (folded_match("user__employee__name_folded", q) or Q(pk__in=[]))
         )
     if active is not None:
         roles = roles.filter(user__is_active=active)

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,7 +21,6 @@ from hr_system.accounts import AccountError, actions, middleware
 from hr_system.accounts import access as account_access
 from hr_system.accounts.forms import AccountCreateForm, AccountFilterForm, LinkForm, OwnPasswordChangeForm, RoleForm
 from hr_system.models import Role
-from hr_system.text import fold
 
 PAGE_SIZE = 50
 
@@ -79,9 +77,7 @@ def account_create(request):
     if not code:
         q = request.GET.get("q", "").strip()
         candidates = access.employees_for(request.user, write=True).filter(user__isnull=True)
-        if q:
-            candidates = candidates.filter(Q(name_folded__contains=fold(q)) | Q(code__startswith=q))
-        candidates = candidates.vn_ordered()[:PAGE_SIZE]
+        candidates = candidates.search(q).vn_ordered()[:PAGE_SIZE]
         return render(request, "hr/accounts/pick_employee.html", {"candidates": candidates, "q": q})
     employee = account_access.employee_for_login(request.user, code)
     form = AccountCreateForm(request.POST or None, user=request.user, initial={"role_kind": Role.Kind.EMPLOYEE})
