@@ -59,11 +59,6 @@ def managed_units(user):
     return access.units_for(user, write=True)
 
 
-def is_protected(user) -> bool:
-    """A login only administrators may act on."""
-    return bool(user.is_superuser or user.is_staff or Role.objects.filter(user=user, kind=Role.Kind.ADMIN).exists())
-
-
 def accounts_for(user):
     """The logins `user` may manage (see the module docstring), for lists and lookups."""
     User = get_user_model()
