@@ -529,3 +529,15 @@ def test_bank_pages_render_within_scope(board, login):
     assert r.status_code == 200 and not Category.objects.filter(code="KN2").exists()
     r = client.get("/bank/import/template.xlsx")
     assert r.status_code == 200 and len(parsers.parse_xlsx(r.content)[0]) == 3
+
+
+def test_a_dry_run_of_the_bank_import_says_what_would_be_added(board, login, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = login(board.board_a)
+    upload = SimpleUploadedFile("de.gift", GIFT_GOOD.encode())
+    data = {"file": upload, "format": "gift", "category": board.law_a.pk, "difficulty": 2, "dry_run": "1"}
+    page = client.post("/bank/import/", data).content.decode()
+    assert "sẽ thêm 5 câu hỏi" in page and "Chế độ kiểm tra" in page
+    assert Question.objects.count() == 0
+    page = client.post("/bank/import/", {"import_valid": "1"}).content.decode()
+    assert "đã thêm 5 câu hỏi" in page and Question.objects.count() == 5
