@@ -161,12 +161,13 @@ def set_status(*, acting_user, version: QuestionVersion, status: str) -> Questio
                 409,
             )
         before = version.status
-        if before == Status.RETIRED:
-            return _unretire(acting_user, version)
+        undo = before == Status.RETIRED
+        if undo:
+            _check_unretire(version)
         version.status = status
         if status == Status.REVIEWED:
             version.reviewed_by = acting_user
-        elif status == Status.APPROVED:
+        elif status == Status.APPROVED and not undo:  # an undo restores the original approval
             try:
                 version.clean()
             except ValidationError as exc:
@@ -177,7 +178,7 @@ def set_status(*, acting_user, version: QuestionVersion, status: str) -> Questio
             Question.objects.filter(pk=version.question_id).update(current=version)
         AuditLog.record(
             user=acting_user,
-            action="bank.version.status",
+            action="bank.version.unretire" if undo else "bank.version.status",
             obj=version,
             question=version.question_id,
             number=version.number,
@@ -188,8 +189,9 @@ def set_status(*, acting_user, version: QuestionVersion, status: str) -> Questio
     return version
 
 
-def _unretire(acting_user, version: QuestionVersion) -> QuestionVersion:
-    """Put a retired version back in use (inside set_status's transaction and lock)."""
+def _check_unretire(version: QuestionVersion) -> None:
+    """An undo of a retirement is refused once a later version was approved: that one
+    replaced it in the bank."""
     newer = QuestionVersion.objects.filter(
         question_id=version.question_id, number__gt=version.number, status__in=[Status.APPROVED, Status.RETIRED]
     )
@@ -200,18 +202,6 @@ def _unretire(acting_user, version: QuestionVersion) -> QuestionVersion:
             "status",
             409,
         )
-    version.status = Status.APPROVED
-    version.save(update_fields=["status"])
-    Question.objects.filter(pk=version.question_id).update(current=version)
-    AuditLog.record(
-        user=acting_user,
-        action="bank.version.unretire",
-        obj=version,
-        question=version.question_id,
-        number=version.number,
-        approved_by=version.approved_by_id,
-    )
-    return version
 
 
 @dataclass
