@@ -599,3 +599,16 @@ def test_the_author_is_warned_when_reviewing_their_own_item_and_it_is_recorded(b
     record = AuditLog.objects.filter(action="bank.version.status", object_id=str(version.pk)).latest("pk")
     assert record.detail["by_author"] is True
     assert warning in login(board.board_a).get(url).content.decode()  # the approval step too
+
+
+def test_the_api_undoes_a_retirement_too(board, login):
+    version = approve(board.hr_a, new_question(board.board_a, board.law_a).versions.get())
+    client = login(board.board_a)
+    url = f"{API}/questions/{version.question_id}/status"
+    retired = client.post(url, {"status": "retired"}, content_type="application/json")
+    assert retired.status_code == 200 and retired.json()["latest"]["status"] == "retired"
+    back = client.post(url, {"status": "approved"}, content_type="application/json")
+    assert back.status_code == 200 and back.json()["latest"]["status"] == "approved"
+    wrong = client.post(url, {"status": "draft"}, content_type="application/json")
+    assert wrong.status_code == 409
+    assert login(board.board_b).post(url, {"status": "retired"}, content_type="application/json").status_code == 404
