@@ -126,6 +126,31 @@ REGISTRY: tuple[Citation, ...] = (
         "được sửa đổi, bổ sung bởi Nghị định số 85/2023/NĐ-CP",
         source="UNVERIFIED: whether a decree implementing Law 129/2025 replaces it from 1 July 2026.",
     ),
+    # Articles the transfer rules cite for who may not be moved (transfers.rules).
+    Citation(
+        "rotation.protected",
+        "Nghị định 59/2019/NĐ-CP, Điều 38",
+        source="Decree 59/2019 art. 38: people not rotated (discipline, investigation, illness, study, "
+        "pregnancy, a child under 36 months). UNVERIFIED: whether a later decree replaced it.",
+    ),
+    Citation(
+        "rotation.retirement",
+        "Nghị định 59/2019/NĐ-CP, Điều 39",
+        source="Decree 59/2019 art. 39: no rotation within 18 months of retirement. UNVERIFIED as above.",
+    ),
+    Citation(
+        "teachers.transfer",
+        "Luật Nhà giáo 2025 (73/2025/QH15), Điều 19",
+        valid_from=D(2026, 1, 1),
+        source="Law on Teachers art. 19 (transfer of teachers), in force 1 Jan 2026 with the law.",
+    ),
+    Citation(
+        "civil_servants.secondment",
+        "Nghị định 170/2025/NĐ-CP, Điều 26",
+        valid_from=CIVIL_SERVANTS_2025,
+        source="UNVERIFIED: Decree 170/2025 (recruitment, use and management of civil servants) art. 26 on "
+        "secondment, and its effective date (assumed 1 July 2025, with Law 80/2025).",
+    ),
     Citation(
         "decree.anticorruption",
         "Nghị định số 59/2019/NĐ-CP của Chính phủ quy định chi tiết một số điều và biện pháp thi hành "

@@ -862,11 +862,6 @@ def retirement_date(birth: dt.date, gender: str, table: dict) -> dt.date | None:
     return add_months(birth, rows[-1][1])
 
 
-ART38 = "Nghị định 59/2019/NĐ-CP, Điều 38"
-ART39 = "Nghị định 59/2019/NĐ-CP, Điều 39"
-TEACHERS_ART19 = "Luật Nhà giáo 2025 (73/2025/QH15), Điều 19"
-
-
 def secondment_rule(on: dt.date | None = None) -> str:
     """The secondment provisions in force on `on` (hr_system.citations: Luật Viên chức
     2010 art. 36 until 30 June 2026, Law 129/2025 from 1 July 2026)."""
@@ -892,29 +887,33 @@ def check_eligibility(
     p = {**DEFAULT_ELIGIBILITY, **(params or {})}
     out: list[dict] = []
     teacher = bool(inputs.get("is_teacher"))
+    # The provisions in force on the day (hr_system.citations).
+    art38 = citations.cite("rotation.protected", on)
+    teachers_art19 = citations.cite("teachers.transfer", on, default="")
+    with_teachers = art38 + (f"; {teachers_art19}" if teacher and teachers_art19 else "")
 
     def exclude(code: str, reason: str, rule: str) -> None:
         out.append({"code": code, "reason": reason, "rule": rule})
 
     if inputs.get("under_discipline"):
-        rule = ART38 + (f"; {TEACHERS_ART19}" if teacher else "")
-        if kind == "secondment":
-            rule += "; Nghị định 170/2025/NĐ-CP, Điều 26"
+        rule = with_teachers
+        if kind == "secondment" and (civil := citations.cite("civil_servants.secondment", on, default="")):
+            rule += f"; {civil}"
         exclude("discipline", "Đang trong thời gian bị xem xét, xử lý kỷ luật", rule)
     if inputs.get("under_investigation"):
         exclude(
             "investigation",
             "Đang bị thanh tra, kiểm tra, điều tra",
-            ART38 + (f"; {TEACHERS_ART19}" if teacher else ""),
+            with_teachers,
         )
     if inputs.get("serious_illness"):
-        exclude("serious_illness", "Đang điều trị bệnh hiểm nghèo hoặc ốm đau dài ngày (có xác nhận)", ART38)
+        exclude("serious_illness", "Đang điều trị bệnh hiểm nghèo hoặc ốm đau dài ngày (có xác nhận)", art38)
     study = inputs.get("study_months") or 0
     if study >= p["study_months"]:
-        exclude("study", f"Đang đi học tập trung từ {p['study_months']} tháng trở lên ({study} tháng)", ART38)
+        exclude("study", f"Đang đi học tập trung từ {p['study_months']} tháng trở lên ({study} tháng)", art38)
     if inputs.get("on_secondment"):
-        exclude("on_secondment", "Đang được biệt phái", ART38)
-    protection = ART38 + (f"; {citations.cite('secondment', on)}" if kind == "secondment" else "")
+        exclude("on_secondment", "Đang được biệt phái", art38)
+    protection = art38 + (f"; {citations.cite('secondment', on)}" if kind == "secondment" else "")
     if inputs.get("pregnant"):
         exclude("pregnancy", "Đang mang thai", protection)
     child_birth = _date(inputs.get("child_birth_date"))
@@ -937,7 +936,7 @@ def check_eligibility(
             exclude(
                 "retirement",
                 f"Còn dưới {p['months_before_retirement']} tháng đến tuổi nghỉ hưu (dự kiến {retire:%m/%Y})",
-                ART39,
+                citations.cite("rotation.retirement", on),
             )
     if teacher:
         recruited = _date(inputs.get("sector_start"))
@@ -947,13 +946,13 @@ def check_eligibility(
         elif on < add_months(recruited, years * 12):
             if inputs.get("volunteer") and to_hardship_area:
                 notes.append(
-                    f"Chưa đủ {years} năm kể từ khi tuyển dụng nhưng tự nguyện đến vùng khó khăn ({TEACHERS_ART19})"
+                    f"Chưa đủ {years} năm kể từ khi tuyển dụng nhưng tự nguyện đến vùng khó khăn ({teachers_art19})"
                 )
             else:
                 exclude(
                     "recently_recruited",
                     f"Chưa đủ {years} năm công tác kể từ khi tuyển dụng (vào ngành {recruited:%d/%m/%Y})",
-                    TEACHERS_ART19,
+                    teachers_art19,
                 )
     if kind == "secondment":
         done = inputs.get("secondment_months") or 0

@@ -110,3 +110,13 @@ def test_the_discipline_page_note_names_the_decree_in_force():
     assert note.render(Context({"on": dt.date(2025, 7, 1)})) == "Nghị định 172/2025/NĐ-CP"
     page = render_to_string("attendance/discipline.html", {"rows": []})
     assert "Nghị định 172/2025/NĐ-CP" in page and "bãi bỏ từ Nghị định 112/2020/NĐ-CP" in page
+
+
+def test_eligibility_rules_cite_the_law_on_teachers_only_once_it_is_in_force():
+    facts = {"is_teacher": True, "under_discipline": True, "gender": "male", "date_of_birth": "1985-01-01"}
+    [after], _ = rules.check_eligibility(facts, on=dt.date(2026, 1, 1), kind="secondment", planned_months=6)
+    assert after["rule"] == (
+        "Nghị định 59/2019/NĐ-CP, Điều 38; Luật Nhà giáo 2025 (73/2025/QH15), Điều 19; Nghị định 170/2025/NĐ-CP, Điều 26"
+    )
+    [before], _ = rules.check_eligibility(facts, on=dt.date(2025, 12, 31), kind="transfer")
+    assert before["rule"] == "Nghị định 59/2019/NĐ-CP, Điều 38"
