@@ -123,7 +123,8 @@ def seed() -> dict:
     absent = (codes[11], dt.date(2026, 1, 15))
     skip.add(absent)
     device, _ = Device.objects.get_or_create(
-        name=IMPORT_DEVICE, defaults={"unit": unit, "host": "", "transport": Device.Transport.PUSH, "enabled": False}
+        name=IMPORT_DEVICE,
+        defaults={"unit": unit, "host": "", "transport": Device.Transport.PUSH, "enabled": False, "file_source": True},
     )
     punches = month_punches(codes, sorted(workdays), rng, skip)
     # Half-day leave: drop that afternoon's punches.
