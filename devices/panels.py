@@ -43,6 +43,7 @@ def clocks_to_check(request) -> Panel | None:
             notes.append(_("bộ nhớ đã dùng %(p)s%%") % {"p": number_format(health.capacity_percent, 1)})
         if notes:
             items.append(Item(device.name, url, level="error" if not health.online else "warn", note="; ".join(notes)))
+    items.sort(key=lambda i: i.level != "error")  # offline first, then the rest by name
     return Panel(
         _("Máy chấm công: %(off)d/%(n)d mất kết nối") % {"off": offline, "n": len(clocks)},
         items,
