@@ -105,7 +105,7 @@ class Device(models.Model):
         _("nguồn nhập tệp"), default=False, help_text=_("Không phải máy chấm công: dữ liệu được nhập từ tệp")
     )
     approved = models.BooleanField(_("đã duyệt"), default=True, help_text=_("Máy ADMS lạ chờ quản trị duyệt"))
-    poll_interval = models.PositiveIntegerField(_("chu kỳ lấy dữ liệu (giây)"), default=300)
+    poll_interval = models.PositiveIntegerField(_("chu kỳ đồng bộ (giây)"), default=300)
     clock_policy = models.CharField(
         _("đồng hồ"), max_length=16, choices=ClockPolicy.choices, default=ClockPolicy.MEASURE
     )
@@ -128,7 +128,7 @@ class Device(models.Model):
     record_count = models.PositiveIntegerField(null=True, blank=True)
     record_capacity = models.PositiveIntegerField(null=True, blank=True)
     synced_through = models.DateTimeField(
-        null=True, blank=True, help_text=_("Mọi chấm công trước thời điểm này đã được lấy về")
+        null=True, blank=True, help_text=_("Mọi chấm công trước thời điểm này đã được đồng bộ về")
     )
     # Scheduling and the lease that keeps two pollers off one device.
     failures = models.PositiveIntegerField(default=0)
@@ -256,7 +256,7 @@ class Punch(models.Model):
     """
 
     class Source(models.TextChoices):
-        PULL = "pull", _("Lấy từ máy")
+        PULL = "pull", _("Đồng bộ từ máy")
         PUSH = "push", _("Máy gửi (ADMS)")
         IMPORT = "import", _("Nhập tệp")
 
