@@ -24,6 +24,7 @@ from devices.access import (
 )
 from devices.models import Device
 from hr_system import access
+from hr_system.forms import ErrorsBesideFields
 from hr_system.models import AuditLog
 
 
@@ -116,7 +117,7 @@ def device_detail(request, device_id: int):
     )
 
 
-class PunchFilterForm(forms.Form):
+class PunchFilterForm(ErrorsBesideFields, forms.Form):
     """The punch list's filters; dates are work days (local dates), both inclusive."""
 
     date_from = forms.DateField(label=gettext_lazy("Từ ngày"), required=False)

@@ -10,7 +10,20 @@ from hr_system.actions import EDITABLE_FIELDS
 from hr_system.models import Employee
 
 
-class EmployeeForm(forms.ModelForm):
+class ErrorsBesideFields:
+    """Form mixin: a field in error says so to screen readers and points at its message,
+    which the template shows beside the field with the id "<input id>-loi"."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update(
+                    {"aria-invalid": "true", "aria-describedby": f"{self[name].auto_id}-loi"}
+                )
+
+
+class EmployeeForm(ErrorsBesideFields, forms.ModelForm):
     """HR's edit of one person. Dates are plain DateFields: the locale layer reads and
     shows them as dd/mm/yyyy. The unit may only become one the officer manages."""
 

@@ -218,3 +218,39 @@ def test_exams_sat_show_scores_only_once_published(cast, login):
     Exam.objects.filter(pk=exam.pk).update(published_at=now)
     own = login(cast.staff_user).get("/employees/101/").content.decode()
     assert "chưa công bố" not in own and "Đạt" in own
+
+
+def test_transfer_history_for_hr_and_the_person_once_published(cast, login):
+    from transfers.models import Candidate, CriteriaSet, TransferRound
+
+    criteria = CriteriaSet.objects.create(name="Bộ tiêu chí Mộc Châu", valid_from=dt.date(2026, 1, 1))
+    round_ = TransferRound.objects.create(
+        title="Điều động công chức năm 2026",
+        unit=cast.commune_a,
+        purpose="surplus",
+        kind="transfer",
+        criteria_set=criteria,
+        reference_date=dt.date(2026, 9, 30),
+    )
+    Candidate.objects.create(round=round_, employee=cast.emp_a, rank=2, total=5)
+    assert "Điều động công chức năm 2026" in login(cast.hr_a).get("/employees/101/").content.decode()
+    # A draft round is not the person's business yet; the unit head never reads rounds.
+    assert "Điều động công chức năm 2026" not in login(cast.staff_user).get("/employees/101/").content.decode()
+    TransferRound.objects.filter(pk=round_.pk).update(status="published")
+    assert "Điều động công chức năm 2026" in login(cast.staff_user).get("/employees/101/").content.decode()
+
+
+def test_a_corrected_day_says_what_the_punches_alone_said(cast, login, march):
+    from attendance import panels
+
+    result = DayResult(employee=cast.teacher_a, date=dt.date(2026, 3, 4), status="present", symbol="+")
+    assert panels._uncorrected_text(result) == ""
+    result.corrected = True
+    result.uncorrected = {"status": "absent", "symbol": "KP", "late_minutes": 0, "missing_punches": 2}
+    assert panels._uncorrected_text(result) == "Vắng không lý do, thiếu 2 lượt chấm"
+
+
+def test_field_errors_are_tied_to_their_inputs(cast, login):
+    r = login(cast.hr_a).post("/employees/101/", edit_data(cast.emp_a, full_name=""))
+    html = r.content.decode()
+    assert 'aria-describedby="id_full_name-loi"' in html and 'aria-invalid="true"' in html

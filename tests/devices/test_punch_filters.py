@@ -167,3 +167,8 @@ def test_device_page_says_dong_bo_and_shows_local_times(cast, login, clocks):
     assert "Máy chủ đồng bộ từ máy" in html and "Đồng bộ từ máy" in html
     assert ">pull<" not in html and "poller" not in html
     assert "04/03/2026 17:00" in html  # 10:00 UTC is 17:00 in Việt Nam
+
+
+def test_punch_page_errors_are_tied_to_their_fields(cast, login, clocks):
+    html = login(cast.hr_a).get("/devices/punches/", {"date_from": "hôm qua"}).content.decode()
+    assert 'aria-describedby="id_date_from-loi"' in html and 'id="id_date_from-loi"' in html
