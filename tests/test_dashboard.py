@@ -141,3 +141,20 @@ def test_exam_board_sees_exams_but_no_attendance(cast, login, open_exam, django_
     r = login(board).get("/")
     assert panel(r, "don-cho-duyet") is None
     assert len(panel(r, "ky-thi-dang-mo").items) == 1
+
+
+def test_a_large_scope_reads_stored_absences_instead_of_the_live_board(cast, login, monkeypatch):
+    from attendance import panels as attendance_panels
+    from attendance import reports
+    from attendance.models import DayResult
+
+    def no_board(unit, **kw):
+        raise AssertionError("the live board is not read for a large scope")
+
+    monkeypatch.setattr(attendance_panels, "LIVE_BOARD_LIMIT", 1)
+    monkeypatch.setattr(reports, "day_board", no_board)
+    today = timezone.localdate()
+    DayResult.objects.create(employee=cast.teacher_a, date=today, status="absent", symbol="KP")
+    DayResult.objects.create(employee=cast.emp_b, date=today, status="absent", symbol="KP")
+    absent = panel(login(cast.hr_a).get("/"), "vang-hom-nay")
+    assert [i.text for i in absent.items] == ["Lò Thị Hương"]

@@ -172,3 +172,8 @@ def test_device_page_says_dong_bo_and_shows_local_times(cast, login, clocks):
 def test_punch_page_errors_are_tied_to_their_fields(cast, login, clocks):
     html = login(cast.hr_a).get("/devices/punches/", {"date_from": "hôm qua"}).content.decode()
     assert 'aria-describedby="id_date_from-loi"' in html and 'id="id_date_from-loi"' in html
+
+
+def test_punch_page_says_when_nothing_matches(cast, login, clocks):
+    html = login(cast.hr_a).get("/devices/punches/", {"date_from": "2030-01-01"}).content.decode()
+    assert "Không có lượt chấm công nào." in html and "0 lượt chấm công." in html
