@@ -122,6 +122,11 @@ def employee_month(request, employee) -> Panel | None:
         )
         day += dt.timedelta(days=1)
     url = reverse("employee_detail", args=[employee.code])
+    punches_url = ""
+    if can_decide_for(request.user, employee):
+        punches_url = (
+            f"{reverse('punch_list')}?employee={employee.code}&date_from={month:%Y-%m-%d}&date_to={end:%Y-%m-%d}"
+        )
     return Panel(
         title=_("Chấm công tháng %(m)s") % {"m": f"{month:%m/%Y}"},
         template="attendance/panels/employee_month.html",
@@ -132,6 +137,7 @@ def employee_month(request, employee) -> Panel | None:
             "previous_url": f"{url}?month={(month - dt.timedelta(days=1)):%Y-%m}#cham-cong",
             "next_url": f"{url}?month={(end + dt.timedelta(days=1)):%Y-%m}#cham-cong",
             "recomputing_days": reports.stale_days(employee, month, end),
+            "punches_url": punches_url,
         },
         order=10,
         key="cham-cong",

@@ -159,6 +159,7 @@ def test_month_shows_each_day_with_punches_leave_and_corrections(cast, login, ma
     assert "Nghỉ phép" in _row(html, "2026-03-09") and "Nghỉ phép" in _row(html, "2026-03-10")
     assert "Nghỉ phép" not in _row(html, "2026-03-11")
     assert "?month=2026-02#cham-cong" in html and "?month=2026-04#cham-cong" in html
+    assert "/devices/punches/?employee=102&amp;date_from=2026-03-01&amp;date_to=2026-03-31" in html
 
 
 def test_punch_times_are_local_time(cast, login, march):
