@@ -88,7 +88,7 @@ def list_devices(request, filters: Query[DeviceFilter]):
     """Clocks in view, by name; `?serial=` finds the one with that serial number."""
     devices = devices_for(request.user)
     if filters.serial:
-        devices = devices.filter(serial_number=filters.serial.strip())
+        devices = devices.filter(serial_number__iexact=filters.serial.strip())
     return devices.order_by("name", "pk")
 
 

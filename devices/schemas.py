@@ -151,7 +151,9 @@ class PunchFilter(Schema):
 
 
 class DeviceFilter(Schema):
-    serial: str | None = Field(None, max_length=64, description="Số serial của máy (đúng từng ký tự)")
+    serial: str | None = Field(
+        None, max_length=64, description="Số serial của máy (không phân biệt chữ hoa, chữ thường)"
+    )
 
 
 class PunchOut(Schema):

@@ -99,6 +99,7 @@ def test_devices_api_filters_by_serial_number(cast, login, clocks):
     client = login(cast.hr_a)
     r = client.get("/api/v1/devices/", {"serial": "CDQ002"})
     assert [d["name"] for d in r.json()["items"]] == ["Máy trường"]
+    assert [d["name"] for d in client.get("/api/v1/devices/", {"serial": " cdq002"}).json()["items"]] == ["Máy trường"]
     # Another commune's clock is not found by its serial either.
     assert client.get("/api/v1/devices/", {"serial": "CDQ003"}).json()["count"] == 0
     assert client.get("/api/v1/devices/").json()["count"] == 2
