@@ -158,3 +158,27 @@ def test_a_large_scope_reads_stored_absences_instead_of_the_live_board(cast, log
     DayResult.objects.create(employee=cast.emp_b, date=today, status="absent", symbol="KP")
     absent = panel(login(cast.hr_a).get("/"), "vang-hom-nay")
     assert [i.text for i in absent.items] == ["Lò Thị Hương"]
+
+
+def test_transfer_objections_for_hr_and_open_feedback_for_the_person(cast, login):
+    from transfers.models import Candidate, CriteriaSet, Objection, TransferRound
+
+    now = timezone.now()
+    round_ = TransferRound.objects.create(
+        title="Điều động công chức năm 2026",
+        unit=cast.commune_a,
+        purpose="surplus",
+        kind="transfer",
+        criteria_set=CriteriaSet.objects.create(name="Bộ tiêu chí", valid_from=dt.date(2026, 1, 1)),
+        reference_date=dt.date(2026, 9, 30),
+        status="published",
+        objection_opens_at=now - dt.timedelta(days=1),
+        objection_closes_at=now + dt.timedelta(days=5),
+    )
+    candidate = Candidate.objects.create(round=round_, employee=cast.emp_a, rank=1)
+    Objection.objects.create(candidate=candidate, text="Thiếu năm công tác vùng khó khăn")
+    hr = panel(login(cast.hr_a).get("/"), "dieu-dong-viec")
+    assert [(i.count, i.url) for i in hr.items] == [(1, f"/transfers/rounds/{round_.pk}/objections/")]
+    assert panel(login(cast.hr_b).get("/"), "dieu-dong-viec") is None
+    mine = panel(login(cast.staff_user).get("/"), "dieu-dong-viec")
+    assert [i.url for i in mine.items] == [f"/transfers/rounds/{round_.pk}/me/"]

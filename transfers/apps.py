@@ -7,6 +7,7 @@ class TransfersConfig(AppConfig):
 
     def ready(self) -> None:
         from hr_system import panels
-        from transfers.panels import transfer_history
+        from transfers.panels import transfer_history, transfer_tasks
 
         panels.register_profile_section(transfer_history)
+        panels.register_dashboard_panel(transfer_tasks)

@@ -8,13 +8,15 @@ round is published; anyone else sees none of it.
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hr_system import access
-from hr_system.panels import Panel
-from transfers.access import PUBLISHED, rounds_for, selections_for
-from transfers.models import Candidate, LeaderCandidate
+from hr_system.panels import Item, Panel
+from transfers.access import PUBLISHED, own_published_rows, rounds_for, selections_for
+from transfers.models import Candidate, LeaderCandidate, Objection, TransferRound
 
 
 def transfer_history(request, employee) -> Panel | None:
@@ -74,3 +76,42 @@ def transfer_history(request, employee) -> Panel | None:
         order=50,
         key="dieu-dong",
     )
+
+
+def transfer_tasks(request) -> Panel | None:
+    """Objections waiting for HR in the rounds they change; for the person, a published
+    round of theirs whose feedback window is open now."""
+    user = request.user
+    items = []
+    pending = (
+        Objection.objects.filter(status=Objection.Status.PENDING, candidate__round__in=rounds_for(user, write=True))
+        .values("candidate__round_id", "candidate__round__title")
+        .annotate(n=Count("pk"))
+        .order_by("candidate__round_id")
+    )
+    for row in pending:
+        url = reverse("transfers_objections", args=[row["candidate__round_id"]])
+        items.append(
+            Item(_("Ý kiến phản hồi chờ xử lý: %(t)s") % {"t": row["candidate__round__title"]}, url, row["n"], "warn")
+        )
+    now = timezone.now()
+    for c in (
+        own_published_rows(user)
+        .filter(
+            round__status=TransferRound.Status.PUBLISHED,
+            round__objection_opens_at__lte=now,
+            round__objection_closes_at__gte=now,
+        )
+        .select_related("round")
+    ):
+        until = f"{timezone.localtime(c.round.objection_closes_at):%d/%m/%Y %H:%M}"
+        items.append(
+            Item(
+                c.round.title,
+                reverse("transfers_my_row", args=[c.round_id]),
+                note=_("xem kết quả của bạn; nhận ý kiến phản hồi đến %(t)s") % {"t": until},
+            )
+        )
+    if not items:
+        return None
+    return Panel(_("Điều động, thi tuyển"), items, order=50, key="dieu-dong-viec")
