@@ -182,3 +182,11 @@ def test_transfer_objections_for_hr_and_open_feedback_for_the_person(cast, login
     assert panel(login(cast.hr_b).get("/"), "dieu-dong-viec") is None
     mine = panel(login(cast.staff_user).get("/"), "dieu-dong-viec")
     assert [i.url for i in mine.items] == [f"/transfers/rounds/{round_.pk}/me/"]
+
+
+def test_administrator_counts_every_commune(cast, login):
+    leave_for(cast.emp_a)
+    leave_for(cast.emp_b)
+    r = login(cast.admin).get("/")
+    assert [i.count for i in panel(r, "don-cho-duyet").items] == [2]
+    assert panel(r, "vang-hom-nay") is not None
