@@ -34,7 +34,8 @@ def test_hr_works_from_dashboard_and_employee_page(transactional_db, cast, site,
     page.fill("#id_full_name", "")
     page.click("text=Lưu thay đổi")
     error = page.locator("#id_full_name-loi")
-    assert error.is_visible() and error.inner_text().strip()
+    error.wait_for(state="visible")  # the form posts and the page comes back with it
+    assert error.inner_text().strip()
     assert page.get_attribute("#id_full_name", "aria-describedby") == "id_full_name-loi"
     page.fill("#id_full_name", "Lò Thị Hương")
     page.fill("#id_job_title", "Giáo viên hạng II")
