@@ -134,8 +134,17 @@ def _day_rows(results) -> list[dict]:
         ins = [s.get("first_in") for s in r.sessions if s.get("first_in")]
         outs = [s.get("last_out") for s in r.sessions if s.get("last_out")]
         # Days still to come are not "waiting for the clock"; approved leave on them still shows.
-        blank = r.date > today and r.status == DayResult.Status.PENDING
-        rows.append({"r": r, "first_in": ins[0] if ins else "", "last_out": outs[-1] if outs else "", "blank": blank})
+        # Days before tracking started are blank too: nothing was expected of anyone.
+        blank = (r.date > today and r.status == DayResult.Status.PENDING) or r.status == DayResult.Status.NOT_TRACKED
+        rows.append(
+            {
+                "r": r,
+                "first_in": ins[0] if ins else "",
+                "last_out": outs[-1] if outs else "",
+                "blank": blank,
+                "uncorrected": reports.uncorrected_text(r.uncorrected) if r.corrected else "",
+            }
+        )
     return rows
 
 
