@@ -562,7 +562,10 @@ def remove_calendar_day(*, acting_user, day: CalendarDay) -> None:
 def schedule_people(schedule: Schedule) -> list[Employee]:
     """The people of an individual schedule (one with no unit)."""
     return list(
-        Employee.objects.filter(schedule_overrides__schedule=schedule).select_related("unit").distinct().order_by("code")
+        Employee.objects.filter(schedule_overrides__schedule=schedule)
+        .select_related("unit")
+        .distinct()
+        .order_by("code")
     )
 
 
@@ -717,12 +720,19 @@ def add_discipline_rule(
         overlap = overlap.filter(valid_from__lte=valid_to)
     if overlap.exists():
         raise AttendanceError(
-            gettext("Đơn vị đã có quy định cùng chỉ tiêu và ngưỡng trong thời gian này; hãy kết thúc quy định cũ trước."),
+            gettext(
+                "Đơn vị đã có quy định cùng chỉ tiêu và ngưỡng trong thời gian này; hãy kết thúc quy định cũ trước."
+            ),
             "threshold",
         )
     with transaction.atomic():
         rule = DisciplineRule.objects.create(
-            unit=unit, metric=metric, threshold=threshold, action=action.strip(), valid_from=valid_from, valid_to=valid_to
+            unit=unit,
+            metric=metric,
+            threshold=threshold,
+            action=action.strip(),
+            valid_from=valid_from,
+            valid_to=valid_to,
         )
         AuditLog.record(
             user=acting_user,

@@ -352,6 +352,32 @@ def unit_tracking_start(unit: OrgUnit) -> dt.date | None:
     return next((dates[i] for i in ids if i in dates), None)
 
 
+def tracking_table(units) -> list[dict]:
+    """Per unit (in the order given): its own go-live date and the one that applies
+    (own or inherited, with the unit it comes from), for the go-live page and API."""
+    units = list(units)
+    ids = {int(p) for u in units for p in u.path.strip("/").split("/") if p}
+    own = {t.unit_id: t for t in TrackingStart.objects.filter(unit_id__in=ids).select_related("unit")}
+    rows = []
+    for unit in units:
+        chain = [int(p) for p in reversed(unit.path.strip("/").split("/")) if p]
+        source = next((own[i] for i in chain if i in own), None)
+        mine = own.get(unit.pk)
+        rows.append(
+            {
+                "unit": unit.code,
+                "unit_name": unit.name,
+                "depth": unit.depth,
+                "own_date": mine.date if mine else None,
+                "note": mine.note if mine else "",
+                "date": source.date if source else None,
+                "inherited_from": source.unit.code if source and source.unit_id != unit.pk else None,
+                "inherited_from_name": source.unit.name if source and source.unit_id != unit.pk else "",
+            }
+        )
+    return rows
+
+
 def tracking_start(employee: Employee) -> dt.date | None:
     """The first day the employee's attendance is tracked: the latest of their start
     date, the day they joined their present unit (`unit_start`, which a roster import
