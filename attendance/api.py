@@ -439,6 +439,15 @@ def list_calendar(request, year: int = Query(..., ge=2000, le=2100), unit: str |
     return calendar_for(year, access.get_unit_for_user(request.user, unit) if unit else None)
 
 
+# Declared before "/calendar/{day_id}": the first route whose path matches answers
+# (405 for a POST to "seed" otherwise).
+@router.post("/calendar/seed", response=SeedOut)
+def seed_calendar_year(request, payload: SeedIn):
+    require_holiday_seeder(request.user)
+    with attendance_errors():
+        return {"year": payload.year, "created": actions.seed_holidays(payload.year, acting_user=request.user)}
+
+
 @router.patch("/calendar/{day_id}", response=CalendarDayOut)
 def update_calendar_day(request, day_id: int, payload: CalendarDayUpdateIn):
     """Correct a day's kind, name or notice; refused if its month is locked."""
@@ -462,13 +471,6 @@ def remove_calendar_day(request, day_id: int):
     with attendance_errors():
         actions.remove_calendar_day(acting_user=request.user, day=day)
     return Status(204, None)
-
-
-@router.post("/calendar/seed", response=SeedOut)
-def seed_calendar_year(request, payload: SeedIn):
-    require_holiday_seeder(request.user)
-    with attendance_errors():
-        return {"year": payload.year, "created": actions.seed_holidays(payload.year, acting_user=request.user)}
 
 
 # --- unit rules: discipline thresholds, the single-punch option, go-live dates -----------
