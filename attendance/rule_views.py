@@ -42,7 +42,8 @@ class DisciplineRuleForm(forms.Form):
     threshold = forms.IntegerField(
         label=gettext_lazy("Từ (lần, phút hoặc ngày) trở lên"), min_value=1, max_value=100000
     )
-    action = forms.CharField(
+    # Not "action": that name carries what the page's POST asks for.
+    measure = forms.CharField(
         label=gettext_lazy("Biện pháp"), max_length=200, initial=gettext_lazy("Nhắc nhở bằng văn bản")
     )
     valid_from = forms.DateField(label=gettext_lazy("Hiệu lực từ"))
@@ -91,7 +92,8 @@ def _post(request, unit: OrgUnit) -> tuple[forms.Form | None, str]:
         form = DisciplineRuleForm(request.POST)
         if not form.is_valid():
             return form, "discipline_form"
-        actions.add_discipline_rule(acting_user=user, unit=unit, **form.cleaned_data)
+        data = dict(form.cleaned_data)
+        actions.add_discipline_rule(acting_user=user, unit=unit, action=data.pop("measure"), **data)
         messages.success(request, _("Đã thêm quy định."))
     elif action in ("single_punch_close", "discipline_close"):
         model = SinglePunchRule if action == "single_punch_close" else DisciplineRule

@@ -8,7 +8,7 @@ import datetime as dt
 from attendance import actions
 from attendance.models import CalendarDay, MonthLock, Schedule
 from hr_system.models import AuditLog
-from tests.attendance.conftest import API, day, post, punch, recompute, send
+from tests.attendance.conftest import day, post, punch, recompute, send
 
 MAR = {d: dt.date(2025, 3, d) for d in range(1, 32)}
 
