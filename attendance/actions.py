@@ -871,26 +871,29 @@ def _go_live_span(old: dt.date | None, new: dt.date | None) -> tuple[dt.date, dt
     return low, high - dt.timedelta(days=1)
 
 
-def set_tracking_start(*, acting_user, unit: OrgUnit, date: dt.date | None, note: str = "") -> TrackingStart | None:
+def set_tracking_start(*, acting_user, unit: OrgUnit, date: dt.date | None, note: str = "") -> list[dt.date]:
     """Set (or, with `date=None`, remove) the unit's go-live date: days before it are
     not tracked in the unit's subtree, except where a unit below sets its own. The days
-    that change are evaluated again; a locked month among them refuses the change."""
+    that change are evaluated again, except in locked months: those keep the record HR
+    approved (a pilot month kept from before go-live, say). Returns those months.
+
+    Unlike a schedule or calendar change, this is not refused over a locked month: the
+    go-live date is usually set after the fact, over months already closed, and says
+    when tracking starts from now on, not that an approved month was wrong."""
     current = TrackingStart.objects.filter(unit=unit).first()
     inherited = unit_tracking_start(unit.parent) if unit.parent_id else None
     old = current.date if current else inherited
     new = date if date is not None else inherited
     span = _go_live_span(old, new)
-    if span is not None:
-        check_rules_unlocked(unit, *span)
+    kept = sorted({lock.month for lock in _locks_in(unit, *span)}) if span is not None else []
     with transaction.atomic():
         if date is None:
             if current is None:
-                return None
+                return []
             AuditLog.record(user=acting_user, action="tracking_start.remove", obj=unit, before=str(current.date))
             current.delete()
-            result = None
         else:
-            result, _created = TrackingStart.objects.update_or_create(
+            TrackingStart.objects.update_or_create(
                 unit=unit,
                 defaults={
                     "date": date,
@@ -906,7 +909,8 @@ def set_tracking_start(*, acting_user, unit: OrgUnit, date: dt.date | None, note
                 before=str(current.date) if current else None,
                 date=str(date),
                 note=note,
+                locked_months_kept=[_month_label(m) for m in kept],
             )
     if span is not None:
         _recompute_unit(unit, *span)
-    return result
+    return kept

@@ -561,9 +561,10 @@ def list_tracking_starts(request, unit: str):
 @router.put("/tracking-starts/{unit}", response=TrackingStartOut)
 def set_tracking_start(request, unit: str, payload: TrackingStartIn):
     """Set the unit's go-live date (null: remove its own date and inherit again). Days
-    that change are evaluated again; a locked month among them refuses the change."""
+    that change are evaluated again, except in locked months, which keep their approved
+    record (listed in `locked_months_kept`)."""
     scope = access.get_unit_for_user(request.user, unit)
     require_rule_manager(request.user, scope)
     with attendance_errors():
-        actions.set_tracking_start(acting_user=request.user, unit=scope, date=payload.date, note=payload.note)
-    return tracking_table([scope])[0]
+        kept = actions.set_tracking_start(acting_user=request.user, unit=scope, date=payload.date, note=payload.note)
+    return {**tracking_table([scope])[0], "locked_months_kept": [f"{m:%Y-%m}" for m in kept]}

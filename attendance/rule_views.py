@@ -64,6 +64,15 @@ def _rule_id(request) -> int:
     return int(value)
 
 
+def _kept_message(request, months) -> None:
+    if months:
+        messages.warning(
+            request,
+            _("Các tháng đã khóa sổ giữ nguyên số liệu đã duyệt: %(m)s.")
+            % {"m": ", ".join(f"{m:%m/%Y}" for m in months)},
+        )
+
+
 def _post(request, unit: OrgUnit) -> tuple[forms.Form | None, str]:
     """Carry out one POST of the page; returns (a form with errors to show again, its
     name), or (None, "") when the page should simply be shown again."""
@@ -73,14 +82,15 @@ def _post(request, unit: OrgUnit) -> tuple[forms.Form | None, str]:
         form = TrackingStartForm(request.POST)
         if not form.is_valid():
             return form, "tracking_form"
-        actions.set_tracking_start(
+        kept = actions.set_tracking_start(
             acting_user=user, unit=unit, date=form.cleaned_data["date"], note=form.cleaned_data["note"]
         )
         messages.success(
             request, _("Đã đặt ngày bắt đầu theo dõi chấm công %(d)s.") % {"d": f"{form.cleaned_data['date']:%d/%m/%Y}"}
         )
+        _kept_message(request, kept)
     elif action == "tracking_remove":
-        actions.set_tracking_start(acting_user=user, unit=unit, date=None)
+        _kept_message(request, actions.set_tracking_start(acting_user=user, unit=unit, date=None))
         messages.success(request, _("Đã bỏ ngày riêng của đơn vị; đơn vị theo ngày của cấp trên."))
     elif action == "single_punch":
         form = SinglePunchForm(request.POST)

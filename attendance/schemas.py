@@ -446,6 +446,8 @@ class BoardRowOut(Schema):
     first_punch: str | None
     late_minutes: int
     note: str
+    corrected: bool = Field(False, description="Hôm nay đã được điều chỉnh theo đề nghị được duyệt")
+    uncorrected: str = Field("", description="Kết quả theo lượt chấm công, trước điều chỉnh")
 
 
 class BoardOut(Schema):
@@ -520,3 +522,6 @@ class TrackingStartOut(Schema):
     date: dt.date | None = Field(None, description="Ngày áp dụng (của đơn vị hoặc kế thừa từ cấp trên)")
     inherited_from: str | None = Field(None, description="Mã đơn vị cấp trên có ngày áp dụng")
     note: str = ""
+    locked_months_kept: list[str] = Field(
+        default_factory=list, description="Tháng đã khóa sổ giữ nguyên số liệu khi đổi ngày (YYYY-MM)"
+    )

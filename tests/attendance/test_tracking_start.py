@@ -34,6 +34,7 @@ def test_days_before_the_go_live_date_become_blank_and_the_rest_stay_tracked(cas
         "date": "2025-03-10",
         "inherited_from": None,
         "note": "Lắp máy chấm công",
+        "locked_months_kept": [],
     }
     # Setting the date recomputed the stored days at once.
     before = day("101", MAR[5])
@@ -99,17 +100,18 @@ def test_go_live_dates_are_set_only_within_scope(cast, clock, login):
     assert r.status_code == 422
 
 
-def test_a_go_live_date_that_would_change_a_locked_month_is_refused(cast, clock, login):
-    recompute(MAR[1], MAR[14], "101")
-    actions.lock_month(acting_user=cast.hr_a, unit=cast.commune_a, month=MAR[1])
+def test_locked_months_keep_their_approved_record_when_the_go_live_date_is_set(cast, clock, login):
+    """A go-live date is set after the fact, over months already closed: those keep the
+    record HR approved (a pilot month, say); the open ones are evaluated again."""
+    recompute(dt.date(2025, 2, 24), MAR[14], "101")
+    actions.lock_month(acting_user=cast.hr_a, unit=cast.office_a, month=dt.date(2025, 2, 1))
     r = set_go_live(login(cast.hr_a), "P-MC", "2025-03-10")
-    assert r.status_code == 422
-    assert "03/2025" in r.json()["error"]["message"] and "khóa sổ" in r.json()["error"]["message"]
-    assert not TrackingStart.objects.exists() and day("101", MAR[5]).status == "absent"
-    # After the locked month, the date is accepted.
-    assert set_go_live(login(cast.hr_a), "P-MC", "2025-04-01").status_code == 422  # March still before it
-    MonthLock.objects.all().delete()
-    assert set_go_live(login(cast.hr_a), "P-MC", "2025-04-01").status_code == 200
+    assert r.status_code == 200 and r.json()["locked_months_kept"] == ["2025-02"]
+    assert day("101", dt.date(2025, 2, 24)).status == "absent"  # locked: kept as approved
+    assert day("101", MAR[5]).status == "not_tracked"
+    logged = AuditLog.objects.get(action="tracking_start.set")
+    assert logged.detail["locked_months_kept"] == ["02/2025"]
+    assert MonthLock.objects.count() == 1
 
 
 def test_a_newly_imported_employee_is_not_absent_before_joining_the_unit(cast, clock):
