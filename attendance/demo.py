@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from attendance import actions, engine
-from attendance.models import CalendarDay, LeaveRequest, MonthLock, Schedule, TrackingStart
+from attendance.models import CalendarDay, DisciplineRule, LeaveRequest, MonthLock, Schedule, TrackingStart
 from devices.actions import store_punches
 from devices.models import Device
 from devices.records import RawPunch
@@ -157,8 +157,24 @@ def seed() -> dict:
     # tracked (blank, never KP), so the current month shows no false absences.
     if not MonthLock.objects.filter(unit=unit, month=MONTH).exists():
         actions.lock_month(acting_user=admin, unit=unit, month=MONTH)
+    ensure_discipline_rules(admin, unit)
     go_live = ensure_go_live(admin)
     return {"employees": len(employees), "punches": new, "absent": absent, "go_live": go_live}
+
+
+def ensure_discipline_rules(admin, unit: OrgUnit) -> None:
+    """The ward's nội quy thresholds (its own choice: no statute fixes them)."""
+    if DisciplineRule.objects.filter(unit=unit).exists():
+        return
+    for metric, threshold in (("late_count", 3), ("absent_days", 1), ("missing_punches", 4)):
+        actions.add_discipline_rule(
+            acting_user=admin,
+            unit=unit,
+            metric=metric,
+            threshold=threshold,
+            action="Nhắc nhở bằng văn bản",
+            valid_from=dt.date(2025, 7, 1),
+        )
 
 
 def ensure_go_live(admin) -> dt.date:
