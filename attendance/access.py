@@ -279,3 +279,14 @@ def schedule_for_manager(user, pk: int) -> Schedule:
     for unit in units:
         require_rule_manager(user, unit)
     return schedule
+
+
+def hr_page_unit(user, code: str | None) -> tuple[OrgUnit, object]:
+    """The unit an HR page works on, and the units the officer manages (its picker):
+    the unit asked for (404 outside their view), else the first one they manage."""
+    access.require_role(user, Role.Kind.HR_OFFICER)
+    managed = access.units_for(user, write=True).order_by("path")
+    code = code or next(iter(managed.values_list("code", flat=True)[:1]), None)
+    if code is None:
+        raise PermissionDenied(_("Bạn chưa được giao quản lý đơn vị nào."))
+    return access.get_unit_for_user(user, code), managed

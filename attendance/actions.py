@@ -313,6 +313,18 @@ def _recompute_unit(unit: OrgUnit | None, start: dt.date, end: dt.date | None) -
     engine.recompute_stored(employed, start, end)
 
 
+def _write_sessions(schedule: Schedule, sessions: list[dict]) -> None:
+    for order, s in enumerate(sessions):
+        ScheduleSession.objects.create(
+            schedule=schedule,
+            order=order,
+            start=s["start"],
+            end=s["end"],
+            season_start=s.get("season_start") or "",
+            season_end=s.get("season_end") or "",
+        )
+
+
 def create_schedule(
     *,
     acting_user,
@@ -354,15 +366,7 @@ def create_schedule(
             window_after=window_after,
             debounce=debounce,
         )
-        for order, s in enumerate(sessions):
-            ScheduleSession.objects.create(
-                schedule=schedule,
-                order=order,
-                start=s["start"],
-                end=s["end"],
-                season_start=s.get("season_start") or "",
-                season_end=s.get("season_end") or "",
-            )
+        _write_sessions(schedule, sessions)
         for e in employees or ():
             EmployeeSchedule.objects.create(employee=e, schedule=schedule, valid_from=valid_from, valid_to=valid_to)
         AuditLog.record(user=acting_user, action="schedule.create", obj=schedule, unit=unit.code)
@@ -641,15 +645,7 @@ def update_schedule(*, acting_user, schedule: Schedule, sessions: list[dict] | N
             )
         if sessions is not None:
             schedule.sessions.all().delete()
-            for order, s in enumerate(sessions):
-                ScheduleSession.objects.create(
-                    schedule=schedule,
-                    order=order,
-                    start=s["start"],
-                    end=s["end"],
-                    season_start=s.get("season_start") or "",
-                    season_end=s.get("season_end") or "",
-                )
+            _write_sessions(schedule, sessions)
         AuditLog.record(
             user=acting_user,
             action="schedule.update",

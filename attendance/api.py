@@ -476,6 +476,14 @@ def remove_calendar_day(request, day_id: int):
 # --- unit rules: discipline thresholds, the single-punch option, go-live dates -----------
 
 
+def _unit_rule_write(request, payload, action):
+    """A new rule of a unit the caller manages (the unit named in the body)."""
+    unit = access.get_unit_for_user(request.user, payload.unit)
+    require_rule_manager(request.user, unit)
+    with attendance_errors():
+        return action(acting_user=request.user, unit=unit, **payload.dict(exclude={"unit"}))
+
+
 @router.get("/discipline-rules", response=list[DisciplineRuleOut])
 @paginate(PageNumber)
 def list_discipline_rules(request, unit: str):
@@ -490,11 +498,7 @@ def list_discipline_rules(request, unit: str):
 
 @router.post("/discipline-rules", response={201: DisciplineRuleOut})
 def add_discipline_rule(request, payload: DisciplineRuleIn):
-    unit = access.get_unit_for_user(request.user, payload.unit)
-    require_rule_manager(request.user, unit)
-    with attendance_errors():
-        rule = actions.add_discipline_rule(acting_user=request.user, unit=unit, **payload.dict(exclude={"unit"}))
-    return Status(201, rule)
+    return Status(201, _unit_rule_write(request, payload, actions.add_discipline_rule))
 
 
 @router.post("/discipline-rules/{rule_id}/close", response=DisciplineRuleOut)
@@ -527,11 +531,7 @@ def list_single_punch_rules(request, unit: str):
 def set_single_punch_rule(request, payload: SinglePunchRuleIn):
     """From `valid_from` on, a session with one punch counts as `option` in the unit's
     subtree; the unit's rule in force then is closed the day before."""
-    unit = access.get_unit_for_user(request.user, payload.unit)
-    require_rule_manager(request.user, unit)
-    with attendance_errors():
-        rule = actions.set_single_punch_rule(acting_user=request.user, unit=unit, **payload.dict(exclude={"unit"}))
-    return Status(201, rule)
+    return Status(201, _unit_rule_write(request, payload, actions.set_single_punch_rule))
 
 
 @router.post("/single-punch-rules/{rule_id}/close", response=SinglePunchRuleOut)

@@ -16,12 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from attendance import actions, engine
-from attendance.access import require_rule_manager, unit_rule_for_manager
+from attendance.access import hr_page_unit, require_rule_manager, unit_rule_for_manager
 from attendance.actions import AttendanceError
 from attendance.forms import CloseForm
 from attendance.models import DisciplineRule, SinglePunchRule, tracking_table
-from hr_system import access
-from hr_system.models import OrgUnit, Role
+from hr_system.models import OrgUnit
 
 
 class TrackingStartForm(forms.Form):
@@ -129,12 +128,7 @@ def _post(request, unit: OrgUnit) -> tuple[forms.Form | None, str]:
 @login_required
 def unit_rules(request):
     """Go-live date, single-punch option and discipline thresholds of a unit (HR)."""
-    access.require_role(request.user, Role.Kind.HR_OFFICER)
-    managed = access.units_for(request.user, write=True).order_by("path")
-    code = request.GET.get("unit") or next(iter(managed.values_list("code", flat=True)[:1]), None)
-    if code is None:
-        raise PermissionDenied(_("Bạn chưa được giao quản lý đơn vị nào."))
-    unit = access.get_unit_for_user(request.user, code)
+    unit, managed = hr_page_unit(request.user, request.GET.get("unit"))
     require_rule_manager(request.user, unit)
     forms_ = {
         "tracking_form": TrackingStartForm(),

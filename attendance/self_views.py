@@ -26,6 +26,7 @@ from attendance.access import (
     calendar_day_for_manager,
     check_cancel,
     decider_units,
+    hr_page_unit,
     may_edit_national_calendar,
     requests_for,
     require_decider_of,
@@ -648,12 +649,7 @@ def _can_change_schedule(user, schedule) -> bool:
 
 @login_required
 def schedules(request):
-    access.require_role(request.user, Role.Kind.HR_OFFICER)
-    managed = access.units_for(request.user, write=True).order_by("path")
-    code = request.GET.get("unit") or next(iter(managed.values_list("code", flat=True)[:1]), None)
-    if code is None:
-        raise PermissionDenied(_("Bạn chưa được giao quản lý đơn vị nào."))
-    unit = access.get_unit_for_user(request.user, code)
+    unit, managed = hr_page_unit(request.user, request.GET.get("unit"))
     can_edit = managed.filter(pk=unit.pk).exists()
     form = ScheduleForm(user=request.user, unit=unit)
     edit_form = None
