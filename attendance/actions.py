@@ -298,6 +298,11 @@ def recompute_after_edit(obj) -> None:
         _recompute_employee(obj.employee, obj.date, obj.date)
     elif isinstance(obj, EmployeeSchedule):
         _recompute_employee(obj.employee, obj.valid_from, obj.valid_to or timezone.localdate())
+    elif isinstance(obj, SinglePunchRule):
+        _recompute_unit(obj.unit, obj.valid_from, obj.valid_to)
+    elif isinstance(obj, TrackingStart):
+        # The date it had before the edit is not known here: every stored day up to today.
+        _recompute_unit(obj.unit, EARLIEST, None)
 
 
 def _recompute_unit(unit: OrgUnit | None, start: dt.date, end: dt.date | None) -> None:

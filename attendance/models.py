@@ -407,12 +407,17 @@ class SinglePunchRule(models.Model):
 
     class Meta:
         ordering = ["unit", "-valid_from"]
+        verbose_name = _("cách tính buổi chỉ có một lượt chấm công")
+        verbose_name_plural = _("cách tính buổi chỉ có một lượt chấm công")
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="single_punch_rule_dates_ordered",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.get_option_display()} {self.valid_from}"
 
     def covers(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
