@@ -523,7 +523,19 @@ def _span(*ranges: tuple[dt.date, dt.date | None]) -> tuple[dt.date, dt.date | N
     return start, end
 
 
+# Rule data is dated within these years; outside them is a typing slip (and 0001-01-01
+# minus a day is no date at all).
+FIRST_RULE_DATE, LAST_RULE_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
+def _check_date(value: dt.date | None, field: str) -> None:
+    if value is not None and not FIRST_RULE_DATE <= value <= LAST_RULE_DATE:
+        raise AttendanceError(gettext("Ngày phải trong khoảng 01/01/2000 – 31/12/2100."), field)
+
+
 def _check_period(valid_from: dt.date, valid_to: dt.date | None) -> None:
+    _check_date(valid_from, "valid_from")
+    _check_date(valid_to, "valid_to")
     if valid_to is not None and valid_to < valid_from:
         raise AttendanceError(gettext("Ngày hết hiệu lực phải sau hoặc bằng ngày bắt đầu hiệu lực."), "valid_to")
 
@@ -859,7 +871,7 @@ def remove_single_punch_rule(*, acting_user, rule: SinglePunchRule) -> None:
 
 # Go-live dates ------------------------------------------------------------------------
 
-EARLIEST = dt.date(2000, 1, 1)  # no day result is older: the span of "every day before"
+EARLIEST = FIRST_RULE_DATE  # no day result is older: the span of "every day before"
 
 
 def _go_live_span(old: dt.date | None, new: dt.date | None) -> tuple[dt.date, dt.date] | None:
@@ -881,6 +893,7 @@ def set_tracking_start(*, acting_user, unit: OrgUnit, date: dt.date | None, note
     Unlike a schedule or calendar change, this is not refused over a locked month: the
     go-live date is usually set after the fact, over months already closed, and says
     when tracking starts from now on, not that an approved month was wrong."""
+    _check_date(date, "date")
     current = TrackingStart.objects.filter(unit=unit).first()
     inherited = unit_tracking_start(unit.parent) if unit.parent_id else None
     old = current.date if current else inherited

@@ -132,3 +132,14 @@ def test_hr_sets_the_option_on_the_rules_page(cast, clock, login):
     assert bad.status_code == 400 and "Áp dụng từ ngày" in bad.content.decode()
     assert login(cast.hr_b).get("/attendance/rules/", {"unit": "P-MC"}).status_code == 404
     assert login(cast.head_a).get("/attendance/rules/", {"unit": "P-MC-TH"}).status_code == 403
+
+
+def test_dates_out_of_any_plausible_range_are_refused_not_a_crash(cast, clock, login):
+    hr = login(cast.hr_a)
+    for value in ("0001-01-01", "9999-12-31"):
+        body = {"unit": "P-MC", "option": "half_absent", "valid_from": value}
+        assert post(hr, "single-punch-rules", body).status_code == 422
+        assert send(hr, "put", "tracking-starts/P-MC", {"date": value}).status_code == 422
+        rule = {"unit": "P-MC", "metric": "late_count", "threshold": 3, "valid_from": value}
+        assert post(hr, "discipline-rules", rule).status_code == 422
+    assert not SinglePunchRule.objects.exists()
