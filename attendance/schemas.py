@@ -111,6 +111,9 @@ class TimesheetRowOut(Schema):
     position: str = ""
     unit_name: str = ""
     days: dict[str, str]
+    corrected: dict[str, UncorrectedOut] = Field(
+        default_factory=dict, description="Ngày đã điều chỉnh → kết quả theo lượt chấm công"
+    )
     totals: dict[str, float]
     late_count: int = 0
     early_count: int = 0

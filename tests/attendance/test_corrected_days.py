@@ -55,6 +55,11 @@ def test_the_timesheet_cell_carries_a_mark_and_the_punches_result(cast, clock, l
     page = login(cast.hr_a).get("/attendance/timesheet/", {"unit": "P-MC", "month": "2025-03"}).content.decode()
     assert 'corrected" title="Đã điều chỉnh; theo lượt chấm công: KP (Vắng không lý do)"' in page
     assert "<sup>*</sup></a>" in page and 'href="/employees/101/?month=2025-03#ngay-2025-03-12"' in page
+    sheet = login(cast.hr_a).get(f"{API}/timesheet", {"unit": "P-MC", "month": "2025-03"}).json()
+    row = next(r for r in sheet["rows"] if r["employee_code"] == "101")
+    assert row["corrected"] == {
+        "12": {"status": "absent", "symbol": "KP", "late_minutes": 0, "early_minutes": 0, "missing_punches": 0}
+    }
 
 
 def test_self_service_and_the_board_show_the_correction(cast, clock, login):

@@ -4,8 +4,10 @@ joined the unit) are blank everywhere and counted nowhere — never KP."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from attendance import actions, engine
 from attendance.models import DayResult, MonthLock, TrackingStart, tracking_start
@@ -69,6 +71,12 @@ def test_blank_days_count_nowhere_in_the_timesheet_discipline_and_days_api(cast,
 
     page = hr.get("/attendance/timesheet/", {"unit": "P-MC", "month": "2025-03"}).content.decode()
     assert "#ngay-2025-03-10" in page and "#ngay-2025-03-07" not in page  # blank cells carry no link
+
+    xlsx = hr.get("/attendance/timesheet.xlsx", {"unit": "P-MC", "month": "2025-03"})
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+    header = next(r for r in rows if r and "Họ và tên" in r)
+    an = dict(zip([str(v) for v in header], next(r for r in rows if r and "Nguyễn Văn An" in r), strict=False))
+    assert an["7"] in ("", None) and an["10"] == "KP"
 
 
 def test_a_lower_unit_overrides_and_removing_its_date_inherits_again(cast, clock, login):
