@@ -13,9 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
-from django.db.models.functions import Collate
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -161,12 +160,9 @@ def list_unit_days(request, unit: str, start: dt.date, end: dt.date):
     rows = DayResult.objects.filter(
         employee__unit__path__startswith=scope.path, date__range=(start, end)
     ).select_related("employee")
-    # Employee.objects.vn_ordered()'s key (given name, then family and middle names,
-    # byte order), then the code, then the date: a page is one slice of a fixed order.
-    key = F("employee__sort_key")
-    if connection.vendor == "postgresql":
-        key = Collate("employee__sort_key", "C")
-    return rows.order_by(key, "employee__code", "date")
+    # Employee.objects.vn_ordered()'s order (given name, then family and middle names,
+    # then code), then the date: a page is one slice of a fixed order.
+    return rows.order_by("employee__sort_key", "employee__code", "date")
 
 
 @router.get("/timesheet", response=TimesheetOut)
