@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from attendance import actions, reports, rules
 from attendance.access import DECIDERS, can_manage_rules, decider_units, unit_for_report
+from attendance.models import unit_tracking_start
 from hr_system import access
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -140,10 +141,13 @@ def timesheet(request):
         row["cells"] = [_cell(row, month, h) for h in headers]
     lock = data["lock"]
     can_manage = can_manage_rules(request.user, unit)
+    go_live = unit_tracking_start(unit)
     context.update(
         {
             "unit": unit,
             "data": data,
+            # Days before it are blank: say why, when the month has any.
+            "go_live": go_live if go_live and go_live > month else None,
             "query": urlencode({"unit": unit.code, "month": f"{month:%Y-%m}"}),
             "can_lock": can_manage and lock is None,
             # A lock set on a parent unit is lifted there, by whoever manages that unit.

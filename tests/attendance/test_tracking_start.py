@@ -71,6 +71,7 @@ def test_blank_days_count_nowhere_in_the_timesheet_discipline_and_days_api(cast,
 
     page = hr.get("/attendance/timesheet/", {"unit": "P-MC", "month": "2025-03"}).content.decode()
     assert "#ngay-2025-03-10" in page and "#ngay-2025-03-07" not in page  # blank cells carry no link
+    assert "bắt đầu theo dõi chấm công từ ngày 10/03/2025" in page
 
     xlsx = hr.get("/attendance/timesheet.xlsx", {"unit": "P-MC", "month": "2025-03"})
     rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
