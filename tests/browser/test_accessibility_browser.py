@@ -77,6 +77,14 @@ def _start_the_exam(page):
     page.wait_for_selector("#exam-run:not([hidden])")
 
 
+def _as_hr(path, ready="main"):
+    def prepare(request):
+        request.getfixturevalue("march")
+        return "hr_a", path, ready
+
+    return prepare
+
+
 def _results(username, path):
     def prepare(request):
         w = request.getfixturevalue("world")
@@ -101,6 +109,11 @@ VISITS = {
     "results-hr": Visit(_results("hr_a", "/assessments/results/{exam}/")),
     "result-candidate": Visit(_results("an", "/assessments/results/{exam}/mine/")),
     "result-after-exam": Visit(_results("an", "/assessments/take/{exam}/result/")),
+    # Beyond the daily pages: forms and live pages axe found faults on once.
+    "exam-create": Visit(_as_hr("/assessments/exams/new/", "form")),
+    "question-create": Visit(_as_hr("/bank/questions/new/", "form")),
+    "devices": Visit(_as_hr("/devices/", "button.autorefresh")),
+    "day-board": Visit(_as_hr("/attendance/board/?unit=P-MC", "button.autorefresh")),
 }
 
 
@@ -169,3 +182,28 @@ def test_the_check_catches_a_nameless_button_and_faint_text(transactional_db, si
     assert set(failing) == {"button-name", "color-contrast"}, describe(list(failing.values()))
     assert failing["button-name"]["nodes"][0]["target"] == "#planted-button"
     assert failing["color-contrast"]["nodes"][0]["target"] == "#planted-text"
+
+
+def test_live_pages_reload_until_the_user_pauses(transactional_db, cast, site, browser_page, watch, web_login):
+    """The clocks' page reloads itself every 30 s, as it did with <meta refresh>, but a
+    button stops it (WCAG 2.2.1) and the choice holds over a manual reload."""
+    page = browser_page
+    page.clock.install()
+    web_login(page, "hr_a")
+    page.goto(f"{site.url}/devices/")
+    button = page.locator("button.autorefresh")
+    assert button.inner_text() == "Tạm dừng tự làm mới" and button.get_attribute("aria-pressed") == "false"
+
+    page.evaluate("() => { window.notReloaded = true; }")
+    with page.expect_navigation():
+        page.clock.run_for(31_000)
+    assert page.evaluate("() => window.notReloaded") is None
+
+    page.click("button.autorefresh")
+    assert button.inner_text() == "Tiếp tục tự làm mới" and button.get_attribute("aria-pressed") == "true"
+    page.evaluate("() => { window.notReloaded = true; }")
+    page.clock.run_for(120_000)
+    assert page.evaluate("() => window.notReloaded") is True
+    page.reload()
+    assert button.get_attribute("aria-pressed") == "true"
+    watch.assert_loaded("js/autorefresh.js")
