@@ -47,7 +47,11 @@ caddy:
 # axe-core for the accessibility check (tests/browser/test_accessibility_browser.py),
 # pinned by package-lock.json; injected into pages by the test, never served to users.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@command -v npm >/dev/null || { \
+	  echo "Installing npm…"; \
+	  $(SUDO) apt-get install -y -q nodejs npm >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q nodejs npm >/dev/null; }; }
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 demo: $(VENV)/.installed sysdeps
@@ -95,4 +99,4 @@ rehearsal: $(VENV)/.installed-dev sysdeps browser caddy
 	$(BIN)/python deploy/rehearsal.py
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3*
+	rm -rf $(VENV) node_modules var/*.sqlite3*
