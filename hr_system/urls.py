@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", ops_views.healthz, name="healthz"),
+    path("favicon.ico", ops_views.favicon, name="favicon"),
     path("metrics", ops_views.metrics_view, name="metrics"),
     path("org/", views.org_tree, name="org_tree"),
     path("employees/", views.employee_list, name="employee_list"),
