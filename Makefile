@@ -44,6 +44,16 @@ caddy:
 	  $(SUDO) apt-get install -y -q caddy >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q caddy >/dev/null; }; }
 
+# axe-core for the accessibility check (tests/browser/test_accessibility_browser.py),
+# pinned by package-lock.json; injected into pages by the test, never served to users.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "Installing npm…"; \
+	  $(SUDO) apt-get install -y -q nodejs npm >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q nodejs npm >/dev/null; }; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 demo: $(VENV)/.installed sysdeps
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=1 $(BIN)/python manage.py seed_demo
@@ -61,7 +71,7 @@ lint: $(VENV)/.installed-dev
 
 # Each run's log lines (var/test-logs, every record as production formats it) are then
 # searched for passwords, tokens, secret keys, answer keys, templates and citizen IDs.
-test: $(VENV)/.installed-dev sysdeps browser caddy lint
+test: $(VENV)/.installed-dev node_modules/.installed sysdeps browser caddy lint
 	$(TEST_ENV) DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run
 	@echo "== tests on SQLite =="
 	rm -rf var/test-logs
@@ -90,4 +100,4 @@ rehearsal: $(VENV)/.installed-dev sysdeps browser caddy
 	$(BIN)/python deploy/rehearsal.py
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3*
+	rm -rf $(VENV) node_modules var/*.sqlite3*

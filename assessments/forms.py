@@ -58,8 +58,17 @@ class QuestionForm(forms.Form):
         else:
             self.fields["category"].queryset = access.categories_for(user).order_by("name")
         for letter in parsers.LETTERS:
-            self.fields[f"option_{letter}"] = forms.CharField(required=False, max_length=2000, label=letter)
-            self.fields[f"correct_{letter}"] = forms.BooleanField(required=False, label=_("Đúng"))
+            # The options are table rows with no <label> of their own: a name for each
+            # input, or a screen reader announces six identical "edit text" fields.
+            option = _("Phương án %(letter)s") % {"letter": letter}
+            self.fields[f"option_{letter}"] = forms.CharField(
+                required=False, max_length=2000, label=letter, widget=forms.TextInput(attrs={"aria-label": option})
+            )
+            self.fields[f"correct_{letter}"] = forms.BooleanField(
+                required=False,
+                label=_("Đúng"),
+                widget=forms.CheckboxInput(attrs={"aria-label": _("%(option)s đúng") % {"option": option}}),
+            )
 
     @staticmethod
     def initial_from(version: QuestionVersion) -> dict:
@@ -233,6 +242,10 @@ class RuleForm(forms.Form):
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = categories
+        # Rendered as table cells under column headers, without <label>s: each field is
+        # named by its column's words for screen readers.
+        for rule_field in self.fields.values():
+            rule_field.widget.attrs["aria-label"] = rule_field.label
 
     def has_data(self) -> bool:
         # The difficulty alone does not make a row: "any" is its resting value.

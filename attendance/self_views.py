@@ -125,6 +125,12 @@ class CorrectionForm(forms.Form):
     time_out = forms.TimeField(label=gettext_lazy("Giờ ra"), required=False, widget=TIME)
     reason = forms.CharField(label=gettext_lazy("Lý do"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, **kwargs):
+        # The leave form sits on the same page with a field of the same name ("reason"):
+        # ids of its own, or this form's label would name the other form's field.
+        kwargs.setdefault("auto_id", "correction_%s")
+        super().__init__(*args, **kwargs)
+
     def clean(self):
         data = super().clean()
         if data.get("kind") == Correction.Kind.FORGOT and not (data.get("time_in") or data.get("time_out")):

@@ -429,7 +429,7 @@ def test_monitor_page_and_its_forms(setup, cast):
     assert candidate_client(cast.hr_b).get(f"/assessments/exams/{setup.exam.pk}/monitor/").status_code == 404
     board = candidate_client(setup.board)
     page = board.get(f"/assessments/exams/{setup.exam.pk}/monitor/").content.decode()
-    assert 'http-equiv="refresh"' in page and "Nguyễn Văn An" in page and "Lò Thị Hương" in page
+    assert "js/autorefresh." in page and "Nguyễn Văn An" in page and "Lò Thị Hương" in page
     action = f"/assessments/exams/{setup.exam.pk}/monitor/action/"
     r = board.post(action, {"action": "pause", "attempt": attempt.pk, "reason": ""}, follow=True)
     assert "Vui lòng ghi lý do" in r.content.decode()

@@ -1,0 +1,209 @@
+"""axe-core, the engine browsers' accessibility audits use, checks the pages people work
+in every day against WCAG 2.1 A and AA (Circular 26/2020/TT-BTTTT points public agencies'
+sites to WCAG), in Chromium against gunicorn with DEBUG off. A "serious" or "critical"
+violation fails the test and names the rule, what it asks for and the elements to fix.
+
+axe-core comes from npm, pinned by package-lock.json (`make test` runs `npm ci`). It is
+injected as an inline script, which the product's Content-Security-Policy rightly refuses,
+so these pages are opened in a context that bypasses CSP; the other browser tests keep
+checking the policy itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from assessments import results
+from tests.assessments.test_attempts import build_exam
+from tests.assessments.test_results import world  # noqa: F401  (the fixture)
+from tests.attendance.test_reports import clock, march  # noqa: F401  (the fixtures)
+from tests.browser.watch import Watch
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING_IMPACTS = {"serious", "critical"}
+DESKTOP = (1366, 900)
+PHONE = (390, 844)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """Who opens which page: `prepare(request)` builds the rows the page needs and
+    returns (username or None for anonymous, path, CSS selector the page is ready at);
+    `then(page)`, if any, brings the page to the state to check."""
+
+    prepare: Callable[[pytest.FixtureRequest], tuple[str | None, str, str]]
+    viewport: tuple[int, int] = DESKTOP
+    then: Callable | None = None
+
+
+def _login_page(request):
+    return None, "/login/", "form"
+
+
+def _dashboard(username):
+    def prepare(request):
+        request.getfixturevalue("cast")
+        return username, "/", "main"
+
+    return prepare
+
+
+def _employee_list(request):
+    request.getfixturevalue("cast")
+    return "hr_a", "/employees/", "table.data"
+
+
+def _timesheet(request):
+    request.getfixturevalue("march")
+    return "hr_a", "/attendance/timesheet/?unit=P-MC&month=2025-03", "table.sheet"
+
+
+def _self_service(request):
+    request.getfixturevalue("march")
+    return "an", "/attendance/me/?month=2025-03", "main"
+
+
+def _exam_in_progress(request):
+    exam = build_exam(request.getfixturevalue("cast"), count=3).exam
+    return "an", f"/assessments/take/{exam.pk}/", "#start-btn"
+
+
+def _start_the_exam(page):
+    page.click("#start-btn")
+    page.wait_for_selector("#exam-run:not([hidden])")
+
+
+def _as_hr(path, ready="main"):
+    def prepare(request):
+        request.getfixturevalue("march")
+        return "hr_a", path, ready
+
+    return prepare
+
+
+def _results(username, path):
+    def prepare(request):
+        w = request.getfixturevalue("world")
+        results.score_exam(w.exam)
+        results.rank_exam(w.exam)
+        results.publish(acting_user=w.cast.hr_a, exam=w.exam)
+        return username, path.format(exam=w.exam.pk), "main"
+
+    return prepare
+
+
+VISITS = {
+    "login": Visit(_login_page),
+    "login-390": Visit(_login_page, PHONE),
+    "dashboard-hr": Visit(_dashboard("hr_a")),
+    "dashboard-employee": Visit(_dashboard("an")),
+    "employee-list": Visit(_employee_list),
+    "timesheet": Visit(_timesheet),
+    "self-service": Visit(_self_service),
+    "self-service-390": Visit(_self_service, PHONE),
+    "exam-in-progress": Visit(_exam_in_progress, then=_start_the_exam),
+    "results-hr": Visit(_results("hr_a", "/assessments/results/{exam}/")),
+    "result-candidate": Visit(_results("an", "/assessments/results/{exam}/mine/")),
+    "result-after-exam": Visit(_results("an", "/assessments/take/{exam}/result/")),
+    # Beyond the daily pages: forms and live pages axe found faults on once.
+    "exam-create": Visit(_as_hr("/assessments/exams/new/", "form")),
+    "question-create": Visit(_as_hr("/bank/questions/new/", "form")),
+    "devices": Visit(_as_hr("/devices/", "button.autorefresh")),
+    "day-board": Visit(_as_hr("/attendance/board/?unit=P-MC", "button.autorefresh")),
+}
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core on the page as it stands; the violations with their nodes."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
+            .then(r => r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary}))})))""",
+        WCAG_21_AA,
+    )
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"]:
+            summary = " ".join((node["summary"] or "").split())
+            lines.append(f"    {node['target']}  — {summary[:300]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name", list(VISITS))
+def test_page_has_no_serious_accessibility_violation(name, request, transactional_db, site, browser_page, web_login):
+    assert AXE.exists(), "axe-core is not installed (make test runs `npm ci`)"
+    visit = VISITS[name]
+    username, path, ready = visit.prepare(request)
+    width, height = visit.viewport
+    context = browser_page.context.browser.new_context(
+        bypass_csp=True, locale="vi-VN", viewport={"width": width, "height": height}
+    )
+    page = context.new_page()
+    watch = Watch(page, site)
+    if username:
+        web_login(page, username)
+    page.goto(f"{site.url}{path}")
+    page.wait_for_selector(ready)
+    if visit.then:
+        visit.then(page)
+
+    violations = axe_violations(page)
+    failing = [v for v in violations if v["impact"] in FAILING_IMPACTS]
+    context.close()
+    # Moderate and minor findings do not fail; shown with a failure or under `pytest -rP`.
+    print(describe([v for v in violations if v not in failing]) or "no moderate or minor finding")
+    assert not failing, f"{path} at {width} px:\n{describe(failing)}"
+    assert watch.problems == [], watch.problems
+
+
+def test_the_check_catches_a_nameless_button_and_faint_text(transactional_db, site, browser_page):
+    """The harness itself: on a page with two planted faults, both fail the check."""
+    context = browser_page.context.browser.new_context(bypass_csp=True, locale="vi-VN")
+    page = context.new_page()
+    page.goto(f"{site.url}/login/")
+    page.evaluate(
+        """() => {
+            document.querySelector("main").insertAdjacentHTML("beforeend",
+                '<button id="planted-button"></button><p id="planted-text" style="color:#c8c8c8">Mờ quá</p>');
+        }"""
+    )
+    failing = {v["id"]: v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS}
+    context.close()
+    assert set(failing) == {"button-name", "color-contrast"}, describe(list(failing.values()))
+    assert failing["button-name"]["nodes"][0]["target"] == "#planted-button"
+    assert failing["color-contrast"]["nodes"][0]["target"] == "#planted-text"
+
+
+def test_live_pages_reload_until_the_user_pauses(transactional_db, cast, site, browser_page, watch, web_login):
+    """The clocks' page reloads itself every 30 s, as it did with <meta refresh>, but a
+    button stops it (WCAG 2.2.1) and the choice holds over a manual reload."""
+    page = browser_page
+    page.clock.install()
+    web_login(page, "hr_a")
+    page.goto(f"{site.url}/devices/")
+    button = page.locator("button.autorefresh")
+    assert button.inner_text() == "Tạm dừng tự làm mới" and button.get_attribute("aria-pressed") == "false"
+
+    page.evaluate("() => { window.notReloaded = true; }")
+    with page.expect_navigation():
+        page.clock.run_for(31_000)
+    assert page.evaluate("() => window.notReloaded") is None
+
+    page.click("button.autorefresh")
+    assert button.inner_text() == "Tiếp tục tự làm mới" and button.get_attribute("aria-pressed") == "true"
+    page.evaluate("() => { window.notReloaded = true; }")
+    page.clock.run_for(120_000)
+    assert page.evaluate("() => window.notReloaded") is True
+    page.reload()
+    assert button.get_attribute("aria-pressed") == "true"
+    watch.assert_loaded("js/autorefresh.js")
