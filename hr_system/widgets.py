@@ -1,0 +1,118 @@
+"""Date and month boxes typed the Vietnamese way: dd/mm/yyyy and mm/yyyy.
+
+A browser's native date picker follows the browser's language, not the page's: an
+English-language Chrome shows and expects mm/dd/yyyy, so "03/04/2026" meant April to the
+officer and March to the picker. These are plain text boxes with a placeholder, a
+numeric keyboard on phones and a pattern the browser checks before sending; the form
+(DATE_INPUT_FORMATS in hr_system/formats/vi/formats.py) reads dd/mm/yyyy and still takes
+ISO yyyy-mm-dd from scripts and old links. Query parameters (a month, a period) go
+through `parse_date` / `parse_month`, which say in Vietnamese what was wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+DATE_FORMAT = "%d/%m/%Y"
+MONTH_FORMAT = "%m/%Y"
+# What the browser checks before sending (the form checks again): dd/mm/yyyy, or ISO.
+DATE_PATTERN = r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}"
+MONTH_PATTERN = r"\d{1,2}/\d{4}|\d{4}-\d{2}"
+
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_MY = re.compile(r"^(\d{1,2})/(\d{4})$")
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def date_attrs() -> dict:
+    return {
+        "placeholder": "dd/mm/yyyy",
+        "inputmode": "numeric",
+        "pattern": DATE_PATTERN,
+        "title": gettext_lazy("Ngày/tháng/năm, ví dụ 31/12/2026"),
+        "autocomplete": "off",
+        "size": "10",
+    }
+
+
+def month_attrs() -> dict:
+    return {
+        "placeholder": "mm/yyyy",
+        "inputmode": "numeric",
+        "pattern": MONTH_PATTERN,
+        "title": gettext_lazy("Tháng/năm, ví dụ 03/2026"),
+        "autocomplete": "off",
+        "size": "7",
+    }
+
+
+class DateInput(forms.DateInput):
+    """A text box showing and taking dd/mm/yyyy (never the browser's own picker)."""
+
+    input_type = "text"
+
+    def __init__(self, attrs: dict | None = None):
+        super().__init__(attrs={**date_attrs(), **(attrs or {})}, format=DATE_FORMAT)
+
+    def format_value(self, value):
+        # An ISO date from a query string or an old link is shown the Vietnamese way;
+        # anything unreadable stays as typed, so the user can correct it.
+        if isinstance(value, str):
+            try:
+                value = parse_date(value)
+            except ValueError:
+                return value
+        return super().format_value(value)
+
+
+class MonthInput(forms.TextInput):
+    """A text box for a month as mm/yyyy; its value is a date (any day of the month) or text."""
+
+    def __init__(self, attrs: dict | None = None):
+        super().__init__(attrs={**month_attrs(), **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            try:
+                value = parse_month(value)
+            except ValueError:
+                return value or None
+        if isinstance(value, dt.date):
+            return value.strftime(MONTH_FORMAT)
+        return super().format_value(value)
+
+
+def parse_date(value: str) -> dt.date:
+    """dd/mm/yyyy (or d/m/yyyy) or ISO yyyy-mm-dd; ValueError with a Vietnamese message."""
+    text = (value or "").strip()
+    if match := _DMY.match(text):
+        day, month, year = (int(g) for g in match.groups())
+    elif match := _ISO_DATE.match(text):
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        raise ValueError(_("Ngày không hợp lệ: “%(v)s”. Nhập ngày/tháng/năm, ví dụ 31/12/2026.") % {"v": text})
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(_("Ngày không tồn tại: “%(v)s”.") % {"v": text}) from None
+
+
+def parse_month(value: str) -> dt.date:
+    """mm/yyyy (or m/yyyy) or ISO yyyy-mm → the month's first day; ValueError in Vietnamese."""
+    text = (value or "").strip()
+    if match := _MY.match(text):
+        month, year = (int(g) for g in match.groups())
+    elif match := _ISO_MONTH.match(text):
+        year, month = (int(g) for g in match.groups())
+    else:
+        year = month = 0
+    if not (1 <= month <= 12 and FIRST_YEAR <= year <= LAST_YEAR):
+        raise ValueError(_("Tháng không hợp lệ: “%(v)s”. Nhập tháng/năm, ví dụ 03/2026.") % {"v": text})
+    return dt.date(year, month, 1)
