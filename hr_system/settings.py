@@ -73,7 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "axes",
+    "hr_system.apps.LockoutConfig",  # django-axes, named in Vietnamese
     "csp",
     "ninja",  # its Swagger UI from our own static files, not a CDN
     "hr_system",
