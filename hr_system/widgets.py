@@ -20,9 +20,12 @@ from django.utils.translation import gettext_lazy
 
 DATE_FORMAT = "%d/%m/%Y"
 MONTH_FORMAT = "%m/%Y"
+DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+DATETIME_INPUT_FORMATS = [DATETIME_FORMAT, "%d/%m/%Y %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 # What the browser checks before sending (the form checks again): dd/mm/yyyy, or ISO.
 DATE_PATTERN = r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}"
 MONTH_PATTERN = r"\d{1,2}/\d{4}|\d{4}-\d{2}"
+DATETIME_PATTERN = r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?"
 
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -50,6 +53,16 @@ def month_attrs() -> dict:
         "title": gettext_lazy("Tháng/năm, ví dụ 03/2026"),
         "autocomplete": "off",
         "size": "7",
+    }
+
+
+def datetime_attrs() -> dict:
+    return {
+        "placeholder": "dd/mm/yyyy hh:mm",
+        "pattern": DATETIME_PATTERN,
+        "title": gettext_lazy("Ngày/tháng/năm giờ:phút, ví dụ 31/12/2026 08:00"),
+        "autocomplete": "off",
+        "size": "16",
     }
 
 
@@ -87,6 +100,36 @@ class MonthInput(forms.TextInput):
         if isinstance(value, dt.date):
             return value.strftime(MONTH_FORMAT)
         return super().format_value(value)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A text box for a moment as dd/mm/yyyy hh:mm (24-hour), never the browser's picker."""
+
+    input_type = "text"
+
+    def __init__(self, attrs: dict | None = None):
+        super().__init__(attrs={**datetime_attrs(), **(attrs or {})}, format=DATETIME_FORMAT)
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            try:
+                value = parse_datetime(value)
+            except ValueError:
+                return value or None
+        return super().format_value(value)
+
+
+def parse_datetime(value: str) -> dt.datetime:
+    """dd/mm/yyyy hh:mm or ISO → a naive datetime; ValueError with a Vietnamese message."""
+    text = (value or "").strip()
+    for fmt in DATETIME_INPUT_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise ValueError(
+        _("Thời điểm không hợp lệ: “%(v)s”. Nhập ngày/tháng/năm giờ:phút, ví dụ 31/12/2026 08:00.") % {"v": text}
+    )
 
 
 def parse_date(value: str) -> dt.date:

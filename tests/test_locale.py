@@ -14,6 +14,7 @@ from django.utils import formats
 
 from attendance import actions
 from hr_system import widgets
+from hr_system.models import OrgUnit
 from tests.attendance.test_api import WED, office  # noqa: F401  (the fixture)
 
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"}
@@ -133,3 +134,22 @@ def test_no_page_uses_the_browsers_date_picker(cast, office, login):  # noqa: F8
     html = login(cast.staff_user).get("/attendance/me/").content.decode()
     assert not re.search(r'type="(date|month)"', html)
     assert 'placeholder="dd/mm/yyyy"' in html and 'placeholder="mm/yyyy"' in html
+
+
+def test_a_moment_is_typed_day_month_year_and_24_hour_time():
+    assert widgets.parse_datetime("04/05/2030 08:00") == dt.datetime(2030, 5, 4, 8, 0)
+    assert widgets.parse_datetime("2030-05-04T08:00") == dt.datetime(2030, 5, 4, 8, 0)  # scripts, old forms
+    with pytest.raises(ValueError, match="Thời điểm không hợp lệ"):
+        widgets.parse_datetime("05/04/2030 8:00 AM")
+    html = widgets.DateTimeInput().render("opens_at", dt.datetime(2030, 5, 4, 8, 0))
+    assert 'type="text"' in html and 'value="04/05/2030 08:00"' in html and 'placeholder="dd/mm/yyyy hh:mm"' in html
+
+
+def test_the_exam_form_reads_day_month_year(cast):
+    from assessments.forms import ExamForm
+
+    form = ExamForm({"opens_at": "04/05/2030 08:00", "closes_at": "04/05/2030 11:00"}, units=OrgUnit.objects.all())
+    form.is_valid()
+    assert "opens_at" not in form.errors and "closes_at" not in form.errors
+    opens = form.cleaned_data["opens_at"]
+    assert opens == dt.datetime(2030, 5, 4, 1, 0, tzinfo=dt.UTC)  # 08:00 in Asia/Ho_Chi_Minh

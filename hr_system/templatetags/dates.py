@@ -1,5 +1,6 @@
-"""`{% date_input "start" value label %}` and `{% month_input "month" value label %}`: the
-dd/mm/yyyy and mm/yyyy boxes of hr_system/widgets.py in hand-written GET forms (filters),
+"""`{% date_input "start" value label %}`, `{% month_input "month" value label %}` and
+`{% datetime_input "opens_at" value label required %}`: the dd/mm/yyyy, mm/yyyy and
+dd/mm/yyyy hh:mm boxes of hr_system/widgets.py in hand-written GET forms (filters),
 where there is no Django form to render them."""
 
 from __future__ import annotations
@@ -23,3 +24,11 @@ def date_input(name: str, value=None, label: str = ""):
 @register.simple_tag
 def month_input(name: str, value=None, label: str = ""):
     return widgets.MonthInput().render(name, value, attrs=_attrs(label))
+
+
+@register.simple_tag
+def datetime_input(name: str, value=None, label: str = "", required: bool = False):
+    attrs = _attrs(label)
+    if required:
+        attrs["required"] = True
+    return widgets.DateTimeInput().render(name, value, attrs=attrs)
