@@ -40,7 +40,7 @@ from hr_system.access import own_employee
 from hr_system.models import Role
 
 DATE = widgets.DateInput()
-TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+TIME = widgets.TimeInput()
 MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 WEEKDAYS = [
     ("0", gettext_lazy("Thứ Hai")),

@@ -25,6 +25,7 @@ DATETIME_INPUT_FORMATS = [DATETIME_FORMAT, "%d/%m/%Y %H:%M:%S", "%Y-%m-%dT%H:%M"
 # What the browser checks before sending (the form checks again): dd/mm/yyyy, or ISO.
 DATE_PATTERN = r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}"
 MONTH_PATTERN = r"\d{1,2}/\d{4}|\d{4}-\d{2}"
+TIME_PATTERN = r"\d{1,2}:\d{2}"
 DATETIME_PATTERN = r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?"
 
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -100,6 +101,17 @@ class MonthInput(forms.TextInput):
         if isinstance(value, dt.date):
             return value.strftime(MONTH_FORMAT)
         return super().format_value(value)
+
+
+class TimeInput(forms.TimeInput):
+    """A text box for a time of day as hh:mm, 24-hour (an English browser's own time box
+    shows 07:30 AM)."""
+
+    input_type = "text"
+
+    def __init__(self, attrs: dict | None = None):
+        defaults = {"placeholder": "hh:mm", "inputmode": "numeric", "pattern": TIME_PATTERN, "size": "5"}
+        super().__init__(attrs={**defaults, **(attrs or {})}, format="%H:%M")
 
 
 class DateTimeInput(forms.DateTimeInput):
