@@ -153,3 +153,13 @@ def test_the_exam_form_reads_day_month_year(cast):
     assert "opens_at" not in form.errors and "closes_at" not in form.errors
     opens = form.cleaned_data["opens_at"]
     assert opens == dt.datetime(2030, 5, 4, 1, 0, tzinfo=dt.UTC)  # 08:00 in Asia/Ho_Chi_Minh
+
+
+def test_large_figures_are_grouped_with_dots(cast, login):
+    from devices.models import Device
+
+    Device.objects.create(
+        name="Cổng chính", host="10.0.0.9", unit=cast.commune_a, record_count=85_000, record_capacity=100_000
+    )
+    html = login(cast.hr_a).get("/devices/", **ENGLISH).content.decode()
+    assert "85.000 / 100.000" in html
