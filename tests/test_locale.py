@@ -27,7 +27,7 @@ def test_an_english_browser_gets_vietnamese_weekdays_and_decimals(cast, office, 
         leave_type="P",
         start_date=WED,
         end_date=WED,
-        portion="am",
+        portion="morning",
         reason="Việc riêng",
         approve=True,
     )
@@ -163,3 +163,13 @@ def test_large_figures_are_grouped_with_dots(cast, login):
     )
     html = login(cast.hr_a).get("/devices/", **ENGLISH).content.decode()
     assert "85.000 / 100.000" in html
+
+
+def test_the_api_keeps_json_numbers_and_iso_dates(cast, office, login):  # noqa: F811
+    from tests.attendance.test_api import file_leave
+
+    client = login(cast.hr_a)
+    leave = file_leave(client, "101", WED, portion="morning", approve=True)
+    assert leave.status_code == 201 and leave.json()["start_date"] == "2025-03-05", leave.content
+    r = client.get("/api/v1/attendance/leave-balance", {"employee": "101", "year": "2025"}, **ENGLISH)
+    assert r.json()["used"] == 0.5 and b"0,5" not in r.content
