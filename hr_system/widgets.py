@@ -15,6 +15,7 @@ import datetime as dt
 import re
 
 from django import forms
+from django.forms.widgets import DateTimeBaseInput
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,102 +34,6 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MY = re.compile(r"^(\d{1,2})/(\d{4})$")
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-
-def date_attrs() -> dict:
-    return {
-        "placeholder": "dd/mm/yyyy",
-        "inputmode": "numeric",
-        "pattern": DATE_PATTERN,
-        "title": gettext_lazy("Ngày/tháng/năm, ví dụ 31/12/2026"),
-        "autocomplete": "off",
-        "size": "10",
-    }
-
-
-def month_attrs() -> dict:
-    return {
-        "placeholder": "mm/yyyy",
-        "inputmode": "numeric",
-        "pattern": MONTH_PATTERN,
-        "title": gettext_lazy("Tháng/năm, ví dụ 03/2026"),
-        "autocomplete": "off",
-        "size": "7",
-    }
-
-
-def datetime_attrs() -> dict:
-    return {
-        "placeholder": "dd/mm/yyyy hh:mm",
-        "pattern": DATETIME_PATTERN,
-        "title": gettext_lazy("Ngày/tháng/năm giờ:phút, ví dụ 31/12/2026 08:00"),
-        "autocomplete": "off",
-        "size": "16",
-    }
-
-
-class DateInput(forms.DateInput):
-    """A text box showing and taking dd/mm/yyyy (never the browser's own picker)."""
-
-    input_type = "text"
-
-    def __init__(self, attrs: dict | None = None):
-        super().__init__(attrs={**date_attrs(), **(attrs or {})}, format=DATE_FORMAT)
-
-    def format_value(self, value):
-        # An ISO date from a query string or an old link is shown the Vietnamese way;
-        # anything unreadable stays as typed, so the user can correct it.
-        if isinstance(value, str):
-            try:
-                value = parse_date(value)
-            except ValueError:
-                return value
-        return super().format_value(value)
-
-
-class MonthInput(forms.TextInput):
-    """A text box for a month as mm/yyyy; its value is a date (any day of the month) or text."""
-
-    def __init__(self, attrs: dict | None = None):
-        super().__init__(attrs={**month_attrs(), **(attrs or {})})
-
-    def format_value(self, value):
-        if isinstance(value, str):
-            try:
-                value = parse_month(value)
-            except ValueError:
-                return value or None
-        if isinstance(value, dt.date):
-            return value.strftime(MONTH_FORMAT)
-        return super().format_value(value)
-
-
-class TimeInput(forms.TimeInput):
-    """A text box for a time of day as hh:mm, 24-hour (an English browser's own time box
-    shows 07:30 AM)."""
-
-    input_type = "text"
-
-    def __init__(self, attrs: dict | None = None):
-        defaults = {"placeholder": "hh:mm", "inputmode": "numeric", "pattern": TIME_PATTERN, "size": "5"}
-        super().__init__(attrs={**defaults, **(attrs or {})}, format="%H:%M")
-
-
-class DateTimeInput(forms.DateTimeInput):
-    """A text box for a moment as dd/mm/yyyy hh:mm (24-hour), never the browser's picker."""
-
-    input_type = "text"
-
-    def __init__(self, attrs: dict | None = None):
-        super().__init__(attrs={**datetime_attrs(), **(attrs or {})}, format=DATETIME_FORMAT)
-
-    def format_value(self, value):
-        if isinstance(value, str):
-            try:
-                value = parse_datetime(value)
-            except ValueError:
-                return value or None
-        return super().format_value(value)
 
 
 def parse_datetime(value: str) -> dt.datetime:
@@ -171,3 +76,77 @@ def parse_month(value: str) -> dt.date:
     if not (1 <= month <= 12 and FIRST_YEAR <= year <= LAST_YEAR):
         raise ValueError(_("Tháng không hợp lệ: “%(v)s”. Nhập tháng/năm, ví dụ 03/2026.") % {"v": text})
     return dt.date(year, month, 1)
+
+
+class _TextBox(DateTimeBaseInput):
+    """A text box for a date, month, time or moment in a fixed Vietnamese format. A value
+    that `parse` reads (an ISO date from a query string or an old link) is shown in that
+    format; anything unreadable stays as typed, so the user can correct it."""
+
+    input_type = "text"
+    text_format = ""
+    attrs_for_box: dict = {}
+
+    def __init__(self, attrs: dict | None = None):
+        defaults = {"autocomplete": "off", **self.attrs_for_box}
+        super().__init__(attrs={**defaults, **(attrs or {})}, format=self.text_format)
+
+    @staticmethod
+    def parse(text: str):
+        raise ValueError(text)
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            try:
+                value = self.parse(value)
+            except ValueError:
+                return value or None
+        return super().format_value(value)
+
+
+class DateInput(_TextBox, forms.DateInput):
+    """dd/mm/yyyy (never the browser's own picker)."""
+
+    text_format = DATE_FORMAT
+    attrs_for_box = {
+        "placeholder": "dd/mm/yyyy",
+        "inputmode": "numeric",
+        "pattern": DATE_PATTERN,
+        "title": gettext_lazy("Ngày/tháng/năm, ví dụ 31/12/2026"),
+        "size": "10",
+    }
+    parse = staticmethod(parse_date)
+
+
+class MonthInput(_TextBox, forms.DateInput):
+    """mm/yyyy; its value is a date (any day of the month) or text."""
+
+    text_format = MONTH_FORMAT
+    attrs_for_box = {
+        "placeholder": "mm/yyyy",
+        "inputmode": "numeric",
+        "pattern": MONTH_PATTERN,
+        "title": gettext_lazy("Tháng/năm, ví dụ 03/2026"),
+        "size": "7",
+    }
+    parse = staticmethod(parse_month)
+
+
+class TimeInput(_TextBox, forms.TimeInput):
+    """hh:mm, 24-hour (an English browser's own time box shows 07:30 AM)."""
+
+    text_format = "%H:%M"
+    attrs_for_box = {"placeholder": "hh:mm", "inputmode": "numeric", "pattern": TIME_PATTERN, "size": "5"}
+
+
+class DateTimeInput(_TextBox, forms.DateTimeInput):
+    """dd/mm/yyyy hh:mm, 24-hour (never the browser's own picker)."""
+
+    text_format = DATETIME_FORMAT
+    attrs_for_box = {
+        "placeholder": "dd/mm/yyyy hh:mm",
+        "pattern": DATETIME_PATTERN,
+        "title": gettext_lazy("Ngày/tháng/năm giờ:phút, ví dụ 31/12/2026 08:00"),
+        "size": "16",
+    }
+    parse = staticmethod(parse_datetime)
