@@ -173,3 +173,42 @@ def test_the_api_keeps_json_numbers_and_iso_dates(cast, office, login):  # noqa:
     assert leave.status_code == 201 and leave.json()["start_date"] == "2025-03-05", leave.content
     r = client.get("/api/v1/attendance/leave-balance", {"employee": "101", "year": "2025"}, **ENGLISH)
     assert r.json()["used"] == 0.5 and b"0,5" not in r.content
+
+
+NATIVE_PICKERS = re.compile(r"""type=["']?(date|month|week|time|datetime-local)\b""")
+
+
+def _project_forms() -> list[type]:
+    import importlib
+    import pkgutil
+
+    for app in ("hr_system", "devices", "attendance", "assessments", "transfers"):
+        package = importlib.import_module(app)
+        for module in pkgutil.walk_packages(package.__path__, f"{app}."):
+            if "views" in module.name or "forms" in module.name:
+                importlib.import_module(module.name)
+    found, todo = [], [forms.BaseForm]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.split(".")[0] in ("hr_system", "devices", "attendance", "assessments", "transfers"):
+            found.append(cls)
+    return found
+
+
+def test_no_form_or_template_uses_the_browsers_date_or_time_picker():
+    from django.conf import settings
+
+    checked = 0
+    for form in _project_forms():
+        for name, field in getattr(form, "base_fields", {}).items():
+            if isinstance(field, forms.DateField | forms.DateTimeField | forms.TimeField):
+                checked += 1
+                widget = field.widget
+                where = f"{form.__module__}.{form.__name__}.{name}"
+                assert widget.input_type == "text" and "type" not in widget.attrs, where
+                # shown as typed: dd/mm/yyyy (a plain DateInput takes DATE_INPUT_FORMATS[0])
+                assert widget.format in (None, "%d/%m/%Y", "%m/%Y", "%H:%M", "%d/%m/%Y %H:%M"), where
+    assert checked >= 8
+    for template in (settings.BASE_DIR / "templates").rglob("*.html"):
+        assert not NATIVE_PICKERS.search(template.read_text()), template
