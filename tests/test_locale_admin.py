@@ -43,3 +43,17 @@ def test_the_admin_index_is_in_vietnamese(cast, login):
     assert "Khóa đăng nhập" in html and "Lần đăng nhập thất bại" in html
     assert "Khóa truy cập API" in html and "Nhật ký thao tác" in html and "Lần đồng bộ" in html
     assert "Access attempts" not in html and "Api tokens" not in html and "Site administration" not in html
+
+
+def test_the_compiled_catalogue_matches_its_source():
+    """locale/vi/LC_MESSAGES/django.mo is committed: rebuilt (`manage.py compilemessages`)
+    whenever django.po changes."""
+    import gettext
+
+    from django.conf import settings
+
+    folder = settings.BASE_DIR / "locale" / "vi" / "LC_MESSAGES"
+    source = dict(re.findall(r'^msgid "(.+)"\nmsgstr "(.*)"$', (folder / "django.po").read_text(), re.MULTILINE))
+    with open(folder / "django.mo", "rb") as fh:
+        compiled = gettext.GNUTranslations(fh)._catalog
+    assert source and {k: v for k, v in compiled.items() if k} == source
