@@ -800,9 +800,8 @@ def monitor(exam: Exam, now: dt.datetime | None = None) -> dict:
     Three queries whatever the number of candidates.
     """
     now = now or timezone.now()
-    attempts = list(
-        exam.attempts.select_related("employee__unit").order_by("employee__unit__path", "employee__full_name", "pk")
-    )
+    candidates = exam.attempts.select_related("employee__unit")
+    attempts = list(candidates.order_by("employee__sort_key", "employee__code", "pk"))
     totals = dict(
         PaperItem.objects.filter(attempt__exam=exam)
         .order_by()

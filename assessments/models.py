@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hr_system.models import Employee, OrgUnit
+from hr_system.models import DerivedColumnsQuerySet, Employee, OrgUnit, folded_match
 from hr_system.text import fold
 
 
@@ -63,7 +63,8 @@ class QuestionQuerySet(models.QuerySet):
         text: str | None = None,
     ) -> QuestionQuerySet:
         """Questions whose latest version has the status, difficulty, tag (one of its
-        comma-separated tags, any case) and contains the text; None matches anything."""
+        comma-separated tags, any case) and holds every word of the text (without
+        diacritics or case, as Employee search); None matches anything."""
         latest = QuestionVersion.objects.filter(question=models.OuterRef("pk")).order_by("-number").values("pk")[:1]
         questions = self.annotate(latest_id=models.Subquery(latest))
         on_latest: dict = {}
@@ -71,14 +72,18 @@ class QuestionQuerySet(models.QuerySet):
             on_latest["versions__status"] = status
         if difficulty:
             on_latest["versions__difficulty"] = difficulty
-        if text:
-            on_latest["versions__text__icontains"] = text.strip()
         if tag and tag.strip():
             escaped = re.escape(" ".join(tag.split()))
             on_latest["versions__tags__iregex"] = rf"(^|,)\s*{escaped}\s*(,|$)"
-        if on_latest:
-            questions = questions.filter(versions__pk=models.F("latest_id"), **on_latest)
+        words = folded_match("versions__text_folded", text) or models.Q()
+        if on_latest or words:
+            questions = questions.filter(words, versions__pk=models.F("latest_id"), **on_latest)
         return questions
+
+    def search(self, text: str | None) -> QuestionQuerySet:
+        """Questions whose latest version's text holds every word typed, without
+        diacritics or case. Nothing to search for: every row."""
+        return self.latest_matching(text=text)
 
 
 class Question(models.Model):
@@ -134,7 +139,8 @@ class QuestionVersion(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SINGLE)
     text = models.TextField(_("nội dung"))
     # Derived from `text` by hr_system.text.fold: what bank search compares (issue 14).
-    text_folded = models.TextField(blank=True, default="", editable=False)
+    text_folded = models.TextField(blank=True, default="", db_default="", editable=False)
+    DERIVED_FROM, DERIVED_FIELDS = "text", ("text_folded",)
     image = models.ImageField(_("hình ảnh"), upload_to="questions/", blank=True)
     options = models.JSONField(default=list)
     difficulty = models.PositiveSmallIntegerField(choices=Difficulty.choices, default=Difficulty.MEDIUM)
@@ -146,6 +152,8 @@ class QuestionVersion(models.Model):
     exposure_count = models.PositiveIntegerField(default=0, help_text="papers this version was put on")
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = DerivedColumnsQuerySet.as_manager()  # bulk writes fill text_folded
+
     class Meta:
         ordering = ["question", "number"]
         verbose_name = _("phiên bản câu hỏi")
@@ -154,10 +162,14 @@ class QuestionVersion(models.Model):
         indexes = [models.Index(fields=["status", "difficulty"])]
 
     def save(self, *args, **kwargs):
-        self.text_folded = fold(self.text)  # derived, for bank search
-        if kwargs.get("update_fields") is not None and "text" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "text_folded"}
+        self.set_derived_fields()
+        if kwargs.get("update_fields") is not None and self.DERIVED_FROM in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
+
+    def set_derived_fields(self) -> None:
+        """The bank search column, from the text; bulk writes call this as save() does."""
+        self.text_folded = fold(self.text)
 
     def correct_ids(self) -> set[str]:
         return {o["id"] for o in self.options if o.get("correct")}
@@ -310,7 +322,7 @@ class Attempt(models.Model):
     rank = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
-        ordering = ["exam", "employee__full_name"]
+        ordering = ["exam", "employee__sort_key", "employee__code"]
         verbose_name = _("bài thi")
         verbose_name_plural = _("bài thi")
         constraints = [models.UniqueConstraint(fields=["exam", "employee"], name="one_attempt_per_candidate")]

@@ -18,6 +18,7 @@ from assessments import access, scoring
 from assessments.models import Attempt, Exam, ExamPart, PaperItem, QuestionVersion
 from assessments.papers import ExamError
 from hr_system.models import AuditLog
+from hr_system.text import name_sort_key
 
 TIE_BREAKS = scoring.DEFAULT_TIE_BREAKS
 RESULT_FIELDS = ["score", "max_score", "part_scores", "passed"]
@@ -288,17 +289,13 @@ def status_label(attempt: Attempt, now=None) -> str:
     return _("Đang làm bài")
 
 
-def _given_name_key(full_name: str) -> tuple[str, str]:
-    # Vietnamese lists sort by the given name (the last word), then the full name.
-    return (full_name.split()[-1] if full_name.split() else "", full_name)
-
-
 def result_rows(exam: Exam) -> dict:
     """The results list: parts, one row per candidate (ranked first, by rank; then the
     rest by name) and the ranking rule in words."""
     parts = _parts(exam.pk)
     attempts = list(exam.attempts.select_related("employee__unit", "exam"))
-    attempts.sort(key=lambda a: (a.rank is None, a.rank or 0, *_given_name_key(a.employee.full_name), a.employee.code))
+    # Ranked candidates by rank (ties by name); the rest in the order of official lists.
+    attempts.sort(key=lambda a: (a.rank is None, a.rank or 0, name_sort_key(a.employee.full_name), a.employee.code))
     now = timezone.now()
     rows = []
     for attempt in attempts:

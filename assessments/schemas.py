@@ -165,7 +165,7 @@ class QuestionFilter(Schema):
     status: QuestionStatus | None = Field(None, description="Trạng thái của phiên bản mới nhất")
     difficulty: QuestionVersion.Difficulty | None = None
     tag: str | None = None
-    q: str | None = Field(None, description="Tìm trong nội dung")
+    q: str | None = Field(None, description="Tìm trong nội dung (có dấu hay không dấu, đủ mọi từ đã gõ)")
 
 
 # --- exams: set-up and proctoring -----------------------------------------------------

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import unicodedata
 from collections import defaultdict
 
 import pandas as pd
@@ -39,6 +38,7 @@ from attendance.models import DayResult, DisciplineRule, LeaveType, MonthLock, R
 from hr_system import spreadsheets
 from hr_system.models import Employee, OrgUnit
 from hr_system.pdf import render_pdf
+from hr_system.text import name_sort_key
 
 # Column titles of form C01-HD (Circular 107/2017/TT-BTC). Stoppage days are rare and
 # their pay rate depends on the cause (Labour Code 2019 art. 99), so the PDF shows that
@@ -92,27 +92,10 @@ def legend() -> list[dict]:
 
 # --- shared helpers ------------------------------------------------------------------
 
-# Vietnamese alphabetical order: ă and â follow a, đ follows d, ê follows e, ô and ơ
-# follow o, ư follows u; tones only break ties (ngang, huyền, hỏi, ngã, sắc, nặng).
-# Plain code-point order would put every "Đ…" name after "Y…".
-_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
-_RANK = {ch: i for i, ch in enumerate(_ALPHABET)}
-_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
-
-
-def vn_sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    letters, tones = [], []
-    for ch in text.lower():
-        parts = unicodedata.normalize("NFD", ch)
-        tone = next((_TONES[m] for m in parts if m in _TONES), 0)
-        base = unicodedata.normalize("NFC", "".join(m for m in parts if m not in _TONES))
-        letters.append(_RANK.get(base, 100 + ord(base[0]) if base else 0))
-        tones.append(tone)
-    return tuple(letters), tuple(tones)
-
 
 def _person_key(e: Employee) -> tuple:
-    return (e.unit.path, vn_sort_key(e.given_name), vn_sort_key(e.full_name), e.code)
+    # Unit by unit, then the order of official lists (Employee.objects.vn_ordered).
+    return (e.unit.path, name_sort_key(e.full_name), e.code)
 
 
 def _month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
@@ -723,7 +706,7 @@ def day_board(unit: OrgUnit, *, now: dt.datetime | None = None) -> dict:
         Employee.objects.filter(unit__path__startswith=unit.path)
         .active_on(today)
         .select_related("unit")
-        .order_by("unit__path", "full_name", "code")
+        .vn_ordered(by_unit=True)
     )
     results = {r.employee_id: r for r in DayResult.objects.filter(employee__in=employees, date=today)}
     inputs = engine.Inputs(employees, today, today)

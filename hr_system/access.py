@@ -122,10 +122,10 @@ def filtered_employees(user, *, unit=None, q=None, category=None, active=None):
     if unit:
         employees = employees.filter(unit__path__startswith=get_unit_for_user(user, unit).path)
     if q:
-        employees = employees.filter(Q(full_name__icontains=q) | Q(code__startswith=q))
+        employees = employees.search(q)
     if category:
         employees = employees.filter(category=category)
     if active is not None:
         on_duty = Employee.objects.active_on(timezone.localdate()).values("pk")
         employees = employees.filter(pk__in=on_duty) if active else employees.exclude(pk__in=on_duty)
-    return employees.order_by("unit__path", "full_name", "code")
+    return employees.vn_ordered(by_unit=True)

@@ -10,6 +10,7 @@ from hr_system import access, roster
 from hr_system.models import AuditLog, Employee, OrgUnit
 from hr_system.uploads import ImportReport, Rejected
 
+# The upsert also rewrites the derived search and sort columns (EmployeeQuerySet.bulk_create).
 UPDATABLE_FIELDS = [f for f, _, _ in roster.COLUMNS if f not in ("code", "unit")] + ["unit", "updated_at"]
 
 # An attendance code held by someone (in the caller's scope or not): the answer is the

@@ -8,9 +8,9 @@ import secrets
 
 from django.conf import settings
 from django.core.validators import RegexValidator
-from django.db import connections, models, transaction
+from django.db import models, transaction
 from django.db.models import Q
-from django.db.models.functions import Collate, Concat, Substr
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +22,35 @@ EMPLOYEE_CODE_RE = r"^[0-9]{1,9}$"
 employee_code_validator = RegexValidator(EMPLOYEE_CODE_RE, _("Mã chấm công chỉ gồm chữ số, tối đa 9 chữ số."))
 
 
-class OrgUnitQuerySet(models.QuerySet):
+class DerivedColumnsQuerySet(models.QuerySet):
+    """bulk_create and bulk_update skip save(): these fill the model's derived search
+    and sort columns (`DERIVED_FIELDS`, computed by `set_derived_fields()` from
+    `DERIVED_FROM`) on every bulk write, the roster import's upsert included."""
+
+    def _with_derived(self, fields) -> list[str] | None:
+        if fields is None:
+            return None
+        fields = list(fields)
+        if self.model.DERIVED_FROM in fields:
+            fields += [f for f in self.model.DERIVED_FIELDS if f not in fields]
+        return fields
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.set_derived_fields()
+        kwargs["update_fields"] = self._with_derived(kwargs.get("update_fields"))
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if self.model.DERIVED_FROM in fields:
+            for obj in objs:
+                obj.set_derived_fields()
+        return super().bulk_update(objs, self._with_derived(fields), *args, **kwargs)
+
+
+class OrgUnitQuerySet(DerivedColumnsQuerySet):
     def active_on(self, day: dt.date) -> OrgUnitQuerySet:
         return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=day)
@@ -34,6 +62,14 @@ class OrgUnitQuerySet(models.QuerySet):
         for unit in units:
             q |= Q(path__startswith=unit.path)
         return self.filter(q)
+
+    def search(self, text: str | None) -> OrgUnitQuerySet:
+        """Units whose name holds every word typed (without diacritics or case) or whose
+        code contains what was typed. Nothing to search for: every row."""
+        by_name = folded_match("name_folded", text)
+        if by_name is None:
+            return self
+        return self.filter(by_name | Q(code__icontains=text.strip()))
 
 
 class OrgUnit(models.Model):
@@ -76,7 +112,8 @@ class OrgUnit(models.Model):
     )
     doc_symbol = models.CharField(_("ký hiệu văn bản"), max_length=32, blank=True, help_text=_("Ví dụ: UBND, NV"))
     # Derived from `name` by hr_system.text.fold: what search compares (issue 14).
-    name_folded = models.CharField(max_length=200, blank=True, default="", editable=False, db_index=True)
+    name_folded = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False, db_index=True)
+    DERIVED_FROM, DERIVED_FIELDS = "name", ("name_folded",)
 
     objects = OrgUnitQuerySet.as_manager()
 
@@ -97,10 +134,14 @@ class OrgUnit(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.name_folded = fold(self.name)  # derived, for search
-        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "name_folded"}
+        self.set_derived_fields()
+        if kwargs.get("update_fields") is not None and self.DERIVED_FROM in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
+
+    def set_derived_fields(self) -> None:
+        """The search column, from the name; bulk writes call this as save() does."""
+        self.name_folded = fold(self.name)
 
     @classmethod
     def add(cls, *, parent: OrgUnit | None = None, **fields) -> OrgUnit:
@@ -197,7 +238,7 @@ class OrgUnitSuccession(models.Model):
         ]
 
 
-class EmployeeQuerySet(models.QuerySet):
+class EmployeeQuerySet(DerivedColumnsQuerySet):
     def in_units(self, units) -> EmployeeQuerySet:
         return self.filter(unit__in=units)
 
@@ -206,15 +247,33 @@ class EmployeeQuerySet(models.QuerySet):
             Q(leave_date__isnull=True) | Q(leave_date__gt=day)
         )
 
-    def vn_ordered(self) -> EmployeeQuerySet:
+    def search(self, text: str | None) -> EmployeeQuerySet:
+        """People whose name holds every word typed, without diacritics or case
+        ("nguyen binh", "NGUYỄN", "dinh" find "Nguyễn Văn Bình", "Đinh …"), or whose
+        code starts with what was typed. Nothing to search for: every row."""
+        by_name = folded_match("name_folded", text)
+        if by_name is None:
+            return self
+        return self.filter(by_name | Q(code__startswith=text.strip()))
+
+    def vn_ordered(self, *, by_unit: bool = False) -> EmployeeQuerySet:
         """The order of official Vietnamese lists: given name, then family and middle
-        names (hr_system.text.name_sort_key), then code. The key is compared byte by
-        byte: on PostgreSQL the database's own collation (often en_US) would skip the
-        key's separators, so the comparison is forced to "C"."""
-        key = models.F("sort_key")
-        if connections[self.db].vendor == "postgresql":
-            key = Collate("sort_key", "C")
-        return self.order_by(key, "code")
+        names (hr_system.text.name_sort_key, a string of digits that every database
+        collation orders alike), then code; `by_unit` groups the list by unit (tree
+        order) first, as a unit's staff list does."""
+        return self.order_by("unit__path", "sort_key", "code") if by_unit else self.order_by("sort_key", "code")
+
+
+def folded_match(field: str, text: str | None) -> Q | None:
+    """`field` (a column filled by hr_system.text.fold) contains every word of `text`
+    once folded the same way; None when `text` folds to nothing (no filter at all)."""
+    words = fold(text or "").split()
+    if not words:
+        return None
+    match = Q()
+    for word in words:
+        match &= Q(**{f"{field}__contains": word})
+    return match
 
 
 class Employee(models.Model):
@@ -259,13 +318,17 @@ class Employee(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Derived from `full_name` (hr_system.text): the folded name search compares, and
     # the key official lists sort by (given name, then family and middle names).
-    name_folded = models.CharField(max_length=120, blank=True, default="", editable=False, db_index=True)
-    sort_key = models.CharField(max_length=255, blank=True, default="", editable=False, db_index=True)
+    # A database default too: rows written outside the ORM (raw SQL, historical models in
+    # migrations) are not refused; they are found and sorted once saved again.
+    name_folded = models.CharField(max_length=120, blank=True, default="", db_default="", editable=False, db_index=True)
+    sort_key = models.CharField(max_length=255, blank=True, default="", db_default="", editable=False, db_index=True)
+    DERIVED_FROM, DERIVED_FIELDS = "full_name", ("name_folded", "sort_key")
 
     objects = EmployeeQuerySet.as_manager()
 
     class Meta:
-        ordering = ["unit__path", "full_name", "code"]
+        # Unit by unit, then the order of official lists (EmployeeQuerySet.vn_ordered).
+        ordering = ["unit__path", "sort_key", "code"]
         verbose_name = _("cán bộ, công chức, viên chức")
         verbose_name_plural = _("cán bộ, công chức, viên chức")
         indexes = [models.Index(fields=["unit", "full_name"])]
@@ -277,12 +340,15 @@ class Employee(models.Model):
         return f"{self.full_name} ({self.code})"
 
     def save(self, *args, **kwargs):
-        # Derived columns only (search and sort), kept with the name they come from.
+        self.set_derived_fields()
+        if kwargs.get("update_fields") is not None and self.DERIVED_FROM in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
+        super().save(*args, **kwargs)
+
+    def set_derived_fields(self) -> None:
+        """The search and sort columns, from the name; bulk writes call this as save() does."""
         self.name_folded = fold(self.full_name)
         self.sort_key = name_sort_key(self.full_name)
-        if kwargs.get("update_fields") is not None and "full_name" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "name_folded", "sort_key"}
-        super().save(*args, **kwargs)
 
     def is_active_on(self, day: dt.date) -> bool:
         return (self.start_date is None or self.start_date <= day) and (

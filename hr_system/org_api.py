@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -35,7 +35,7 @@ org = Router(tags=["Đơn vị"])
 class OrgUnitFilter(Schema):
     kind: UnitKind | None = None
     under: str | None = Field(None, description="Mã đơn vị: chỉ lấy cây con của đơn vị này")
-    q: str | None = None
+    q: str | None = Field(None, description="Tìm theo tên đơn vị (có dấu hay không dấu) hoặc mã đơn vị")
     active: bool | None = None
 
 
@@ -48,7 +48,7 @@ def list_units(request, filters: Query[OrgUnitFilter]):
     if filters.under:
         units = units.filter(path__startswith=access.get_unit_for_user(request.user, filters.under).path)
     if filters.q:
-        units = units.filter(Q(name__icontains=filters.q) | Q(code__icontains=filters.q))
+        units = units.search(filters.q)
     if filters.active is not None:
         active = units.active_on(timezone.localdate()).values("pk")
         units = units.filter(pk__in=active) if filters.active else units.exclude(pk__in=active)

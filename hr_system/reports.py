@@ -6,6 +6,7 @@ import pandas as pd
 
 from hr_system import spreadsheets
 from hr_system.models import Employee
+from hr_system.text import name_sort_key
 
 EMPLOYEE_COLUMNS = {
     "code": "Mã chấm công",
@@ -34,8 +35,8 @@ def employee_frame(employees) -> pd.DataFrame:
     frame["gender"] = frame["gender"].map(lambda g: str(genders.get(g, "")))
     frame["category"] = frame["category"].map(lambda c: str(categories.get(c, c)))
     frame["date_of_birth"] = frame["date_of_birth"].map(lambda d: d.strftime("%d/%m/%Y") if d else "")
-    frame["given"] = frame["full_name"].str.split().str[-1]
-    frame = frame.sort_values(["unit_path", "given", "full_name", "code"]).drop(columns=["unit_path", "given"])
+    frame["given"] = frame["full_name"].map(name_sort_key)
+    frame = frame.sort_values(["unit_path", "given", "code"]).drop(columns=["unit_path", "given"])
     return frame.reset_index(drop=True)
 
 

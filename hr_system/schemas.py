@@ -62,7 +62,10 @@ UnitKind = choices(OrgUnit.Kind, "UnitKind")
 
 class EmployeeFilter(Schema):
     unit: str | None = Field(None, description="Mã đơn vị (gồm cả đơn vị trực thuộc)")
-    q: str | None = Field(None, description="Tìm theo tên hoặc mã")
+    q: str | None = Field(
+        None,
+        description="Tìm theo tên (có dấu hay không dấu, chữ hoa hay thường; đủ mọi từ đã gõ) hoặc đầu mã chấm công",
+    )
     category: Employee.Category | None = None
     active: bool | None = None
 

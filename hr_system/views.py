@@ -76,12 +76,13 @@ def org_tree(request):
     if not access.has_role(request.user, *access.READ_KINDS):
         raise PermissionDenied(_("Bạn không có quyền xem cơ cấu tổ chức."))
     today = timezone.localdate()
-    units = list(access.units_for(request.user).annotate(n=Count("employees")).order_by("path"))
+    q = request.GET.get("q", "")
+    units = list(access.units_for(request.user).search(q).annotate(n=Count("employees")).order_by("path"))
     base_depth = min((u.depth for u in units), default=0)
     for unit in units:
         unit.indent = unit.depth - base_depth
         unit.active = unit.is_active_on(today)
-    return render(request, "hr/org_tree.html", {"units": units})
+    return render(request, "hr/org_tree.html", {"units": units, "q": q})
 
 
 def _filters_from(request) -> EmployeeFilter:

@@ -214,7 +214,7 @@ def list_candidates(request, round_id: int):
     return (
         transfer_round.candidates.select_related("employee__unit")
         .prefetch_related("preferences")
-        .order_by("employee__code")
+        .order_by("employee__sort_key", "employee__code")
     )
 
 
@@ -307,7 +307,7 @@ def round_results(request, round_id: int):
     transfer_round = get_round_for_user(request.user, round_id)
     rows = list(
         transfer_round.candidates.select_related("employee__unit", "assigned_post__unit").order_by(
-            "rank", "employee__code"
+            "rank", "employee__sort_key", "employee__code"
         )
     )
     return {

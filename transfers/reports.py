@@ -102,7 +102,7 @@ def ranking_rows(transfer_round: TransferRound) -> tuple[list[dict], list[dict]]
     """(ranked eligible rows, excluded rows) of the last computation."""
     candidates = list(
         transfer_round.candidates.select_related("employee__unit", "assigned_post__unit").order_by(
-            "rank", "employee__code"
+            "rank", "employee__sort_key", "employee__code"
         )
     )
     ranked, excluded = [], []
@@ -181,7 +181,7 @@ def decision_pdf(transfer_round: TransferRound) -> bytes:
     moving = list(
         transfer_round.candidates.filter(assigned_post__isnull=False)
         .select_related("employee__unit", "assigned_post__unit")
-        .order_by("rank")
+        .order_by("rank", "employee__sort_key", "employee__code")
     )
     context = _round_context(transfer_round)
     authority, title = transfer_round.signature_lines()

@@ -256,7 +256,9 @@ def leader_scores(request, selection_id: int):
     """A panel member's own score sheet; other members' scores are never shown."""
     member = get_panel_member(request.user, selection_id)
     selection = member.selection
-    candidates = list(selection.candidates.select_related("employee__unit"))
+    candidates = list(
+        selection.candidates.select_related("employee__unit").order_by("employee__sort_key", "employee__code")
+    )
     status = 200
     if request.method == "POST":
         scores = []

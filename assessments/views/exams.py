@@ -134,7 +134,7 @@ def exam_detail(request, exam_id: int):
             "parts": parts,
             "short": any(rule.short for part in parts for rule in part.rules.all()),
             "networks": exam.allowed_networks.split(),
-            "candidates": candidates.order_by("employee__unit__path", "employee__full_name", "pk")[:SHOWN_CANDIDATES],
+            "candidates": candidates.order_by("employee__sort_key", "employee__code", "pk")[:SHOWN_CANDIDATES],
             "candidate_count": exam.attempts.count(),
             "without_paper": exam.attempts.exclude(has_paper).count(),
             "shown_limit": SHOWN_CANDIDATES,
