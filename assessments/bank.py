@@ -144,7 +144,11 @@ def edit_question(
 
 def set_status(*, acting_user, version: QuestionVersion, status: str) -> QuestionVersion:
     """Move a version one step along the workflow. The reviewer and the approver are
-    recorded; they may be the author (small offices have one or two people)."""
+    recorded; they may be the author (small offices have one or two people): the page
+    warns them and the audit record says so (`by_author`).
+
+    Retired → approved is the undo of a retirement: the original approval comes back
+    (approver unchanged), refused once a later version of the question was approved."""
     access.require_manager(acting_user)
     with transaction.atomic():
         version = QuestionVersion.objects.select_for_update().select_related("question__category").get(pk=version.pk)
@@ -157,10 +161,13 @@ def set_status(*, acting_user, version: QuestionVersion, status: str) -> Questio
                 409,
             )
         before = version.status
+        undo = before == Status.RETIRED
+        if undo:
+            _check_unretire(version)
         version.status = status
         if status == Status.REVIEWED:
             version.reviewed_by = acting_user
-        elif status == Status.APPROVED:
+        elif status == Status.APPROVED and not undo:  # an undo restores the original approval
             try:
                 version.clean()
             except ValidationError as exc:
@@ -171,14 +178,30 @@ def set_status(*, acting_user, version: QuestionVersion, status: str) -> Questio
             Question.objects.filter(pk=version.question_id).update(current=version)
         AuditLog.record(
             user=acting_user,
-            action="bank.version.status",
+            action="bank.version.unretire" if undo else "bank.version.status",
             obj=version,
             question=version.question_id,
             number=version.number,
             before=before,
             after=status,
+            by_author=version.author_id == getattr(acting_user, "pk", None),
         )
     return version
+
+
+def _check_unretire(version: QuestionVersion) -> None:
+    """An undo of a retirement is refused once a later version was approved: that one
+    replaced it in the bank."""
+    newer = QuestionVersion.objects.filter(
+        question_id=version.question_id, number__gt=version.number, status__in=[Status.APPROVED, Status.RETIRED]
+    )
+    if newer.exists():
+        raise ExamError(
+            f"Câu hỏi đã có phiên bản mới hơn phiên bản {version.number} được phê duyệt; "
+            "không thể khôi phục phiên bản cũ.",
+            "status",
+            409,
+        )
 
 
 @dataclass

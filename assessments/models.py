@@ -127,11 +127,13 @@ class QuestionVersion(models.Model):
         HARD = 3, _("Khó")
 
     # The review workflow: a draft is reviewed, then approved; approved versions may be
-    # retired. There is no way back: a change is a new version.
+    # retired. A change is a new version. RETIRED → APPROVED exists only as the undo of a
+    # retirement (bank.set_status: the approval it restores is the original one).
     REVIEW_STEPS = {
         Status.DRAFT: {Status.REVIEWED},
         Status.REVIEWED: {Status.APPROVED},
         Status.APPROVED: {Status.RETIRED},
+        Status.RETIRED: {Status.APPROVED},
     }
 
     question = models.ForeignKey(Question, models.CASCADE, related_name="versions")

@@ -211,10 +211,12 @@ class OrgUnit(models.Model):
         return chain[-1].name
 
     def date_line(self, day: dt.date | None = None) -> str:
-        """'Mộc Châu, ngày 05 tháng 03 năm 2026' — the "place, date" line of an official
-        document (Decree 30/2020 Art. 8(d), Appendix I: days and months below 10 zero-padded)."""
+        """'Mộc Châu, ngày 05 tháng 3 năm 2026' — the "place, date" line of an official
+        document (Decree 30/2020 Art. 8(d), Appendix I: a zero is written before days below
+        10 and before months 1 and 2 only, so that no digit can be added in front)."""
         day = day or timezone.localdate()
-        return f"{self.place()}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+        month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+        return f"{self.place()}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
     def issuing_agency(self) -> str:
         """The agency line for an official document header (Decree 30/2020 art. 8(b))."""

@@ -109,7 +109,19 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
     return out
 
 
+DMY_RE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
+YMD_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+class NonexistentDate(ValueError):
+    """Written as a date (dd/mm/yyyy) but no such day exists, e.g. 31/02/2026."""
+
+
 def parse_date(value) -> dt.date | None:
+    """A date cell: a spreadsheet date, dd/mm/yyyy (also with "-" or "."), or ISO
+    yyyy-mm-dd. ValueError if it is not written as a date; NonexistentDate if it is but
+    the day does not exist (31/02, 29/02 of a common year, month 13), so the message can
+    say which of the two the officer has to fix."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, dt.datetime):
@@ -117,12 +129,16 @@ def parse_date(value) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     text = str(value).strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
+    if match := DMY_RE.match(text):
+        day, month, year = int(match[1]), int(match[3]), int(match[4])
+    elif match := YMD_RE.match(text):
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        raise ValueError(text)
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise NonexistentDate(text) from None
 
 
 def _text(value) -> str:
@@ -180,6 +196,9 @@ def clean_row(raw: dict, unit_ids: dict[str, int]) -> dict:
     for name in DATE_FIELDS:
         try:
             values[name] = parse_date(raw.get(name))
+        except NonexistentDate as exc:
+            label = dict((f, h) for f, h, _ in COLUMNS)[name]
+            raise ValueError(f"{label} '{exc}': ngày không tồn tại (ghi theo ngày/tháng/năm)") from None
         except ValueError as exc:
             label = dict((f, h) for f, h, _ in COLUMNS)[name]
             raise ValueError(f"{label} sai định dạng ngày (dd/mm/yyyy): '{exc}'") from None

@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("healthz", ops_views.healthz, name="healthz"),
+    path("favicon.ico", ops_views.favicon, name="favicon"),
     path("metrics", ops_views.metrics_view, name="metrics"),
     path("org/", views.org_tree, name="org_tree"),
     path("employees/", views.employee_list, name="employee_list"),

@@ -85,8 +85,11 @@ def test_date_line_takes_the_nearest_place_name_up_the_tree(cast):
     from hr_system.models import OrgUnit
 
     day = dt.date(2026, 3, 5)
-    assert cast.office_a.date_line(day) == "Mộc Châu, ngày 05 tháng 03 năm 2026"
+    assert cast.office_a.date_line(day) == "Mộc Châu, ngày 05 tháng 3 năm 2026"
     assert cast.province.date_line(dt.date(2026, 11, 20)) == "Sơn La, ngày 20 tháng 11 năm 2026"
+    # Decree 30/2020 Appendix I: months 1 and 2 take a leading zero, later months do not.
+    assert cast.province.date_line(dt.date(2026, 2, 9)) == "Sơn La, ngày 09 tháng 02 năm 2026"
+    assert cast.province.date_line(dt.date(2026, 10, 1)) == "Sơn La, ngày 01 tháng 10 năm 2026"
     bare = OrgUnit.add(code="X", name="Tỉnh Thử", kind=OrgUnit.Kind.PROVINCE)
     child = OrgUnit.add(code="X-1", name="Xã Một", kind=OrgUnit.Kind.COMMUNE, parent=bare)
-    assert child.date_line(day) == "Tỉnh Thử, ngày 05 tháng 03 năm 2026"
+    assert child.date_line(day) == "Tỉnh Thử, ngày 05 tháng 3 năm 2026"

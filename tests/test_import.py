@@ -32,7 +32,7 @@ def test_each_rejected_row_names_its_row_and_reason(cast):
     assert set(reasons) == {4, 5, 6, 7, 8, 9}
     assert "Trùng mã" in reasons[4] and "dòng 2" in reasons[4]
     assert "KHONG-CO" in reasons[5]
-    assert "định dạng ngày" in reasons[6]
+    assert "ngày không tồn tại" in reasons[6] and "định dạng" not in reasons[6]
     assert "chữ số" in reasons[7] and "chữ số" in reasons[8]
     assert "họ và tên" in reasons[9]
     assert report.created == 2 and not report.written
@@ -244,3 +244,37 @@ def test_web_import_says_so_when_the_pending_file_was_swept(cast, login, setting
         path.unlink()
     page = client.post("/employees/import/", {"import_valid_rows": "1"}, follow=True).content.decode()
     assert "không còn trên máy chủ" in page and not Employee.objects.filter(code="301").exists()
+
+
+@pytest.mark.parametrize("text", ["31/02/2026", "29/02/2025", "31-04-2026", "2026-02-30", "01/13/2026"])
+def test_a_date_that_does_not_exist_says_so_not_wrong_format(cast, text):
+    row = f"306,Lò Văn Dũng,{text},Nam,Công chức,,P-MC-UB,\n"
+    [rejected] = actions.import_employees(acting_user=None, data=csv_bytes(row), filename="ds.csv").rejected
+    assert "ngày không tồn tại" in rejected.reason and text in rejected.reason
+    assert "định dạng" not in rejected.reason
+
+
+@pytest.mark.parametrize("text", ["31.2.2026x", "2026/02/01", "hôm qua", "1/2/26"])
+def test_text_that_is_not_a_date_is_still_a_wrong_format(cast, text):
+    row = f"306,Lò Văn Dũng,{text},Nam,Công chức,,P-MC-UB,\n"
+    [rejected] = actions.import_employees(acting_user=None, data=csv_bytes(row), filename="ds.csv").rejected
+    assert "sai định dạng ngày" in rejected.reason
+
+
+def test_a_leap_day_and_single_digit_dates_are_read(cast):
+    assert roster.parse_date("29/02/2024").isoformat() == "2024-02-29"
+    assert roster.parse_date("1.2.2026").isoformat() == "2026-02-01"
+    assert roster.parse_date("2026-2-1").isoformat() == "2026-02-01"
+
+
+def test_a_dry_run_says_what_would_be_added_and_updated_then_what_was(cast, login, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    actions.import_employees(acting_user=None, data=csv_bytes(GOOD), filename="a.csv")
+    client = login(cast.hr_a)
+    upload = SimpleUploadedFile("ds.csv", csv_bytes(GOOD.replace("Chuyên viên", "Trưởng phòng"), GOOD2))
+    page = client.post("/employees/import/", {"file": upload, "dry_run": "1"}).content.decode()
+    assert "sẽ thêm 1, sẽ cập nhật 1" in page and "thêm mới" not in page
+    assert not Employee.objects.filter(code="302").exists()
+    upload = SimpleUploadedFile("ds.csv", csv_bytes(GOOD2))
+    page = client.post("/employees/import/", {"file": upload}, follow=True).content.decode()
+    assert Employee.objects.filter(code="302").exists() and "sẽ thêm" not in page

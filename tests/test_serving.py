@@ -181,3 +181,15 @@ def test_openapi_document_stays_readable_without_a_session(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response.json()["info"]["version"] == "1"
+
+
+@pytest.mark.django_db
+def test_pages_link_the_favicon_and_favicon_ico_is_served_without_a_404(client):
+    page = client.get("/login/").content
+    href = re.search(rb'<link rel="icon" href="(/static/favicon\.[0-9a-f]{12}\.svg)"', page).group(1).decode()
+    assert client.get(href).status_code == 200
+    redirect = client.get("/favicon.ico")
+    assert redirect.status_code == 302
+    assert re.fullmatch(r"/static/favicon\.[0-9a-f]{12}\.ico", redirect["Location"])
+    icon = client.get(redirect["Location"])
+    assert icon.status_code == 200 and b"".join(icon.streaming_content)[:4] == b"\x00\x00\x01\x00"

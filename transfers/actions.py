@@ -15,6 +15,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from assessments.models import Exam
+from hr_system import citations
 from hr_system.models import AuditLog, Employee, OrgUnit
 from transfers import rules
 from transfers.models import (
@@ -161,22 +162,6 @@ def create_default_set(*, acting_user=None, valid_from: dt.date = dt.date(2025, 
 # --- rounds ----------------------------------------------------------------------------
 
 
-def default_legal_bases(kind: str) -> list[str]:
-    bases = [
-        "Căn cứ Luật Tổ chức chính quyền địa phương số 72/2025/QH15;",
-        "Căn cứ Luật Viên chức số 58/2010/QH12, được sửa đổi, bổ sung bởi Luật số 52/2019/QH14;",
-        "Căn cứ Luật Nhà giáo số 73/2025/QH15;",
-        "Căn cứ Nghị định số 115/2020/NĐ-CP của Chính phủ quy định về tuyển dụng, sử dụng và quản lý viên chức, "
-        "được sửa đổi, bổ sung bởi Nghị định số 85/2023/NĐ-CP;",
-    ]
-    if kind == TransferRound.Kind.ROTATION:
-        bases.append(
-            "Căn cứ Nghị định số 59/2019/NĐ-CP của Chính phủ quy định chi tiết một số điều và biện pháp thi hành "
-            "Luật Phòng, chống tham nhũng;"
-        )
-    return bases
-
-
 @transaction.atomic
 def create_round(
     *,
@@ -207,7 +192,8 @@ def create_round(
     if kind == TransferRound.Kind.SECONDMENT:
         if not secondment_months or not 1 <= secondment_months <= 36:
             raise TransferError(
-                "Thời hạn biệt phái từ 1 đến 36 tháng (Luật Viên chức 2010, Điều 36)", field="secondment_months"
+                f"Thời hạn biệt phái từ 1 đến 36 tháng ({citations.cite('secondment', reference_date)})",
+                field="secondment_months",
             )
     else:
         secondment_months = None
@@ -231,7 +217,9 @@ def create_round(
         signer_name=signer_name,
         signed_by_deputy=signed_by_deputy,
         doc_symbol=doc_symbol or "QĐ-UBND",
-        legal_bases=legal_bases if legal_bases is not None else default_legal_bases(kind),
+        # None: the decision cites the texts in force on its own date (reports.legal_bases);
+        # a list typed by HR is cited as typed.
+        legal_bases=legal_bases or [],
         created_by=acting_user,
     )
     found.source_units.set(source_units)

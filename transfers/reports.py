@@ -4,14 +4,16 @@ here writes; the PDF templates extend pdf/base.html."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 
 from assessments.models import Attempt, Exam
-from hr_system import pdf
+from hr_system import citations, pdf
 from hr_system.models import Employee
 from transfers import rules
 from transfers.models import LeaderSelection, PanelScore, TransferRound
@@ -175,9 +177,23 @@ def _people_word(categories: set[str]) -> str:
     return "công chức, viên chức"
 
 
-def decision_pdf(transfer_round: TransferRound) -> bytes:
-    """A draft decision listing those assigned to a post (Điều 1), their entitlements
-    (Điều 2) and who executes it (Điều 3)."""
+def legal_bases(transfer_round: TransferRound, on: dt.date) -> list[str]:
+    """The "Căn cứ" lines of the round's decision dated `on`: those HR typed for the
+    round, else the texts in force that day (hr_system.citations), so the same decision
+    drafted on 30 June and on 1 July 2026 cites Luật Viên chức 58/2010 and 129/2025."""
+    if transfer_round.legal_bases:
+        return list(transfer_round.legal_bases)
+    keys = ["law.local_government", "law.public_employees", "law.teachers", "decree.public_employees"]
+    if transfer_round.kind == TransferRound.Kind.ROTATION:
+        keys.append("decree.anticorruption")  # periodic rotation: Decree 59/2019 arts. 36-40
+    texts = [citations.cite(key, on, default="") for key in keys]
+    return [f"Căn cứ {text};" for text in texts if text]
+
+
+def decision_pdf(transfer_round: TransferRound, on: dt.date | None = None) -> bytes:
+    """A draft decision dated `on` (default today) listing those assigned to a post
+    (Điều 1), their entitlements (Điều 2) and who executes it (Điều 3)."""
+    on = on or timezone.localdate()
     moving = list(
         transfer_round.candidates.filter(assigned_post__isnull=False)
         .select_related("employee__unit", "assigned_post__unit")
@@ -205,7 +221,10 @@ def decision_pdf(transfer_round: TransferRound) -> bytes:
                 }
                 for c in moving
             ],
-            "legal_bases": transfer_round.legal_bases,
+            "date_line": transfer_round.unit.date_line(on),
+            "legal_bases": legal_bases(transfer_round, on),
+            "issuer": transfer_round.issuer_name or transfer_round.unit.name,
+            "secondment_basis": citations.cite("secondment", on),
             "signer_authority": authority,
             "signer_title": title,
             "signer_name": transfer_round.signer_name,

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
+from hr_system import citations
+
 # --- numbers ---------------------------------------------------------------------------
 
 ZERO = Decimal(0)
@@ -541,10 +543,13 @@ class CompiledSet:
 
 DEFAULT_SET_NAME = "Bộ tiêu chí mẫu điều động, biệt phái theo phương pháp điểm số"
 DEFAULT_SET_NOTE = "Bộ tiêu chí mẫu — cần điều chỉnh theo quy chế của tỉnh"
-DEFAULT_SET_SOURCE = (
-    "tổng hợp từ thực tiễn đã công bố: Công văn 362/PGDĐT Phú Lộc (2014), quy chế điều động giáo viên "
-    "tỉnh Quảng Trị, quy định thuyên chuyển tỉnh Quảng Ngãi; điểm ưu tiên vận dụng Nghị định 115/2020/NĐ-CP, Điều 6"
-)
+# The set's "căn cứ ban hành" is the unit's own quy chế, which HR enters when adopting
+# the set; the template has none, so a decision drafted from it leaves the number of that
+# quy chế to fill in. Provenance of the example (not cited in documents: another
+# province's rules are no legal basis here): compiled from published practice —
+# Công văn 362/PGDĐT Phú Lộc (2014), the teacher-transfer rules of Quảng Trị and the
+# transfer rules of Quảng Ngãi; priority points after Decree 115/2020/NĐ-CP art. 6.
+DEFAULT_SET_SOURCE = ""
 
 
 def default_criteria() -> list[CriterionSpec]:
@@ -806,8 +811,10 @@ DEFAULT_ELIGIBILITY = {
     "months_before_retirement": 18,  # Decree 59/2019 art. 39
     "teacher_years_after_recruitment": 3,  # Law on Teachers 2025 art. 19
     "study_months": 12,  # Decree 59/2019 art. 38
-    "child_months": 36,  # Decree 59/2019 art. 38; Luật Viên chức art. 36
-    "secondment_max_months": 36,  # Luật Viên chức art. 36; Decree 115/2020 art. 27
+    "child_months": 36,  # Decree 59/2019 art. 38; Luật Viên chức 2010 art. 36
+    # Luật Viên chức 2010 art. 36; Decree 115/2020 art. 27. Kept from 1 July 2026 under
+    # Law 129/2025 until its secondment article is verified (hr_system.citations).
+    "secondment_max_months": 36,
     "retirement_ages": default_retirement_ages(),
 }
 
@@ -820,7 +827,7 @@ def validate_eligibility(params: dict) -> list[str]:
             errors.append(f"Điều kiện «{key}» phải là số nguyên không âm")
     limit = params.get("secondment_max_months", 36)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 36:
-        errors.append("Thời hạn biệt phái tối đa phải từ 1 đến 36 tháng (Luật Viên chức, Điều 36)")
+        errors.append(f"Thời hạn biệt phái tối đa phải từ 1 đến 36 tháng ({citations.cite('secondment')})")
     table = params.get("retirement_ages", DEFAULT_ELIGIBILITY["retirement_ages"])
     if not isinstance(table, dict):
         return errors + ["Bảng tuổi nghỉ hưu phải có dạng {male: [[năm, số tháng], …], female: …}"]
@@ -855,10 +862,10 @@ def retirement_date(birth: dt.date, gender: str, table: dict) -> dt.date | None:
     return add_months(birth, rows[-1][1])
 
 
-ART38 = "Nghị định 59/2019/NĐ-CP, Điều 38"
-ART39 = "Nghị định 59/2019/NĐ-CP, Điều 39"
-TEACHERS_ART19 = "Luật Nhà giáo 2025 (73/2025/QH15), Điều 19"
-SECONDMENT_RULE = "Luật Viên chức 2010, Điều 36; Nghị định 115/2020/NĐ-CP, Điều 27"
+def secondment_rule(on: dt.date | None = None) -> str:
+    """The secondment provisions in force on `on` (hr_system.citations: Luật Viên chức
+    2010 art. 36 until 30 June 2026, Law 129/2025 from 1 July 2026)."""
+    return f"{citations.cite('secondment', on)}; Nghị định 115/2020/NĐ-CP, Điều 27"
 
 
 def _date(value) -> dt.date | None:
@@ -880,29 +887,33 @@ def check_eligibility(
     p = {**DEFAULT_ELIGIBILITY, **(params or {})}
     out: list[dict] = []
     teacher = bool(inputs.get("is_teacher"))
+    # The provisions in force on the day (hr_system.citations).
+    art38 = citations.cite("rotation.protected", on)
+    teachers_art19 = citations.cite("teachers.transfer", on, default="")
+    with_teachers = art38 + (f"; {teachers_art19}" if teacher and teachers_art19 else "")
 
     def exclude(code: str, reason: str, rule: str) -> None:
         out.append({"code": code, "reason": reason, "rule": rule})
 
     if inputs.get("under_discipline"):
-        rule = ART38 + (f"; {TEACHERS_ART19}" if teacher else "")
-        if kind == "secondment":
-            rule += "; Nghị định 170/2025/NĐ-CP, Điều 26"
+        rule = with_teachers
+        if kind == "secondment" and (civil := citations.cite("civil_servants.secondment", on, default="")):
+            rule += f"; {civil}"
         exclude("discipline", "Đang trong thời gian bị xem xét, xử lý kỷ luật", rule)
     if inputs.get("under_investigation"):
         exclude(
             "investigation",
             "Đang bị thanh tra, kiểm tra, điều tra",
-            ART38 + (f"; {TEACHERS_ART19}" if teacher else ""),
+            with_teachers,
         )
     if inputs.get("serious_illness"):
-        exclude("serious_illness", "Đang điều trị bệnh hiểm nghèo hoặc ốm đau dài ngày (có xác nhận)", ART38)
+        exclude("serious_illness", "Đang điều trị bệnh hiểm nghèo hoặc ốm đau dài ngày (có xác nhận)", art38)
     study = inputs.get("study_months") or 0
     if study >= p["study_months"]:
-        exclude("study", f"Đang đi học tập trung từ {p['study_months']} tháng trở lên ({study} tháng)", ART38)
+        exclude("study", f"Đang đi học tập trung từ {p['study_months']} tháng trở lên ({study} tháng)", art38)
     if inputs.get("on_secondment"):
-        exclude("on_secondment", "Đang được biệt phái", ART38)
-    protection = ART38 + ("; Luật Viên chức 2010, Điều 36" if kind == "secondment" else "")
+        exclude("on_secondment", "Đang được biệt phái", art38)
+    protection = art38 + (f"; {citations.cite('secondment', on)}" if kind == "secondment" else "")
     if inputs.get("pregnant"):
         exclude("pregnancy", "Đang mang thai", protection)
     child_birth = _date(inputs.get("child_birth_date"))
@@ -925,7 +936,7 @@ def check_eligibility(
             exclude(
                 "retirement",
                 f"Còn dưới {p['months_before_retirement']} tháng đến tuổi nghỉ hưu (dự kiến {retire:%m/%Y})",
-                ART39,
+                citations.cite("rotation.retirement", on),
             )
     if teacher:
         recruited = _date(inputs.get("sector_start"))
@@ -935,13 +946,13 @@ def check_eligibility(
         elif on < add_months(recruited, years * 12):
             if inputs.get("volunteer") and to_hardship_area:
                 notes.append(
-                    f"Chưa đủ {years} năm kể từ khi tuyển dụng nhưng tự nguyện đến vùng khó khăn ({TEACHERS_ART19})"
+                    f"Chưa đủ {years} năm kể từ khi tuyển dụng nhưng tự nguyện đến vùng khó khăn ({teachers_art19})"
                 )
             else:
                 exclude(
                     "recently_recruited",
                     f"Chưa đủ {years} năm công tác kể từ khi tuyển dụng (vào ngành {recruited:%d/%m/%Y})",
-                    TEACHERS_ART19,
+                    teachers_art19,
                 )
     if kind == "secondment":
         done = inputs.get("secondment_months") or 0
@@ -951,7 +962,7 @@ def check_eligibility(
                 "secondment_limit",
                 f"Tổng thời gian biệt phái vượt quá {p['secondment_max_months']} tháng "
                 f"(đã biệt phái {done} tháng, dự kiến thêm {planned} tháng)",
-                SECONDMENT_RULE,
+                secondment_rule(on),
             )
     return out, notes
 

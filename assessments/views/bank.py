@@ -40,6 +40,28 @@ STATUS_ACTIONS = {
 }
 
 
+def _action(user, version: QuestionVersion, status: str) -> dict:
+    """A workflow button of the detail page: its label, the question asked before an
+    action that takes an item out of use, and the warning shown to an author about to
+    review or approve their own item (allowed: bank.set_status)."""
+    Status = QuestionVersion.Status
+    action = {"status": status, "label": STATUS_ACTIONS[status], "confirm": "", "warning": ""}
+    if version.status == Status.RETIRED:
+        action["label"] = _("Khôi phục (hủy ngừng sử dụng)")
+    elif status == Status.RETIRED:
+        action["confirm"] = _(
+            "Ngừng sử dụng phiên bản %(n)s? Câu hỏi sẽ không được rút vào đề thi mới; các đề đã tạo giữ nguyên. "
+            "Có thể khôi phục lại sau."
+        ) % {"n": version.number}
+    elif status in (Status.REVIEWED, Status.APPROVED) and version.author_id == user.pk:
+        action["warning"] = _(
+            "Bạn là người soạn phiên bản này. Nên để một người khác thẩm định và phê duyệt; nếu bạn tự làm, "
+            "việc này được ghi vào nhật ký."
+        )
+        action["confirm"] = _("Bạn là người soạn câu hỏi này. Vẫn tự xác nhận?")
+    return action
+
+
 def _latest(question: Question) -> QuestionVersion:
     return max(question.versions.all(), key=lambda v: v.number)
 
@@ -83,7 +105,7 @@ def question_detail(request, question_id: int):
     question = Question.objects.filter(pk=question_id).with_versions().get()
     versions = sorted(question.versions.all(), key=lambda v: -v.number)
     for version in versions:
-        version.actions = [(s, STATUS_ACTIONS[s]) for s in version.next_statuses()]
+        version.actions = [_action(request.user, version, s) for s in version.next_statuses()]
     latest = versions[0]
     return render(
         request,
@@ -160,11 +182,22 @@ def version_status(request, version_id: int):
         QuestionVersion.objects.filter(question__in=access.questions_for(request.user)), pk=version_id
     )
     try:
-        bank.set_status(acting_user=request.user, version=version, status=request.POST.get("status", ""))
+        before = version.status
+        version = bank.set_status(acting_user=request.user, version=version, status=request.POST.get("status", ""))
     except ExamError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Đã cập nhật trạng thái phiên bản %(n)s.") % {"n": version.number})
+        if before == QuestionVersion.Status.RETIRED:
+            messages.success(
+                request, _("Đã khôi phục phiên bản %(n)s về trạng thái Đã phê duyệt.") % {"n": version.number}
+            )
+        elif version.status == QuestionVersion.Status.RETIRED:
+            messages.success(
+                request,
+                _("Đã ngừng sử dụng phiên bản %(n)s. Có thể khôi phục bằng nút “Khôi phục”.") % {"n": version.number},
+            )
+        else:
+            messages.success(request, _("Đã cập nhật trạng thái phiên bản %(n)s.") % {"n": version.number})
     return redirect("bank_question_detail", version.question_id)
 
 

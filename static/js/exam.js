@@ -12,6 +12,7 @@
  * - A heartbeat goes out after 20 s without a save (a save tells the server as much),
  *   so a candidate who is answering costs one request per answer, not two.
  * - At the deadline the server finalises the attempt itself; the page only waits for it.
+ * - The question on screen is remembered in localStorage, so a reload reopens it.
  */
 (function () {
   "use strict";
@@ -43,6 +44,8 @@
     timeUp: "Hết giờ",
     login: "Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại; câu trả lời chưa gửi vẫn được giữ trên máy này.",
     confirmFinish: "Bạn chắc chắn muốn nộp bài? Sau khi nộp sẽ không sửa được câu trả lời.",
+    unansweredOne: "Bạn chưa trả lời câu {list}.",
+    unansweredMany: "Bạn còn {n} câu chưa trả lời: câu {list}.",
     unsavedFinish: "Còn câu trả lời chưa lưu được lên máy chủ. Vui lòng kiểm tra kết nối mạng rồi nộp lại.",
     loadFailed: "Không tải được đề thi — đang thử lại…",
     startFailed: "Không bắt đầu được bài thi. Vui lòng thử lại.",
@@ -319,8 +322,12 @@
         statusOf[pos] = "saving";
       }
     }
+    // Reopen at the question the candidate was on before the reload.
+    var remembered = parseInt(store("current") || "0", 10);
+    current = remembered >= 0 && remembered < data.items.length ? remembered : 0;
     render();
     show("run");
+    if (data.layout === "all" && current > 0) byId("q-" + data.items[current].position).scrollIntoView();
     state = data.status === "paused" ? "paused" : "running";
     if (state === "paused") enterPaused();
     else setInputsEnabled(true);
@@ -416,6 +423,7 @@
     }
     el.prev.disabled = current === 0;
     el.next.disabled = current === paper.items.length - 1;
+    store("current", String(current));
   }
 
   el.prev.addEventListener("click", function () {
@@ -691,12 +699,26 @@
     store("paper", null);
     store("queue", null);
     store("seq", null);
+    store("current", null);
     window.location.href = RESULT_URL;
   }
 
   // --- voluntary submit -----------------------------------------------------------------------
+  function finishQuestion() {
+    // Name the questions left blank (by their number on this paper) before asking.
+    var blank = [];
+    for (var i = 0; i < paper.items.length; i++) {
+      if (!(selections[paper.items[i].position] || []).length) blank.push(i + 1);
+    }
+    if (!blank.length) return TEXT.confirmFinish;
+    var note = (blank.length === 1 ? TEXT.unansweredOne : TEXT.unansweredMany)
+      .replace("{n}", String(blank.length))
+      .replace("{list}", blank.join(", "));
+    return note + "\n" + TEXT.confirmFinish;
+  }
+
   el.finish.addEventListener("click", function () {
-    if (state !== "running" || !window.confirm(TEXT.confirmFinish)) return;
+    if (state !== "running" || !window.confirm(finishQuestion())) return;
     el.finish.disabled = true;
     el.finish.textContent = TEXT.finishing;
     flush();

@@ -226,8 +226,9 @@ def test_status_workflow_is_enforced_and_people_recorded(board):
     assert question.current_id == version.pk
     assert (version.author, version.reviewed_by, version.approved_by) == (board.board_a, board.hr_a, board.board_a)
     version = bank.set_status(acting_user=board.board_a, version=version, status=Status.RETIRED)
-    with pytest.raises(ExamError):
-        bank.set_status(acting_user=board.board_a, version=version, status=Status.APPROVED)
+    for wrong in (Status.DRAFT, Status.REVIEWED):
+        with pytest.raises(ExamError, match="Không thể chuyển"):
+            bank.set_status(acting_user=board.board_a, version=version, status=wrong)
     assert AuditLog.objects.filter(action="bank.version.status", object_id=str(version.pk)).count() == 3
 
 
@@ -529,3 +530,85 @@ def test_bank_pages_render_within_scope(board, login):
     assert r.status_code == 200 and not Category.objects.filter(code="KN2").exists()
     r = client.get("/bank/import/template.xlsx")
     assert r.status_code == 200 and len(parsers.parse_xlsx(r.content)[0]) == 3
+
+
+def test_a_dry_run_of_the_bank_import_says_what_would_be_added(board, login, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = login(board.board_a)
+    upload = SimpleUploadedFile("de.gift", GIFT_GOOD.encode())
+    data = {"file": upload, "format": "gift", "category": board.law_a.pk, "difficulty": 2, "dry_run": "1"}
+    page = client.post("/bank/import/", data).content.decode()
+    assert "sẽ thêm 5 câu hỏi" in page and "Chế độ kiểm tra" in page
+    assert Question.objects.count() == 0
+    page = client.post("/bank/import/", {"import_valid": "1"}).content.decode()
+    assert "đã thêm 5 câu hỏi" in page and Question.objects.count() == 5
+
+
+def test_retiring_asks_first_and_can_be_undone_back_to_the_original_approval(board, login):
+    version = approve(board.hr_a, new_question(board.board_a, board.law_a).versions.get())
+    client = login(board.board_a)
+    url = f"/bank/questions/{version.question_id}/"
+    page = client.get(url).content.decode()
+    assert 'data-confirm="Ngừng sử dụng phiên bản 1?' in page and "js/confirm." in page
+    page = client.post(f"/bank/versions/{version.pk}/status/", {"status": "retired"}, follow=True).content.decode()
+    version.refresh_from_db()
+    assert version.status == Status.RETIRED and "Khôi phục (hủy ngừng sử dụng)" in page
+    page = client.post(f"/bank/versions/{version.pk}/status/", {"status": "approved"}, follow=True).content.decode()
+    version.refresh_from_db()
+    assert version.status == Status.APPROVED and "Đã khôi phục phiên bản 1" in page
+    assert version.approved_by == board.hr_a  # the original approval, not a new one
+    assert Question.objects.get(pk=version.question_id).current_id == version.pk
+    undo = AuditLog.objects.get(action="bank.version.unretire", object_id=str(version.pk))
+    assert undo.user == board.board_a
+    # Another unit's exam board cannot undo it (nor see it).
+    bank.set_status(acting_user=board.board_a, version=version, status=Status.RETIRED)
+    other = login(board.board_b).post(f"/bank/versions/{version.pk}/status/", {"status": "approved"})
+    assert other.status_code == 404
+    version.refresh_from_db()
+    assert version.status == Status.RETIRED
+
+
+def test_a_retired_version_cannot_come_back_once_a_newer_one_was_approved(board):
+    question = new_question(board.board_a, board.law_a)
+    v1 = approve(board.hr_a, question.versions.get())
+    v1 = bank.set_status(acting_user=board.board_a, version=v1, status=Status.RETIRED)
+    v2 = bank.edit_question(
+        acting_user=board.board_a,
+        question=question,
+        text="Cơ quan nào là cơ quan quyền lực nhà nước cao nhất?",
+        options=[{"text": "Quốc hội", "correct": True}, {"text": "Chính phủ"}],
+        kind="single",
+        difficulty=2,
+        tags="",
+    )
+    approve(board.hr_a, v2)
+    with pytest.raises(ExamError, match="phiên bản mới hơn"):
+        bank.set_status(acting_user=board.board_a, version=v1, status=Status.APPROVED)
+
+
+def test_the_author_is_warned_when_reviewing_their_own_item_and_it_is_recorded(board, login):
+    version = new_question(board.board_a, board.law_a).versions.get()
+    url = f"/bank/questions/{version.question_id}/"
+    warning = "Bạn là người soạn phiên bản này"
+    assert warning in login(board.board_a).get(url).content.decode()
+    assert warning not in login(board.hr_a).get(url).content.decode()
+    # Still allowed (small offices), and the audit record says who did it.
+    login(board.board_a).post(f"/bank/versions/{version.pk}/status/", {"status": "reviewed"})
+    version.refresh_from_db()
+    assert version.status == Status.REVIEWED and version.reviewed_by == board.board_a
+    record = AuditLog.objects.filter(action="bank.version.status", object_id=str(version.pk)).latest("pk")
+    assert record.detail["by_author"] is True
+    assert warning in login(board.board_a).get(url).content.decode()  # the approval step too
+
+
+def test_the_api_undoes_a_retirement_too(board, login):
+    version = approve(board.hr_a, new_question(board.board_a, board.law_a).versions.get())
+    client = login(board.board_a)
+    url = f"{API}/questions/{version.question_id}/status"
+    retired = client.post(url, {"status": "retired"}, content_type="application/json")
+    assert retired.status_code == 200 and retired.json()["latest"]["status"] == "retired"
+    back = client.post(url, {"status": "approved"}, content_type="application/json")
+    assert back.status_code == 200 and back.json()["latest"]["status"] == "approved"
+    wrong = client.post(url, {"status": "draft"}, content_type="application/json")
+    assert wrong.status_code == 409
+    assert login(board.board_b).post(url, {"status": "retired"}, content_type="application/json").status_code == 404

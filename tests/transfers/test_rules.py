@@ -240,7 +240,9 @@ def test_secondment_over_three_years_in_total_is_excluded():
     facts = {**BASE, "secondment_months": 24}
     exclusions, _ = rules.check_eligibility(facts, on=ON, kind="secondment", planned_months=13)
     assert exclusions[0]["code"] == "secondment_limit"
-    assert "Luật Viên chức 2010, Điều 36" in exclusions[0]["rule"]
+    assert "Luật Viên chức số 129/2025/QH15" in exclusions[0]["rule"]
+    before = rules.check_eligibility(facts, on=dt.date(2026, 6, 30), kind="secondment", planned_months=13)[0]
+    assert "Luật Viên chức 2010, Điều 36" in before[0]["rule"]
     assert rules.check_eligibility(facts, on=ON, kind="secondment", planned_months=12)[0] == []
     # the limit concerns secondments only
     assert rules.check_eligibility(facts, on=ON, kind="transfer", planned_months=13)[0] == []
@@ -248,7 +250,10 @@ def test_secondment_over_three_years_in_total_is_excluded():
 
 def test_pregnancy_in_a_secondment_cites_the_law_on_public_employees_too():
     exclusions, _ = rules.check_eligibility({**BASE, "pregnant": True}, on=ON, kind="secondment", planned_months=6)
-    assert "Luật Viên chức 2010, Điều 36" in exclusions[0]["rule"]
+    assert "Luật Viên chức số 129/2025/QH15" in exclusions[0]["rule"]
+    earlier = {**BASE, "pregnant": True}
+    before, _ = rules.check_eligibility(earlier, on=dt.date(2026, 6, 30), kind="secondment", planned_months=6)
+    assert "Luật Viên chức 2010, Điều 36" in before[0]["rule"]
 
 
 def test_missing_birth_date_is_noted_not_guessed():
