@@ -10,3 +10,9 @@ class AssessmentsConfig(AppConfig):
         from hr_system import metrics
 
         metrics.register(assessment_metrics)
+
+        from assessments import panels as assessment_panels
+        from hr_system import panels
+
+        panels.register_profile_section(assessment_panels.exams_sat)
+        panels.register_dashboard_panel(assessment_panels.open_exams)

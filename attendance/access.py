@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from attendance import engine
 from attendance.actions import AttendanceError
-from attendance.models import EmployeeSchedule, LeaveRequest, Schedule
+from attendance.models import CalendarDay, EmployeeSchedule, LeaveRequest, Schedule
 from hr_system import access
 from hr_system.access import own_employee
 from hr_system.models import Employee, OrgUnit, Role
@@ -231,3 +231,62 @@ def require_holiday_seeder(user) -> None:
     change to the national calendar. A commune officer once wrote 56 years of it."""
     if not may_edit_national_calendar(user):
         raise PermissionDenied(_("Chỉ Sở Nội vụ hoặc quản trị hệ thống được nạp lịch nghỉ lễ toàn quốc."))
+
+
+def _managed_or_missing(user, unit: OrgUnit) -> None:
+    """A unit's rule data: 404 outside the caller's view, 403 in view but not managed."""
+    if not access.units_for(user).filter(pk=unit.pk).exists():
+        raise Http404(_("Không tìm thấy."))
+    require_rule_manager(user, unit)
+
+
+def unit_rule_for_manager(user, model, pk: int):
+    """A discipline rule or single-punch rule (`model`) the caller may change."""
+    obj = model.objects.select_related("unit").filter(pk=pk).first()
+    if obj is None:
+        raise Http404(_("Không tìm thấy quy định."))
+    _managed_or_missing(user, obj.unit)
+    return obj
+
+
+def calendar_day_for_manager(user, pk: int) -> CalendarDay:
+    """A calendar day the caller may correct or remove: a unit's own day in their
+    subtree, or a national day for those who may edit the national calendar."""
+    day = CalendarDay.objects.select_related("unit").filter(pk=pk).first()
+    if day is None:
+        raise Http404(_("Không tìm thấy ngày trong lịch."))
+    if day.unit is None:
+        if not may_edit_national_calendar(user):
+            raise PermissionDenied(_("Chỉ Sở Nội vụ hoặc quản trị hệ thống được sửa lịch chung."))
+    else:
+        _managed_or_missing(user, day.unit)
+    return day
+
+
+def schedule_for_manager(user, pk: int) -> Schedule:
+    """A schedule the caller may correct, close or remove: a unit schedule of a unit they
+    manage, or an individual schedule whose every person is in a unit they manage."""
+    schedule = Schedule.objects.select_related("unit").filter(pk=pk).first()
+    if schedule is None:
+        raise Http404(_("Không tìm thấy lịch làm việc."))
+    if schedule.unit is not None:
+        _managed_or_missing(user, schedule.unit)
+        return schedule
+    units = OrgUnit.objects.filter(employees__schedule_overrides__schedule=schedule).distinct()
+    visible = access.units_for(user)
+    if not units.exists() or not visible.filter(pk__in=units.values("pk")).exists():
+        raise Http404(_("Không tìm thấy lịch làm việc."))
+    for unit in units:
+        require_rule_manager(user, unit)
+    return schedule
+
+
+def hr_page_unit(user, code: str | None) -> tuple[OrgUnit, object]:
+    """The unit an HR page works on, and the units the officer manages (its picker):
+    the unit asked for (404 outside their view), else the first one they manage."""
+    access.require_role(user, Role.Kind.HR_OFFICER)
+    managed = access.units_for(user, write=True).order_by("path")
+    code = code or next(iter(managed.values_list("code", flat=True)[:1]), None)
+    if code is None:
+        raise PermissionDenied(_("Bạn chưa được giao quản lý đơn vị nào."))
+    return access.get_unit_for_user(user, code), managed

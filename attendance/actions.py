@@ -19,11 +19,15 @@ from attendance import engine, rules
 from attendance.models import (
     CalendarDay,
     Correction,
+    DisciplineRule,
     EmployeeSchedule,
     LeaveRequest,
     MonthLock,
     Schedule,
     ScheduleSession,
+    SinglePunchRule,
+    TrackingStart,
+    unit_tracking_start,
 )
 from hr_system.models import AuditLog, Employee, OrgUnit
 
@@ -294,6 +298,11 @@ def recompute_after_edit(obj) -> None:
         _recompute_employee(obj.employee, obj.date, obj.date)
     elif isinstance(obj, EmployeeSchedule):
         _recompute_employee(obj.employee, obj.valid_from, obj.valid_to or timezone.localdate())
+    elif isinstance(obj, SinglePunchRule):
+        _recompute_unit(obj.unit, obj.valid_from, obj.valid_to)
+    elif isinstance(obj, TrackingStart):
+        # The date it had before the edit is not known here: every stored day up to today.
+        _recompute_unit(obj.unit, EARLIEST, None)
 
 
 def _recompute_unit(unit: OrgUnit | None, start: dt.date, end: dt.date | None) -> None:
@@ -307,6 +316,18 @@ def _recompute_unit(unit: OrgUnit | None, start: dt.date, end: dt.date | None) -
         Q(leave_date__isnull=True) | Q(leave_date__gt=start)
     )
     engine.recompute_stored(employed, start, end)
+
+
+def _write_sessions(schedule: Schedule, sessions: list[dict]) -> None:
+    for order, s in enumerate(sessions):
+        ScheduleSession.objects.create(
+            schedule=schedule,
+            order=order,
+            start=s["start"],
+            end=s["end"],
+            season_start=s.get("season_start") or "",
+            season_end=s.get("season_end") or "",
+        )
 
 
 def create_schedule(
@@ -329,18 +350,14 @@ def create_schedule(
     season_start?, season_end?}]; sessions of one season must not overlap."""
     if valid_to and valid_to < valid_from:
         raise AttendanceError("Ngày hết hiệu lực phải sau ngày bắt đầu.", "valid_to")
-    if not sessions:
-        raise AttendanceError("Lịch làm việc cần ít nhất một buổi.", "sessions")
+    _check_sessions(sessions)
     if not weekdays or any(c not in "0123456" for c in weekdays):
         raise AttendanceError("Ngày làm việc trong tuần không hợp lệ (0–6).", "weekdays")
-    seasons: dict[tuple[str, str], list[tuple[dt.datetime, dt.datetime]]] = {}
-    for s in sessions:
-        bounds = rules.session_bounds(dt.date(2000, 1, 3), rules.Session(s["start"], s["end"]))
-        key = (s.get("season_start") or "", s.get("season_end") or "")
-        for other in seasons.setdefault(key, []):
-            if bounds[0] < other[1] and other[0] < bounds[1]:
-                raise AttendanceError("Các buổi làm việc trong cùng mùa bị chồng lên nhau.", "sessions")
-        seasons[key].append(bounds)
+    if employees:
+        for person in employees:
+            check_unlocked(person, valid_from, valid_to or max(valid_from, timezone.localdate()))
+    else:
+        check_rules_unlocked(unit, valid_from, valid_to)
     with transaction.atomic():
         schedule = Schedule.objects.create(
             unit=None if employees else unit,
@@ -354,15 +371,7 @@ def create_schedule(
             window_after=window_after,
             debounce=debounce,
         )
-        for order, s in enumerate(sessions):
-            ScheduleSession.objects.create(
-                schedule=schedule,
-                order=order,
-                start=s["start"],
-                end=s["end"],
-                season_start=s.get("season_start") or "",
-                season_end=s.get("season_end") or "",
-            )
+        _write_sessions(schedule, sessions)
         for e in employees or ():
             EmployeeSchedule.objects.create(employee=e, schedule=schedule, valid_from=valid_from, valid_to=valid_to)
         AuditLog.record(user=acting_user, action="schedule.create", obj=schedule, unit=unit.code)
@@ -373,6 +382,7 @@ def create_schedule(
 def set_calendar_day(
     *, acting_user, date: dt.date, kind: str, name: str = "", notice: str = "", unit: OrgUnit | None = None
 ) -> CalendarDay:
+    check_rules_unlocked(unit, date, date)
     with transaction.atomic():
         day, _ = CalendarDay.objects.update_or_create(
             unit=unit,
@@ -470,3 +480,451 @@ def unlock_month(*, acting_user, unit: OrgUnit, month: dt.date, reason: str) -> 
     # What changed while the month was frozen (late punches, rule data) shows at once.
     last = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     engine.recompute(_unit_employees(unit), month, min(last, timezone.localdate()))
+
+
+# --- rule data: edits, closing and removal ---------------------------------------------
+#
+# Rule data is corrected or closed (an end date), not only added. A change that would
+# alter the day results of a locked month is refused with the month named: a locked
+# month is HR's approved record, and the engine would leave it as it is anyway, so
+# accepting the change would make the sheet and the rules disagree silently.
+
+
+def _locks_in(unit: OrgUnit | None, start: dt.date, end: dt.date):
+    """Month locks of [start, end] that freeze someone a change to `unit`'s rules
+    touches: on the unit, above it (a lock there freezes it) or below it (its people)."""
+    locks = MonthLock.objects.filter(month__gte=engine.month_start(start), month__lte=end)
+    if unit is not None:
+        locks = locks.filter(Q(unit_id__in=engine.ancestor_ids(unit)) | Q(unit__path__startswith=unit.path))
+    return locks.select_related("unit").order_by("month", "unit__path")
+
+
+def check_rules_unlocked(unit: OrgUnit | None, start: dt.date, end: dt.date | None) -> None:
+    """Refuse a rule change over [start, end] (None: open-ended, i.e. up to today) that
+    would alter a locked month of the unit's people."""
+    end = end or max(start, timezone.localdate())
+    if end < start:
+        return
+    lock = _locks_in(unit, start, end).first()
+    if lock is not None:
+        raise AttendanceError(
+            gettext(
+                "Tháng %(m)s của %(u)s đã khóa sổ chấm công; thay đổi này sẽ làm thay đổi số liệu của tháng đó. "
+                "Đề nghị mở khóa tháng trước, hoặc chọn ngày hiệu lực sau tháng đã khóa."
+            )
+            % {"m": _month_label(lock.month), "u": lock.unit.name}
+        )
+
+
+def _span(*ranges: tuple[dt.date, dt.date | None]) -> tuple[dt.date, dt.date | None]:
+    """The smallest range holding every (start, end) given; an open end stays open."""
+    start = min(r[0] for r in ranges)
+    end = None if any(r[1] is None for r in ranges) else max(r[1] for r in ranges)
+    return start, end
+
+
+# Rule data is dated within these years; outside them is a typing slip (and 0001-01-01
+# minus a day is no date at all).
+FIRST_RULE_DATE, LAST_RULE_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
+def _check_date(value: dt.date | None, field: str) -> None:
+    if value is not None and not FIRST_RULE_DATE <= value <= LAST_RULE_DATE:
+        raise AttendanceError(gettext("Ngày phải trong khoảng 01/01/2000 – 31/12/2100."), field)
+
+
+def _check_period(valid_from: dt.date, valid_to: dt.date | None) -> None:
+    _check_date(valid_from, "valid_from")
+    _check_date(valid_to, "valid_to")
+    if valid_to is not None and valid_to < valid_from:
+        raise AttendanceError(gettext("Ngày hết hiệu lực phải sau hoặc bằng ngày bắt đầu hiệu lực."), "valid_to")
+
+
+# Calendar days -----------------------------------------------------------------------
+
+
+def update_calendar_day(*, acting_user, day: CalendarDay, kind: str, name: str = "", notice: str = "") -> CalendarDay:
+    """Correct a calendar day's kind, name or notice (the date is its identity: a day
+    entered on the wrong date is removed and entered again)."""
+    check_rules_unlocked(day.unit, day.date, day.date)
+    before = {"kind": day.kind, "name": day.name, "notice": day.notice}
+    with transaction.atomic():
+        day.kind, day.name, day.notice, day.source = kind, name, notice, "manual"
+        day.save(update_fields=["kind", "name", "notice", "source"])
+        AuditLog.record(
+            user=acting_user, action="calendar.update", obj=day, date=str(day.date), before=before, kind=kind
+        )
+    _recompute_unit(day.unit, day.date, day.date)
+    return day
+
+
+def remove_calendar_day(*, acting_user, day: CalendarDay) -> None:
+    """Remove a day entered by mistake (a holiday on the wrong date); the days it
+    touched are evaluated again by the normal week."""
+    check_rules_unlocked(day.unit, day.date, day.date)
+    unit, date = day.unit, day.date
+    with transaction.atomic():
+        AuditLog.record(
+            user=acting_user,
+            action="calendar.remove",
+            obj=day,
+            date=str(date),
+            kind=day.kind,
+            name=day.name,
+            notice=day.notice,
+        )
+        day.delete()
+    _recompute_unit(unit, date, date)
+
+
+# Schedules ---------------------------------------------------------------------------
+
+
+def schedule_people(schedule: Schedule) -> list[Employee]:
+    """The people of an individual schedule (one with no unit)."""
+    return list(
+        Employee.objects.filter(schedule_overrides__schedule=schedule)
+        .select_related("unit")
+        .distinct()
+        .order_by("code")
+    )
+
+
+def _check_schedule_unlocked(schedule: Schedule, start: dt.date, end: dt.date | None) -> None:
+    if schedule.unit_id is not None:
+        check_rules_unlocked(schedule.unit, start, end)
+        return
+    for person in schedule_people(schedule):
+        check_unlocked(person, start, end or max(start, timezone.localdate()))
+
+
+def _recompute_schedule(schedule: Schedule, people: list[Employee], start: dt.date, end: dt.date | None) -> None:
+    if schedule.unit_id is not None:
+        _recompute_unit(schedule.unit, start, end)
+        return
+    today = timezone.localdate()
+    if people and start <= min(end or today, today):
+        engine.recompute_stored(people, start, min(end or today, today))
+
+
+def _check_sessions(sessions: list[dict]) -> None:
+    if not sessions:
+        raise AttendanceError(gettext("Lịch làm việc cần ít nhất một buổi."), "sessions")
+    seasons: dict[tuple[str, str], list[tuple[dt.datetime, dt.datetime]]] = {}
+    for s in sessions:
+        bounds = rules.session_bounds(dt.date(2000, 1, 3), rules.Session(s["start"], s["end"]))
+        key = (s.get("season_start") or "", s.get("season_end") or "")
+        for other in seasons.setdefault(key, []):
+            if bounds[0] < other[1] and other[0] < bounds[1]:
+                raise AttendanceError(gettext("Các buổi làm việc trong cùng mùa bị chồng lên nhau."), "sessions")
+        seasons[key].append(bounds)
+
+
+SCHEDULE_FIELDS = ("name", "valid_from", "valid_to", "weekdays", "late_grace", "early_grace", "window_before")
+SCHEDULE_FIELDS += ("window_after", "debounce")
+
+
+def update_schedule(*, acting_user, schedule: Schedule, sessions: list[dict] | None = None, **fields) -> Schedule:
+    """Correct a schedule, or close it (`valid_to`). `fields`: any of SCHEDULE_FIELDS;
+    `sessions` (as for create_schedule) replace the schedule's sessions when given.
+    Refused when the old or the new period covers a locked month."""
+    unknown = set(fields) - set(SCHEDULE_FIELDS)
+    if unknown:
+        raise AttendanceError(gettext("Trường không sửa được: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    new = {name: fields.get(name, getattr(schedule, name)) for name in SCHEDULE_FIELDS}
+    _check_period(new["valid_from"], new["valid_to"])
+    if not new["weekdays"] or any(c not in "0123456" for c in new["weekdays"]):
+        raise AttendanceError(gettext("Ngày làm việc trong tuần không hợp lệ (0–6)."), "weekdays")
+    if sessions is not None:
+        _check_sessions(sessions)
+    before = {name: str(getattr(schedule, name)) for name in SCHEDULE_FIELDS}
+    changed = {name for name in SCHEDULE_FIELDS if new[name] != getattr(schedule, name)}
+    if not changed and sessions is None:
+        return schedule
+    if changed <= {"name"} and sessions is None:
+        start, end = schedule.valid_from, schedule.valid_from - dt.timedelta(days=1)  # a name touches no day
+    elif changed <= {"valid_to", "name"} and sessions is None:
+        # Closing (or reopening) touches only the days between the two end dates.
+        old_to, new_to = schedule.valid_to, new["valid_to"]
+        start = min(d for d in (old_to, new_to) if d is not None) + dt.timedelta(days=1)
+        end = None if old_to is None or new_to is None else max(old_to, new_to)
+    else:
+        start, end = _span((schedule.valid_from, schedule.valid_to), (new["valid_from"], new["valid_to"]))
+    _check_schedule_unlocked(schedule, start, end)
+    people = schedule_people(schedule) if schedule.unit_id is None else []
+    with transaction.atomic():
+        for name in SCHEDULE_FIELDS:
+            setattr(schedule, name, new[name])
+        schedule.save()
+        if "valid_from" in changed or "valid_to" in changed:
+            EmployeeSchedule.objects.filter(schedule=schedule).update(
+                valid_from=schedule.valid_from, valid_to=schedule.valid_to
+            )
+        if sessions is not None:
+            schedule.sessions.all().delete()
+            _write_sessions(schedule, sessions)
+        AuditLog.record(
+            user=acting_user,
+            action="schedule.update",
+            obj=schedule,
+            before=before,
+            after={name: str(new[name]) for name in sorted(changed)},
+            sessions_replaced=sessions is not None,
+        )
+    if start <= (end or max(start, timezone.localdate())):
+        _recompute_schedule(schedule, people, start, end)
+    return schedule
+
+
+def remove_schedule(*, acting_user, schedule: Schedule) -> None:
+    """Remove a schedule entered by mistake; the days it covered fall back to the
+    schedule inherited from above (or the default office hours)."""
+    start, end = schedule.valid_from, schedule.valid_to
+    _check_schedule_unlocked(schedule, start, end)
+    people = schedule_people(schedule) if schedule.unit_id is None else []
+    unit = schedule.unit
+    with transaction.atomic():
+        AuditLog.record(
+            user=acting_user,
+            action="schedule.remove",
+            obj=schedule,
+            name=schedule.name,
+            unit=unit.code if unit else None,
+            employees=[p.code for p in people],
+            valid_from=str(start),
+            valid_to=str(end) if end else None,
+        )
+        schedule.delete()
+    if unit is not None:
+        _recompute_unit(unit, start, end)
+    elif people:
+        today = timezone.localdate()
+        if start <= min(end or today, today):
+            engine.recompute_stored(people, start, min(end or today, today))
+
+
+# Discipline rules ---------------------------------------------------------------------
+# Thresholds are read when a discipline report is made; they never change a day result,
+# so no recompute and no month lock applies (a report of a locked month shows the rules
+# in force in that month, as stored).
+
+
+def add_discipline_rule(
+    *,
+    acting_user,
+    unit: OrgUnit,
+    metric: str,
+    threshold: int,
+    action: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+) -> DisciplineRule:
+    _check_period(valid_from, valid_to)
+    if metric not in DisciplineRule.Metric.values:
+        raise AttendanceError(gettext("Chỉ tiêu không hợp lệ."), "metric")
+    if threshold < 1:
+        raise AttendanceError(gettext("Ngưỡng phải từ 1 trở lên."), "threshold")
+    if not action.strip():
+        raise AttendanceError(gettext("Vui lòng ghi biện pháp (ví dụ: Nhắc nhở bằng văn bản)."), "action")
+    overlap = DisciplineRule.objects.filter(unit=unit, metric=metric, threshold=threshold).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+    )
+    if valid_to is not None:
+        overlap = overlap.filter(valid_from__lte=valid_to)
+    if overlap.exists():
+        raise AttendanceError(
+            gettext(
+                "Đơn vị đã có quy định cùng chỉ tiêu và ngưỡng trong thời gian này; hãy kết thúc quy định cũ trước."
+            ),
+            "threshold",
+        )
+    with transaction.atomic():
+        rule = DisciplineRule.objects.create(
+            unit=unit,
+            metric=metric,
+            threshold=threshold,
+            action=action.strip(),
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
+        AuditLog.record(
+            user=acting_user,
+            action="discipline_rule.add",
+            obj=rule,
+            unit=unit.code,
+            metric=metric,
+            threshold=threshold,
+            valid_from=str(valid_from),
+            valid_to=str(valid_to) if valid_to else None,
+        )
+    return rule
+
+
+def close_discipline_rule(*, acting_user, rule: DisciplineRule, valid_to: dt.date) -> DisciplineRule:
+    """End a rule on `valid_to` (it still applies to the periods before)."""
+    _check_period(rule.valid_from, valid_to)
+    with transaction.atomic():
+        before = str(rule.valid_to) if rule.valid_to else None
+        rule.valid_to = valid_to
+        rule.save(update_fields=["valid_to"])
+        AuditLog.record(
+            user=acting_user, action="discipline_rule.close", obj=rule, before=before, valid_to=str(valid_to)
+        )
+    return rule
+
+
+def remove_discipline_rule(*, acting_user, rule: DisciplineRule) -> None:
+    """Remove a rule entered by mistake (a rule that was in force is closed instead)."""
+    with transaction.atomic():
+        AuditLog.record(
+            user=acting_user,
+            action="discipline_rule.remove",
+            obj=rule,
+            unit=rule.unit.code,
+            metric=rule.metric,
+            threshold=rule.threshold,
+            valid_from=str(rule.valid_from),
+            valid_to=str(rule.valid_to) if rule.valid_to else None,
+        )
+        rule.delete()
+
+
+# The single-punch option -------------------------------------------------------------
+
+
+def set_single_punch_rule(
+    *, acting_user, unit: OrgUnit, option: str, valid_from: dt.date, valid_to: dt.date | None = None
+) -> SinglePunchRule:
+    """From `valid_from`, a session with one punch counts per `option` in the unit's
+    subtree. A rule of the unit still open on that day is closed the day before, so one
+    rule at a time is in force per unit."""
+    _check_period(valid_from, valid_to)
+    if option not in SinglePunchRule.Option.values:
+        raise AttendanceError(gettext("Lựa chọn không hợp lệ."), "option")
+    if SinglePunchRule.objects.filter(unit=unit, valid_from__gte=valid_from).exists():
+        raise AttendanceError(
+            gettext("Đơn vị đã có quy định bắt đầu từ ngày này hoặc sau đó; hãy sửa hoặc xóa quy định đó."),
+            "valid_from",
+        )
+    check_rules_unlocked(unit, valid_from, valid_to)
+    with transaction.atomic():
+        SinglePunchRule.objects.filter(unit=unit, valid_from__lt=valid_from).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+        ).update(valid_to=valid_from - dt.timedelta(days=1))
+        rule = SinglePunchRule.objects.create(
+            unit=unit,
+            option=option,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        )
+        AuditLog.record(
+            user=acting_user,
+            action="single_punch_rule.set",
+            obj=rule,
+            unit=unit.code,
+            option=option,
+            valid_from=str(valid_from),
+            valid_to=str(valid_to) if valid_to else None,
+        )
+    _recompute_unit(unit, valid_from, valid_to)
+    return rule
+
+
+def close_single_punch_rule(*, acting_user, rule: SinglePunchRule, valid_to: dt.date) -> SinglePunchRule:
+    """End the rule on `valid_to`: later days count as the rule above (or the default)."""
+    _check_period(rule.valid_from, valid_to)
+    old = rule.valid_to
+    start = min(d for d in (old, valid_to) if d is not None) + dt.timedelta(days=1)
+    end = None if old is None else max(old, valid_to)
+    check_rules_unlocked(rule.unit, start, end)
+    with transaction.atomic():
+        rule.valid_to = valid_to
+        rule.save(update_fields=["valid_to"])
+        AuditLog.record(
+            user=acting_user,
+            action="single_punch_rule.close",
+            obj=rule,
+            before=str(old) if old else None,
+            valid_to=str(valid_to),
+        )
+    _recompute_unit(rule.unit, start, end)
+    return rule
+
+
+def remove_single_punch_rule(*, acting_user, rule: SinglePunchRule) -> None:
+    check_rules_unlocked(rule.unit, rule.valid_from, rule.valid_to)
+    unit, start, end = rule.unit, rule.valid_from, rule.valid_to
+    with transaction.atomic():
+        AuditLog.record(
+            user=acting_user,
+            action="single_punch_rule.remove",
+            obj=rule,
+            unit=unit.code,
+            option=rule.option,
+            valid_from=str(start),
+            valid_to=str(end) if end else None,
+        )
+        rule.delete()
+    _recompute_unit(unit, start, end)
+
+
+# Go-live dates ------------------------------------------------------------------------
+
+EARLIEST = FIRST_RULE_DATE  # no day result is older: the span of "every day before"
+
+
+def _go_live_span(old: dt.date | None, new: dt.date | None) -> tuple[dt.date, dt.date] | None:
+    """The days whose "tracked or not" changes when a unit's go-live moves from `old` to
+    `new` (None: inherited from above or none, i.e. as far back as anything is stored)."""
+    if old == new:
+        return None
+    low = EARLIEST if old is None or new is None else min(old, new)
+    high = max(d for d in (old, new) if d is not None)
+    return low, high - dt.timedelta(days=1)
+
+
+def set_tracking_start(*, acting_user, unit: OrgUnit, date: dt.date | None, note: str = "") -> list[dt.date]:
+    """Set (or, with `date=None`, remove) the unit's go-live date: days before it are
+    not tracked in the unit's subtree, except where a unit below sets its own. The days
+    that change are evaluated again, except in locked months: those keep the record HR
+    approved (a pilot month kept from before go-live, say). Returns those months.
+
+    Unlike a schedule or calendar change, this is not refused over a locked month: the
+    go-live date is usually set after the fact, over months already closed, and says
+    when tracking starts from now on, not that an approved month was wrong."""
+    _check_date(date, "date")
+    current = TrackingStart.objects.filter(unit=unit).first()
+    inherited = unit_tracking_start(unit.parent) if unit.parent_id else None
+    old = current.date if current else inherited
+    new = date if date is not None else inherited
+    span = _go_live_span(old, new)
+    kept = sorted({lock.month for lock in _locks_in(unit, *span)}) if span is not None else []
+    with transaction.atomic():
+        if date is None:
+            if current is None:
+                return []
+            AuditLog.record(user=acting_user, action="tracking_start.remove", obj=unit, before=str(current.date))
+            current.delete()
+        else:
+            TrackingStart.objects.update_or_create(
+                unit=unit,
+                defaults={
+                    "date": date,
+                    "note": note,
+                    "set_by": acting_user if getattr(acting_user, "is_authenticated", False) else None,
+                    "set_at": timezone.now(),
+                },
+            )
+            AuditLog.record(
+                user=acting_user,
+                action="tracking_start.set",
+                obj=unit,
+                before=str(current.date) if current else None,
+                date=str(date),
+                note=note,
+                locked_months_kept=[_month_label(m) for m in kept],
+            )
+    if span is not None:
+        _recompute_unit(unit, *span)
+    return kept

@@ -11,6 +11,8 @@ from attendance.models import (
     MonthLock,
     Schedule,
     ScheduleSession,
+    SinglePunchRule,
+    TrackingStart,
 )
 
 
@@ -69,6 +71,17 @@ class DisciplineRuleAdmin(admin.ModelAdmin):
     list_display = ("unit", "metric", "threshold", "action", "valid_from", "valid_to")
 
 
+@admin.register(SinglePunchRule)
+class SinglePunchRuleAdmin(RecomputesDays):
+    list_display = ("unit", "option", "valid_from", "valid_to")
+    list_filter = ("option",)
+
+
+@admin.register(TrackingStart)
+class TrackingStartAdmin(RecomputesDays):
+    list_display = ("unit", "date", "note", "set_by", "set_at")
+
+
 @admin.register(MonthLock)
 class MonthLockAdmin(admin.ModelAdmin):
     list_display = ("unit", "month", "locked_by", "locked_at")
@@ -82,8 +95,8 @@ class EmployeeScheduleAdmin(RecomputesDays):
 
 @admin.register(DayResult)
 class DayResultAdmin(admin.ModelAdmin):
-    list_display = ("employee", "date", "status", "symbol", "late_minutes", "early_minutes")
-    list_filter = ("status",)
+    list_display = ("employee", "date", "status", "symbol", "late_minutes", "early_minutes", "corrected")
+    list_filter = ("status", "corrected")
     raw_id_fields = ("employee",)
 
     # Derived data: recomputed from punches and requests, never edited by hand.

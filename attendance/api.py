@@ -25,6 +25,7 @@ from ninja.pagination import paginate
 from attendance import actions, engine, reports
 from attendance.access import (
     InvalidField,
+    calendar_day_for_manager,
     check_cancel,
     employee_for_filing,
     employee_for_reading,
@@ -35,29 +36,50 @@ from attendance.access import (
     require_leave_editor,
     require_rule_manager,
     schedule_employees,
+    schedule_for_manager,
     schedules_for,
     unit_for_decider,
+    unit_rule_for_manager,
 )
 from attendance.actions import AttendanceError
-from attendance.models import CalendarDay, Correction, DayResult, LeaveRequest
+from attendance.models import (
+    CalendarDay,
+    Correction,
+    DayResult,
+    DisciplineRule,
+    LeaveRequest,
+    SinglePunchRule,
+    tracking_table,
+)
 from attendance.schemas import (
     BoardOut,
     CalendarDayIn,
     CalendarDayOut,
+    CalendarDayUpdateIn,
+    CloseIn,
     CorrectionFilter,
     CorrectionIn,
     CorrectionOut,
     DayOut,
     DecisionIn,
     DisciplineOut,
+    DisciplineRuleIn,
+    DisciplineRuleOut,
     LeaveBalanceOut,
     LeaveFilter,
     LeaveIn,
     LeaveOut,
     ScheduleIn,
     ScheduleOut,
+    ScheduleUpdateIn,
+    SeedIn,
     SeedOut,
+    SinglePunchRuleIn,
+    SinglePunchRuleOut,
     TimesheetOut,
+    TrackingStartIn,
+    TrackingStartOut,
+    UnitDayOut,
 )
 from hr_system import access
 from hr_system.api_base import ApiError, PageNumber, invalid
@@ -126,6 +148,21 @@ def list_days(request, start: dt.date, end: dt.date, employee: str | None = None
     with attendance_errors():
         person = employee_for_reading(request.user, employee)
     return DayResult.objects.filter(employee=person, date__range=(start, end)).order_by("date")
+
+
+@router.get("/units/{unit}/days", response=list[UnitDayOut])
+@paginate(PageNumber)
+def list_unit_days(request, unit: str, start: dt.date, end: dt.date):
+    """Every evaluated day of a unit's subtree over a period, for integrators: one row
+    per person and day, ordered by person (Vietnamese list order) then date."""
+    check_range(start, end)
+    scope = unit_for_decider(request.user, unit)
+    rows = DayResult.objects.filter(
+        employee__unit__path__startswith=scope.path, date__range=(start, end)
+    ).select_related("employee")
+    # Employee.objects.vn_ordered()'s order (given name, then family and middle names,
+    # then code), then the date: a page is one slice of a fixed order.
+    return rows.order_by("employee__sort_key", "employee__code", "date")
 
 
 @router.get("/timesheet", response=TimesheetOut)
@@ -332,6 +369,36 @@ def create_schedule(request, payload: ScheduleIn):
     return Status(201, schedule)
 
 
+@router.patch("/schedules/{schedule_id}", response=ScheduleOut)
+def update_schedule(request, schedule_id: int, payload: ScheduleUpdateIn):
+    """Correct a schedule, or close it with `valid_to`; refused if the change would
+    alter a locked month."""
+    schedule = schedule_for_manager(request.user, schedule_id)
+    changes = payload.dict(exclude_unset=True)
+    sessions = changes.pop("sessions", None)
+    if "weekdays" in changes:
+        changes["weekdays"] = "".join(sorted(set(changes["weekdays"])))
+    with attendance_errors():
+        return actions.update_schedule(acting_user=request.user, schedule=schedule, sessions=sessions, **changes)
+
+
+@router.post("/schedules/{schedule_id}/close", response=ScheduleOut)
+def close_schedule(request, schedule_id: int, payload: CloseIn):
+    """End a schedule on `valid_to`: later days follow the schedule inherited from above."""
+    schedule = schedule_for_manager(request.user, schedule_id)
+    with attendance_errors():
+        return actions.update_schedule(acting_user=request.user, schedule=schedule, valid_to=payload.valid_to)
+
+
+@router.delete("/schedules/{schedule_id}", response={204: None})
+def remove_schedule(request, schedule_id: int):
+    """Remove a schedule entered by mistake."""
+    schedule = schedule_for_manager(request.user, schedule_id)
+    with attendance_errors():
+        actions.remove_schedule(acting_user=request.user, schedule=schedule)
+    return Status(204, None)
+
+
 @router.get("/schedules", response=list[ScheduleOut])
 @paginate(PageNumber)
 def list_schedules(request, unit: str):
@@ -368,8 +435,132 @@ def list_calendar(request, year: int = Query(..., ge=2000, le=2100), unit: str |
     return calendar_for(year, access.get_unit_for_user(request.user, unit) if unit else None)
 
 
+# Declared before "/calendar/{day_id}": the first route whose path matches answers
+# (405 for a POST to "seed" otherwise).
 @router.post("/calendar/seed", response=SeedOut)
-def seed_calendar_year(request, year: int = Query(..., ge=2000, le=2100)):
+def seed_calendar_year(request, payload: SeedIn):
     require_holiday_seeder(request.user)
     with attendance_errors():
-        return {"year": year, "created": actions.seed_holidays(year, acting_user=request.user)}
+        return {"year": payload.year, "created": actions.seed_holidays(payload.year, acting_user=request.user)}
+
+
+@router.patch("/calendar/{day_id}", response=CalendarDayOut)
+def update_calendar_day(request, day_id: int, payload: CalendarDayUpdateIn):
+    """Correct a day's kind, name or notice; refused if its month is locked."""
+    day = calendar_day_for_manager(request.user, day_id)
+    changes = payload.dict(exclude_unset=True)
+    with attendance_errors():
+        actions.update_calendar_day(
+            acting_user=request.user,
+            day=day,
+            kind=changes.get("kind", day.kind),
+            name=changes.get("name", day.name),
+            notice=changes.get("notice", day.notice),
+        )
+    return day
+
+
+@router.delete("/calendar/{day_id}", response={204: None})
+def remove_calendar_day(request, day_id: int):
+    """Remove a day entered by mistake (e.g. a holiday on the wrong date)."""
+    day = calendar_day_for_manager(request.user, day_id)
+    with attendance_errors():
+        actions.remove_calendar_day(acting_user=request.user, day=day)
+    return Status(204, None)
+
+
+# --- unit rules: discipline thresholds, the single-punch option, go-live dates -----------
+
+
+def _unit_rule_write(request, payload, action):
+    """A new rule of a unit the caller manages (the unit named in the body)."""
+    unit = access.get_unit_for_user(request.user, payload.unit)
+    require_rule_manager(request.user, unit)
+    with attendance_errors():
+        return action(acting_user=request.user, unit=unit, **payload.dict(exclude={"unit"}))
+
+
+@router.get("/discipline-rules", response=list[DisciplineRuleOut])
+@paginate(PageNumber)
+def list_discipline_rules(request, unit: str):
+    """The rules that apply in a unit: its own and those inherited from above."""
+    scope = unit_for_decider(request.user, unit)
+    return (
+        DisciplineRule.objects.filter(unit_id__in=engine.ancestor_ids(scope))
+        .select_related("unit")
+        .order_by("unit__depth", "metric", "-valid_from", "id")
+    )
+
+
+@router.post("/discipline-rules", response={201: DisciplineRuleOut})
+def add_discipline_rule(request, payload: DisciplineRuleIn):
+    return Status(201, _unit_rule_write(request, payload, actions.add_discipline_rule))
+
+
+@router.post("/discipline-rules/{rule_id}/close", response=DisciplineRuleOut)
+def close_discipline_rule(request, rule_id: int, payload: CloseIn):
+    rule = unit_rule_for_manager(request.user, DisciplineRule, rule_id)
+    with attendance_errors():
+        return actions.close_discipline_rule(acting_user=request.user, rule=rule, valid_to=payload.valid_to)
+
+
+@router.delete("/discipline-rules/{rule_id}", response={204: None})
+def remove_discipline_rule(request, rule_id: int):
+    rule = unit_rule_for_manager(request.user, DisciplineRule, rule_id)
+    actions.remove_discipline_rule(acting_user=request.user, rule=rule)
+    return Status(204, None)
+
+
+@router.get("/single-punch-rules", response=list[SinglePunchRuleOut])
+@paginate(PageNumber)
+def list_single_punch_rules(request, unit: str):
+    """How a one-punch session counts in a unit: its own rules and those inherited."""
+    scope = unit_for_decider(request.user, unit)
+    return (
+        SinglePunchRule.objects.filter(unit_id__in=engine.ancestor_ids(scope))
+        .select_related("unit")
+        .order_by("unit__depth", "-valid_from", "id")
+    )
+
+
+@router.post("/single-punch-rules", response={201: SinglePunchRuleOut})
+def set_single_punch_rule(request, payload: SinglePunchRuleIn):
+    """From `valid_from` on, a session with one punch counts as `option` in the unit's
+    subtree; the unit's rule in force then is closed the day before."""
+    return Status(201, _unit_rule_write(request, payload, actions.set_single_punch_rule))
+
+
+@router.post("/single-punch-rules/{rule_id}/close", response=SinglePunchRuleOut)
+def close_single_punch_rule(request, rule_id: int, payload: CloseIn):
+    rule = unit_rule_for_manager(request.user, SinglePunchRule, rule_id)
+    with attendance_errors():
+        return actions.close_single_punch_rule(acting_user=request.user, rule=rule, valid_to=payload.valid_to)
+
+
+@router.delete("/single-punch-rules/{rule_id}", response={204: None})
+def remove_single_punch_rule(request, rule_id: int):
+    rule = unit_rule_for_manager(request.user, SinglePunchRule, rule_id)
+    with attendance_errors():
+        actions.remove_single_punch_rule(acting_user=request.user, rule=rule)
+    return Status(204, None)
+
+
+@router.get("/tracking-starts", response=list[TrackingStartOut])
+@paginate(PageNumber)
+def list_tracking_starts(request, unit: str):
+    """Go-live dates of a unit and every unit below it: each unit's own date and the
+    one that applies (own or inherited)."""
+    scope = unit_for_decider(request.user, unit)
+    return tracking_table(OrgUnit.objects.filter(path__startswith=scope.path).order_by("path"))
+
+
+@router.put("/tracking-starts/{unit}", response=TrackingStartOut)
+def set_tracking_start(request, unit: str, payload: TrackingStartIn):
+    """Set the unit's go-live date (null: remove its own date and inherit again). Days
+    that change are evaluated again, except in locked months, which keep their approved
+    record (listed in `locked_months_kept`)."""
+    scope = access.get_unit_for_user(request.user, unit)
+    require_rule_manager(request.user, scope)
+    with attendance_errors():
+        kept = actions.set_tracking_start(acting_user=request.user, unit=scope, date=payload.date, note=payload.note)
+    return {**tracking_table([scope])[0], "locked_months_kept": [f"{m:%Y-%m}" for m in kept]}

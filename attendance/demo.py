@@ -11,9 +11,10 @@ import random
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from attendance import actions, engine
-from attendance.models import CalendarDay, LeaveRequest, Schedule
+from attendance.models import CalendarDay, DisciplineRule, LeaveRequest, MonthLock, Schedule, TrackingStart
 from devices.actions import store_punches
 from devices.models import Device
 from devices.records import RawPunch
@@ -123,7 +124,8 @@ def seed() -> dict:
     absent = (codes[11], dt.date(2026, 1, 15))
     skip.add(absent)
     device, _ = Device.objects.get_or_create(
-        name=IMPORT_DEVICE, defaults={"unit": unit, "host": "", "transport": Device.Transport.PUSH, "enabled": False}
+        name=IMPORT_DEVICE,
+        defaults={"unit": unit, "host": "", "transport": Device.Transport.PUSH, "enabled": False, "file_source": True},
     )
     punches = month_punches(codes, sorted(workdays), rng, skip)
     # Half-day leave: drop that afternoon's punches.
@@ -151,7 +153,42 @@ def seed() -> dict:
                 approve=True,
             )
     engine.recompute(Employee.objects.filter(pk__in=[e.pk for e in employees]), MONTH, last)
-    return {"employees": len(employees), "punches": new, "absent": absent}
+    # January is the ward's pilot month, approved by HR; the clocks serving the
+    # province go live on the day the demo is first seeded. Days in between are not
+    # tracked (blank, never KP), so the current month shows no false absences.
+    if not MonthLock.objects.filter(unit=unit, month=MONTH).exists():
+        actions.lock_month(acting_user=admin, unit=unit, month=MONTH)
+    ensure_discipline_rules(admin, unit)
+    go_live = ensure_go_live(admin)
+    return {"employees": len(employees), "punches": new, "absent": absent, "go_live": go_live}
+
+
+def ensure_discipline_rules(admin, unit: OrgUnit) -> None:
+    """The ward's nội quy thresholds (its own choice: no statute fixes them)."""
+    if DisciplineRule.objects.filter(unit=unit).exists():
+        return
+    for metric, threshold in (("late_count", 3), ("absent_days", 1), ("missing_punches", 4)):
+        actions.add_discipline_rule(
+            acting_user=admin,
+            unit=unit,
+            metric=metric,
+            threshold=threshold,
+            action="Nhắc nhở bằng văn bản",
+            valid_from=dt.date(2025, 7, 1),
+        )
+
+
+def ensure_go_live(admin) -> dt.date:
+    """The province's attendance go-live date: the day of the first seed, kept after."""
+    province = OrgUnit.objects.get(code="SL")
+    existing = TrackingStart.objects.filter(unit=province).first()
+    if existing is not None:
+        return existing.date
+    today = timezone.localdate()
+    actions.set_tracking_start(
+        acting_user=admin, unit=province, date=today, note="Lắp máy chấm công, bắt đầu theo dõi (dữ liệu mẫu)"
+    )
+    return today
 
 
 def demo_workers() -> list[list[str]]:

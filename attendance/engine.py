@@ -30,6 +30,8 @@ from attendance.models import (
     LeaveRequest,
     MonthLock,
     Schedule,
+    SinglePunchRule,
+    TrackingStart,
 )
 from devices.models import Device, Punch
 from hr_system import bulk
@@ -51,6 +53,8 @@ RESULT_FIELDS = [
     "absent_units",
     "sessions",
     "reasons",
+    "corrected",
+    "uncorrected",
     "computed_at",
 ]
 
@@ -147,10 +151,42 @@ class Inputs:
         for employee_id, ts in other.values_list("employee_id", "timestamp").iterator(chunk_size=20000):
             self.punches[employee_id].append(ts.astimezone(WORKDAY_TZ).replace(tzinfo=None))
         self.synced = unit_watermarks({e.unit_id: e.unit for e in employees}.values())
+        self.go_live = dict(TrackingStart.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "date"))
+        self.single_punch_rules: dict[int, list[SinglePunchRule]] = defaultdict(list)
+        for rule in SinglePunchRule.objects.filter(unit_id__in=unit_ids, valid_from__lte=end).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=start)
+        ):
+            self.single_punch_rules[rule.unit_id].append(rule)
+        self._options: dict[tuple[int, dt.date], str] = {}
+
+    def tracked_from(self, employee: Employee) -> dt.date | None:
+        """First tracked day after the start date: the later of the day the person joined
+        their present unit and the nearest go-live date up the tree (models.tracking_start
+        without the start date, before which the person is "not employed")."""
+        go_live = next((self.go_live[u] for u in ancestor_ids(employee.unit) if u in self.go_live), None)
+        dates = [d for d in (employee.unit_start, go_live) if d]
+        return max(dates) if dates else None
+
+    def single_punch(self, employee: Employee, day: dt.date) -> str:
+        """The unit's rule for a one-punch session on `day`: the nearest unit's in force."""
+        key = (employee.unit_id, day)
+        option = self._options.get(key)
+        if option is None:
+            option = rules.SINGLE_PUNCH_MISSING
+            for uid in ancestor_ids(employee.unit):
+                in_force = [r for r in self.single_punch_rules.get(uid, ()) if r.covers(day)]
+                if in_force:
+                    option = max(in_force, key=lambda r: (r.valid_from, r.pk)).option
+                    break
+            self._options[key] = option
+        return option
 
     def plan(self, employee: Employee, day: dt.date) -> rules.DayPlan:
         if (employee.start_date and day < employee.start_date) or (employee.leave_date and day >= employee.leave_date):
             return rules.DayPlan("not_employed")
+        tracked_from = self.tracked_from(employee)
+        if tracked_from and day < tracked_from:
+            return rules.DayPlan("not_tracked", note=f"Bắt đầu theo dõi chấm công từ {tracked_from:%d/%m/%Y}")
         entry = None
         for uid in [*ancestor_ids(employee.unit), None]:
             entry = self.calendar.get(uid, {}).get(day)
@@ -236,9 +272,15 @@ def evaluate(employees: list[Employee], start: dt.date, end: dt.date, *, now: dt
         mark_local = mark.astimezone(WORKDAY_TZ).replace(tzinfo=None) if mark else None
         individual = e.pk in inputs.overrides
         leaves = inputs.leaves.get(e.pk)
+        tracked_from = inputs.tracked_from(e)
         for day in all_days:
             key = (e.unit_id, day)
-            if individual or (e.start_date and day < e.start_date) or (e.leave_date and day >= e.leave_date):
+            if (
+                individual
+                or (e.start_date and day < e.start_date)
+                or (e.leave_date and day >= e.leave_date)
+                or (tracked_from and day < tracked_from)
+            ):
                 plan = inputs.plan(e, day)
                 day_frame, day_end = rules.frame(day, plan), _day_end(day, plan)
             else:
@@ -247,20 +289,25 @@ def evaluate(employees: list[Employee], start: dt.date, end: dt.date, *, now: dt
                     plan = inputs.plan(e, day)
                     cached = plans[key] = (plan, rules.frame(day, plan), _day_end(day, plan))
                 plan, day_frame, day_end = cached
-            if plan.kind in ("rest", "holiday", "not_employed"):
+            corrected, uncorrected = False, {}
+            if plan.kind != "work":
                 r = rules.evaluate_day(day, plan, ())
             else:
                 nearby = buckets.get(day - one_day, []) + buckets.get(day, []) + buckets.get(day + one_day, [])
-                r = rules.evaluate_day(
-                    day,
-                    plan,
-                    nearby,
-                    inputs.leaves_on(e, day) if leaves else (),
-                    inputs.fixes.get((e.pk, day), ()),
-                    synced=mark_local is not None and mark_local >= day_end,
-                    now=now_local,
-                    day_frame=day_frame,
-                )
+                fixes = inputs.fixes.get((e.pk, day), ())
+                context = {
+                    "synced": mark_local is not None and mark_local >= day_end,
+                    "now": now_local,
+                    "day_frame": day_frame,
+                    "single_punch": inputs.single_punch(e, day),
+                }
+                day_leaves = inputs.leaves_on(e, day) if leaves else ()
+                r = rules.evaluate_day(day, plan, nearby, day_leaves, fixes, **context)
+                if fixes:
+                    # What the punches alone said, kept beside the corrected day.
+                    raw = rules.evaluate_day(day, plan, nearby, day_leaves, (), **context)
+                    if rules.was_corrected(r, raw):
+                        corrected, uncorrected = True, rules.summary(raw)
             out.append(
                 {
                     "employee_id": e.pk,
@@ -276,6 +323,8 @@ def evaluate(employees: list[Employee], start: dt.date, end: dt.date, *, now: dt
                     "absent_units": r.absent_units,
                     "sessions": [s.as_dict() for s in r.sessions],
                     "reasons": r.reasons,
+                    "corrected": corrected,
+                    "uncorrected": uncorrected,
                     "computed_at": now,
                 }
             )
@@ -300,8 +349,8 @@ def store(rows: list[dict]) -> None:
     adapt_date = connection.ops.adapt_datefield_value
     encode = json.JSONEncoder(ensure_ascii=False).encode
 
-    def as_json(value: list) -> str:
-        return encode(value) if value else "[]"
+    def as_json(value: list | dict) -> str:
+        return encode(value) if value else ("{}" if isinstance(value, dict) else "[]")
 
     values = [
         (
@@ -318,6 +367,8 @@ def store(rows: list[dict]) -> None:
             str(r["absent_units"]),
             as_json(r["sessions"]),
             as_json(r["reasons"]),
+            r["corrected"],
+            as_json(r["uncorrected"]),
             adapt_dt(r["computed_at"]),
         )
         for r in rows

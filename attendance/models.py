@@ -222,6 +222,7 @@ class DayResult(models.Model):
         MISSING_PUNCH = "missing_punch", _("Thiếu lượt chấm công")
         PENDING = "pending", _("Chờ dữ liệu máy chấm công")
         NOT_EMPLOYED = "not_employed", _("Chưa/không còn làm việc")
+        NOT_TRACKED = "not_tracked", _("Chưa theo dõi chấm công")
 
     # No separate index: the unique key (employee, date) serves lookups by employee,
     # and every extra index slows the month-sized upserts.
@@ -238,6 +239,11 @@ class DayResult(models.Model):
     absent_units = models.DecimalField(max_digits=4, decimal_places=2, default=0, help_text="unexcused, in days")
     sessions = models.JSONField(default=list)
     reasons = models.JSONField(default=list)
+    # An approved correction changed the day: `uncorrected` keeps what the punches alone
+    # said ({"status", "symbol", "late_minutes", "early_minutes", "missing_punches"}),
+    # so nobody mistakes a corrected time for a real punch.
+    corrected = models.BooleanField(default=False)
+    uncorrected = models.JSONField(default=dict, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -281,6 +287,15 @@ class DisciplineRule(models.Model):
 
     class Meta:
         ordering = ["unit", "metric", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="discipline_rule_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()} ≥ {self.threshold}"
 
 
 class RecomputeState(models.Model):
@@ -306,3 +321,103 @@ class RecomputeState(models.Model):
     def load(cls) -> RecomputeState:
         """The row as stored; an empty (unsaved) state if the worker has never run."""
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class TrackingStart(models.Model):
+    """The day a unit starts attendance tracking (go-live): the clocks were installed and
+    the staff told. Inherited down the tree, the nearest unit's date wins, so a school
+    that got its clock later sets its own. Days before it are "not tracked": blank on
+    every sheet and counted nowhere, never an unexcused absence.
+    """
+
+    unit = models.OneToOneField(OrgUnit, models.CASCADE, related_name="tracking_start")
+    date = models.DateField(_("ngày bắt đầu theo dõi chấm công"))
+    note = models.CharField(_("ghi chú"), max_length=200, blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["unit__path"]
+        verbose_name = _("ngày bắt đầu theo dõi chấm công")
+        verbose_name_plural = _("ngày bắt đầu theo dõi chấm công")
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.date}"
+
+
+def unit_tracking_start(unit: OrgUnit) -> dt.date | None:
+    """The go-live date that applies to a unit: its own, else the nearest ancestor's."""
+    ids = [int(p) for p in reversed(unit.path.strip("/").split("/")) if p]
+    dates = dict(TrackingStart.objects.filter(unit_id__in=ids).values_list("unit_id", "date"))
+    return next((dates[i] for i in ids if i in dates), None)
+
+
+def tracking_table(units) -> list[dict]:
+    """Per unit (in the order given): its own go-live date and the one that applies
+    (own or inherited, with the unit it comes from), for the go-live page and API."""
+    units = list(units)
+    ids = {int(p) for u in units for p in u.path.strip("/").split("/") if p}
+    own = {t.unit_id: t for t in TrackingStart.objects.filter(unit_id__in=ids).select_related("unit")}
+    rows = []
+    for unit in units:
+        chain = [int(p) for p in reversed(unit.path.strip("/").split("/")) if p]
+        source = next((own[i] for i in chain if i in own), None)
+        mine = own.get(unit.pk)
+        rows.append(
+            {
+                "unit": unit.code,
+                "unit_name": unit.name,
+                "depth": unit.depth,
+                "own_date": mine.date if mine else None,
+                "note": mine.note if mine else "",
+                "date": source.date if source else None,
+                "inherited_from": source.unit.code if source and source.unit_id != unit.pk else None,
+                "inherited_from_name": source.unit.name if source and source.unit_id != unit.pk else "",
+            }
+        )
+    return rows
+
+
+def tracking_start(employee: Employee) -> dt.date | None:
+    """The first day the employee's attendance is tracked: the latest of their start
+    date, the day they joined their present unit (`unit_start`, which a roster import
+    writes) and the go-live date of that unit. None: tracked for as long as employed."""
+    dates = [d for d in (employee.start_date, employee.unit_start, unit_tracking_start(employee.unit)) if d]
+    return max(dates) if dates else None
+
+
+class SinglePunchRule(models.Model):
+    """How a unit counts a session with a single punch (a person who forgot one end).
+
+    Units' internal rules differ: many count it as worked with a missing punch (the
+    default when no rule is set), others as half a day absent. Effective-dated and
+    inherited down the tree like schedules: the nearest unit with a rule in force wins.
+    """
+
+    class Option(models.TextChoices):
+        MISSING_PUNCH = "missing_punch", _("Tính là có làm việc, thiếu lượt chấm công")
+        HALF_ABSENT = "half_absent", _("Tính là vắng nửa ngày không lý do")
+
+    unit = models.ForeignKey(OrgUnit, models.CASCADE, related_name="single_punch_rules")
+    option = models.CharField(_("buổi chỉ có một lượt chấm"), max_length=16, choices=Option.choices)
+    valid_from = models.DateField(_("hiệu lực từ"))
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["unit", "-valid_from"]
+        verbose_name = _("cách tính buổi chỉ có một lượt chấm công")
+        verbose_name_plural = _("cách tính buổi chỉ có một lượt chấm công")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="single_punch_rule_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.get_option_display()} {self.valid_from}"
+
+    def covers(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

@@ -90,6 +90,21 @@ def legend() -> list[dict]:
     return out
 
 
+def uncorrected_text(raw: dict) -> str:
+    """What the punches alone said about a corrected day, in words: "KP", "+ (đi muộn 12
+    phút, thiếu 1 lượt chấm)"."""
+    status = str(DayResult.Status(raw["status"]).label) if raw.get("status") in DayResult.Status.values else ""
+    details = []
+    if raw.get("late_minutes"):
+        details.append(f"đi muộn {raw['late_minutes']} phút")
+    if raw.get("early_minutes"):
+        details.append(f"về sớm {raw['early_minutes']} phút")
+    if raw.get("missing_punches"):
+        details.append(f"thiếu {raw['missing_punches']} lượt chấm")
+    head = " ".join(x for x in [raw.get("symbol") or "", f"({status})" if status else ""] if x)
+    return f"{head}: {', '.join(details)}" if details else head
+
+
 # --- shared helpers ------------------------------------------------------------------
 
 
@@ -166,7 +181,7 @@ def timesheet(unit: OrgUnit, month: dt.date) -> dict:
     through = last if first > today else min(last, today)
     by_employee: dict[int, dict[int, dict]] = {}
     stored = DayResult.objects.filter(employee__in=people.values("pk"), date__range=(first, through)).values(
-        "employee_id", "date", "symbol", "late_count", "early_count", "absent_units"
+        "employee_id", "date", "symbol", "late_count", "early_count", "absent_units", "corrected", "uncorrected"
     )
     for r in stored:
         by_employee.setdefault(r["employee_id"], {})[r["date"].day] = r
@@ -189,6 +204,8 @@ def timesheet(unit: OrgUnit, month: dt.date) -> dict:
                 "position": _position(e),
                 "unit_name": e.unit.name,
                 "days": {str(day): symbol for day, symbol in enumerate(symbols, 1)},
+                # Days an approved correction changed → what the punches alone said.
+                "corrected": {str(d): r["uncorrected"] for d, r in sorted(days.items()) if r["corrected"]},
                 "totals": rules.totals(symbols),
                 "late_count": sum(r["late_count"] for r in days.values()),
                 "early_count": sum(r["early_count"] for r in days.values()),
@@ -689,6 +706,7 @@ BOARD_LABELS = {
     "not_yet_in": gettext_lazy("Chưa đến"),
     "pending": gettext_lazy("Chờ dữ liệu máy chấm công"),
     "day_off": gettext_lazy("Ngày nghỉ"),
+    "not_tracked": gettext_lazy("Chưa theo dõi chấm công"),
 }
 
 
@@ -711,7 +729,8 @@ def day_board(unit: OrgUnit, *, now: dt.datetime | None = None) -> dict:
     results = {r.employee_id: r for r in DayResult.objects.filter(employee__in=employees, date=today)}
     inputs = engine.Inputs(employees, today, today)
     leave_names = dict(LeaveType.choices)
-    rows, counts = [], dict.fromkeys(BOARD_LABELS, 0)
+    # Days before tracking starts are counted nowhere.
+    rows, counts = [], dict.fromkeys([k for k in BOARD_LABELS if k != "not_tracked"], 0)
     for e in employees:
         stored = results.get(e.pk)
         mark = inputs.synced.get(e.unit_id)
@@ -726,14 +745,18 @@ def day_board(unit: OrgUnit, *, now: dt.datetime | None = None) -> dict:
             stored_label=stored.get_status_display() if stored else "",
             leave_names=leave_names,
         )
-        counts[row.status] += 1
+        if row.status in counts:
+            counts[row.status] += 1
+        corrected = bool(stored and stored.corrected)
         rows.append(
             {
                 "employee_code": e.code,
                 "full_name": e.full_name,
                 "unit": e.unit.name,
-                "status_label": str(BOARD_LABELS[row.status]),
+                "status_label": "" if row.status == "not_tracked" else str(BOARD_LABELS[row.status]),
                 **row.as_dict(),
+                "corrected": corrected,
+                "uncorrected": uncorrected_text(stored.uncorrected) if corrected else "",
             }
         )
     return {

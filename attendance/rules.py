@@ -30,6 +30,11 @@ STOPPAGE = {"N"}
 
 MORNING, AFTERNOON = 0, 1
 
+# How a session with a single punch counts (attendance.SinglePunchRule.Option): the
+# unit's internal rule decides; "missing_punch" is the default.
+SINGLE_PUNCH_MISSING = "missing_punch"  # worked, with a missing punch to explain
+SINGLE_PUNCH_ABSENT = "half_absent"  # the session is an unexcused absence
+
 
 @dataclass(frozen=True)
 class Session:
@@ -41,7 +46,7 @@ class Session:
 class DayPlan:
     """What the calendar and schedule say about one day for one person."""
 
-    kind: str  # "work", "rest", "holiday", "not_employed"
+    kind: str  # "work", "rest", "holiday", "not_employed", "not_tracked"
     sessions: tuple[Session, ...] = ()
     late_grace: int = 5
     early_grace: int = 5
@@ -240,14 +245,18 @@ def evaluate_day(
     synced: bool = True,
     now: dt.datetime | None = None,
     day_frame: Frame | None = None,
+    single_punch: str = SINGLE_PUNCH_MISSING,
 ) -> Result:
     """Evaluate one day. `punches` are naive local datetimes (any day; the windows pick).
 
     `synced`: every clock of the unit has sent its records past the end of this day.
     `now`: local time; sessions not yet over are pending, never absent.
+    `single_punch`: how a session with one punch counts (SINGLE_PUNCH_*), the unit's rule.
     """
     if plan.kind == "not_employed":
         return Result("not_employed", "", reasons=["Ngoài thời gian công tác"])
+    if plan.kind == "not_tracked":
+        return Result("not_tracked", "", reasons=[plan.note or "Trước ngày bắt đầu theo dõi chấm công"])
     if plan.kind == "holiday":
         return Result("holiday", HOLIDAY, reasons=[plan.note or "Ngày lễ, Tết"])
     if plan.kind == "rest" or not plan.sessions:
@@ -277,6 +286,16 @@ def evaluate_day(
         sr = evaluate_session(
             day, bounds[index], wins[index], kept, plan, _fix_for(index, fixes) if fixes else None, labels[index]
         )
+        if sr.status in ("missing_in", "missing_out") and single_punch == SINGLE_PUNCH_ABSENT:
+            # The unit's rule: one punch does not prove the session was worked.
+            result.reasons.append(
+                f"Chỉ có một lượt chấm công (buổi {sr.start}–{sr.end}): tính vắng theo nội quy đơn vị"
+            )
+            sr.status, sr.symbol, sr.worked_minutes = "absent", ABSENT, 0
+            absent_sessions += 1
+            result.sessions.append(sr)
+            halves.append(sr.symbol)
+            continue
         if sr.status == "absent":
             if (now is not None and now < wins[index][1]) or not synced:
                 sr.status, sr.symbol = "pending", PENDING
@@ -316,7 +335,8 @@ def evaluate_day(
     result.absent_units = round(absent_sessions / n, 2) if n else 0.0
     if absent_sessions == n:
         result.status, result.symbol = "absent", ABSENT
-        result.reasons.append("Không có lượt chấm công nào, không có đơn nghỉ")
+        if not any(s.first_in or s.last_out for s in result.sessions):
+            result.reasons.append("Không có lượt chấm công nào, không có đơn nghỉ")
         return result
     result.symbol = _combine(halves)
     if absent_sessions:
@@ -333,6 +353,23 @@ def evaluate_day(
     return result
 
 
+UNCORRECTED_FIELDS = ("status", "symbol", "late_minutes", "early_minutes", "missing_punches")
+
+
+def summary(result: Result) -> dict:
+    """The figures of a day a correction can change: DayResult.uncorrected's shape."""
+    return {name: getattr(result, name) for name in UNCORRECTED_FIELDS}
+
+
+def was_corrected(corrected: Result, punches_only: Result) -> bool:
+    """Whether approved corrections changed the day (its figures or a session's times)."""
+    if summary(corrected) != summary(punches_only):
+        return True
+    return [(s.first_in, s.last_out, s.status) for s in corrected.sessions] != [
+        (s.first_in, s.last_out, s.status) for s in punches_only.sessions
+    ]
+
+
 # --- today's board ---------------------------------------------------------------------
 
 # A clock that reported within this long of now (or of the start of work) is fresh
@@ -344,7 +381,7 @@ FRESH_CLOCK = dt.timedelta(minutes=20)
 class BoardRow:
     """One person's line on today's board."""
 
-    status: str  # in, late, absent, on_leave, business_trip, not_yet_in, pending, day_off
+    status: str  # in, late, absent, on_leave, business_trip, not_yet_in, pending, day_off, not_tracked
     first_punch: str | None = None  # "HH:MM" of the day's first punch
     late_minutes: int = 0
     note: str = ""
@@ -382,6 +419,8 @@ def board_row(
     todays = sorted(p for p in punches if p.date() == day)
     first = todays[0] if todays else None
     first_punch = _hm(first) if first is not None else None
+    if plan.kind == "not_tracked":
+        return BoardRow("not_tracked", first_punch, note=plan.note)
     if plan.kind != "work" or not plan.sessions:
         return BoardRow("day_off", first_punch, note=plan.note or stored_label)
     full = next((lv for lv in leaves if lv.portion == "full"), None)

@@ -8,8 +8,16 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import AfterValidator, WithJsonSchema, field_validator, model_validator
 
-from attendance.models import CalendarDay, Correction, EmployeeSchedule, LeaveRequest, LeaveType
-from hr_system.schemas import InSchema, choices
+from attendance.models import (
+    CalendarDay,
+    Correction,
+    DisciplineRule,
+    EmployeeSchedule,
+    LeaveRequest,
+    LeaveType,
+    SinglePunchRule,
+)
+from hr_system.schemas import InSchema, PatchSchema, choices
 
 MONTH_DAY = r"^\d{2}-\d{2}$"
 CorrectionKind = choices(Correction.Kind, "CorrectionKind")
@@ -45,20 +53,45 @@ class SessionOut(Schema):
     status: str = ""
 
 
+class UncorrectedOut(Schema):
+    """What the punches alone said about a day an approved correction changed."""
+
+    status: str
+    symbol: str
+    late_minutes: int = 0
+    early_minutes: int = 0
+    missing_punches: int = 0
+
+
 class DayOut(Schema):
     date: dt.date
-    status: str
+    status: str = Field(..., description="not_tracked: trước ngày bắt đầu theo dõi chấm công (ký hiệu trống)")
     status_label: str
     symbol: str
     late_minutes: int
     early_minutes: int
     worked_minutes: int
+    missing_punches: int
+    late_count: int
+    early_count: int
+    absent_units: float = Field(..., description="Số ngày vắng không lý do (0, 0.5, 1)")
+    corrected: bool = Field(..., description="Ngày đã được điều chỉnh theo đề nghị được duyệt")
+    uncorrected: UncorrectedOut | None = Field(None, description="Kết quả theo lượt chấm công, trước điều chỉnh")
     sessions: list[SessionOut]
     reasons: list[str]
 
     @staticmethod
     def resolve_status_label(obj) -> str:
         return obj.get_status_display()
+
+    @staticmethod
+    def resolve_uncorrected(obj) -> dict | None:
+        return obj.uncorrected if obj.corrected and obj.uncorrected else None
+
+
+class UnitDayOut(DayOut):
+    employee: str = Field(..., alias="employee.code")
+    employee_name: str = Field(..., alias="employee.full_name")
 
 
 # --- timesheet and discipline (shapes of attendance.reports) ----------------------
@@ -78,6 +111,9 @@ class TimesheetRowOut(Schema):
     position: str = ""
     unit_name: str = ""
     days: dict[str, str]
+    corrected: dict[str, UncorrectedOut] = Field(
+        default_factory=dict, description="Ngày đã điều chỉnh → kết quả theo lượt chấm công"
+    )
     totals: dict[str, float]
     late_count: int = 0
     early_count: int = 0
@@ -303,6 +339,28 @@ class ScheduleIn(InSchema):
     employees: list[str] = Field(default_factory=list, description="Mã chấm công: lịch riêng cho từng người")
 
 
+class ScheduleUpdateIn(PatchSchema):
+    """A correction of a schedule; a field left out stays as it is. `valid_to` closes it
+    (null reopens it); `sessions`, when given, replace all of its sessions."""
+
+    nullable = frozenset({"valid_to"})
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    weekdays: str | None = Field(None, pattern=r"^[0-6]{1,7}$", description="0 = thứ Hai … 6 = Chủ nhật")
+    sessions: list[ScheduleSessionIn] | None = Field(None, min_length=1, max_length=8)
+    late_grace: int | None = Field(None, ge=0, le=120)
+    early_grace: int | None = Field(None, ge=0, le=120)
+    window_before: int | None = Field(None, ge=0, le=720)
+    window_after: int | None = Field(None, ge=0, le=720)
+    debounce: int | None = Field(None, ge=0, le=60)
+
+
+class CloseIn(InSchema):
+    valid_to: dt.date = Field(..., description="Ngày cuối cùng còn hiệu lực")
+
+
 class ScheduleSessionOut(Schema):
     start: LocalTime
     end: LocalTime
@@ -364,6 +422,16 @@ class CalendarDayOut(Schema):
         return obj.get_kind_display()
 
 
+class CalendarDayUpdateIn(PatchSchema):
+    kind: CalendarDayKind | None = None
+    name: str | None = Field(None, max_length=200)
+    notice: str | None = Field(None, max_length=100)
+
+
+class SeedIn(InSchema):
+    year: int = Field(..., ge=2000, le=2100)
+
+
 class SeedOut(Schema):
     year: int
     created: int
@@ -381,6 +449,8 @@ class BoardRowOut(Schema):
     first_punch: str | None
     late_minutes: int
     note: str
+    corrected: bool = Field(False, description="Hôm nay đã được điều chỉnh theo đề nghị được duyệt")
+    uncorrected: str = Field("", description="Kết quả theo lượt chấm công, trước điều chỉnh")
 
 
 class BoardOut(Schema):
@@ -389,3 +459,72 @@ class BoardOut(Schema):
     generated_at: dt.datetime
     counts: dict[str, int]
     rows: list[BoardRowOut]
+
+
+# --- unit rules: discipline thresholds, the single-punch option, go-live dates -----------
+
+DisciplineMetric = choices(DisciplineRule.Metric, "DisciplineMetric")
+SinglePunchOption = choices(SinglePunchRule.Option, "SinglePunchOption")
+
+
+class DisciplineRuleIn(InSchema):
+    unit: str
+    metric: DisciplineMetric
+    threshold: int = Field(..., ge=1, le=100000, description="Từ giá trị này trở lên trong một tháng")
+    action: str = Field("Nhắc nhở bằng văn bản", min_length=1, max_length=200)
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+
+
+class DisciplineRuleOut(Schema):
+    id: int
+    unit: str = Field(..., alias="unit.code")
+    unit_name: str = Field(..., alias="unit.name")
+    metric: str
+    metric_label: str
+    threshold: int
+    action: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+    @staticmethod
+    def resolve_metric_label(obj) -> str:
+        return obj.get_metric_display()
+
+
+class SinglePunchRuleIn(InSchema):
+    unit: str
+    option: SinglePunchOption
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+
+
+class SinglePunchRuleOut(Schema):
+    id: int
+    unit: str = Field(..., alias="unit.code")
+    unit_name: str = Field(..., alias="unit.name")
+    option: str
+    option_label: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+    @staticmethod
+    def resolve_option_label(obj) -> str:
+        return obj.get_option_display()
+
+
+class TrackingStartIn(InSchema):
+    date: dt.date | None = Field(..., description="Ngày bắt đầu theo dõi chấm công; null: bỏ ngày riêng của đơn vị")
+    note: str = Field("", max_length=200)
+
+
+class TrackingStartOut(Schema):
+    unit: str
+    unit_name: str
+    own_date: dt.date | None = Field(None, description="Ngày riêng của đơn vị")
+    date: dt.date | None = Field(None, description="Ngày áp dụng (của đơn vị hoặc kế thừa từ cấp trên)")
+    inherited_from: str | None = Field(None, description="Mã đơn vị cấp trên có ngày áp dụng")
+    note: str = ""
+    locked_months_kept: list[str] = Field(
+        default_factory=list, description="Tháng đã khóa sổ giữ nguyên số liệu khi đổi ngày (YYYY-MM)"
+    )

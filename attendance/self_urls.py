@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from attendance import self_views
+from attendance import rule_views, self_views
 
 urlpatterns = [
     path("attendance/me/", self_views.me, name="attendance_self_me"),
@@ -13,4 +13,5 @@ urlpatterns = [
     path("attendance/board/", self_views.board, name="attendance_board"),
     path("attendance/calendar/", self_views.calendar, name="attendance_calendar"),
     path("attendance/schedules/", self_views.schedules, name="attendance_schedules"),
+    path("attendance/rules/", rule_views.unit_rules, name="attendance_rules"),
 ]

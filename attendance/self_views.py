@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,17 +23,21 @@ from django.views.decorators.http import require_POST
 from attendance import actions, engine, reports
 from attendance.access import (
     DECIDERS,
+    calendar_day_for_manager,
     check_cancel,
     decider_units,
+    hr_page_unit,
     may_edit_national_calendar,
     requests_for,
     require_decider_of,
     require_holiday_seeder,
     require_own_employee,
+    schedule_for_manager,
     schedules_for,
     unit_for_decider,
 )
 from attendance.actions import AttendanceError
+from attendance.forms import CloseForm
 from attendance.models import CalendarDay, Correction, DayResult, LeaveRequest, LeaveType
 from devices.models import Punch
 from hr_system import access, widgets
@@ -134,8 +139,17 @@ def _day_rows(results) -> list[dict]:
         ins = [s.get("first_in") for s in r.sessions if s.get("first_in")]
         outs = [s.get("last_out") for s in r.sessions if s.get("last_out")]
         # Days still to come are not "waiting for the clock"; approved leave on them still shows.
-        blank = r.date > today and r.status == DayResult.Status.PENDING
-        rows.append({"r": r, "first_in": ins[0] if ins else "", "last_out": outs[-1] if outs else "", "blank": blank})
+        # Days before tracking started are blank too: nothing was expected of anyone.
+        blank = (r.date > today and r.status == DayResult.Status.PENDING) or r.status == DayResult.Status.NOT_TRACKED
+        rows.append(
+            {
+                "r": r,
+                "first_in": ins[0] if ins else "",
+                "last_out": outs[-1] if outs else "",
+                "blank": blank,
+                "uncorrected": reports.uncorrected_text(r.uncorrected) if r.corrected else "",
+            }
+        )
     return rows
 
 
@@ -349,6 +363,39 @@ class CalendarDayForm(forms.Form):
         self.fields["unit"].required = not national
 
 
+class CalendarDayEditForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Loại"), choices=CalendarDay.Kind.choices)
+    name = forms.CharField(label=gettext_lazy("Tên"), max_length=200, required=False)
+    notice = forms.CharField(label=gettext_lazy("Số văn bản"), max_length=100, required=False)
+
+
+def _calendar_change(request, year: int):
+    """Correct or remove one calendar day (POST action "edit" or "remove")."""
+    day_id = request.POST.get("id", "")
+    if not day_id.isdigit():
+        messages.error(request, _("Yêu cầu không hợp lệ."))
+        return None
+    day = calendar_day_for_manager(request.user, int(day_id))
+    try:
+        if request.POST["action"] == "remove":
+            actions.remove_calendar_day(acting_user=request.user, day=day)
+            messages.success(request, _("Đã xóa ngày %(d)s khỏi lịch.") % {"d": f"{day.date:%d/%m/%Y}"})
+            return None
+        form = CalendarDayEditForm(request.POST, prefix="edit")
+        if not form.is_valid():
+            _form_errors(request, form)
+            return form
+        actions.update_calendar_day(acting_user=request.user, day=day, **form.cleaned_data)
+        messages.success(request, _("Đã sửa ngày %(d)s.") % {"d": f"{day.date:%d/%m/%Y}"})
+    except AttendanceError as exc:
+        messages.error(request, str(exc))
+    return None
+
+
+def _can_change_day(day: CalendarDay, managed_ids: set[int], national: bool) -> bool:
+    return national if day.unit_id is None else day.unit_id in managed_ids
+
+
 @login_required
 def calendar(request):
     access.require_role(request.user, Role.Kind.HR_OFFICER)
@@ -357,6 +404,9 @@ def calendar(request):
     national = may_edit_national_calendar(request.user)
     form = CalendarDayForm(units=managed, national=national)
     if request.method == "POST":
+        if request.POST.get("action") in ("edit", "remove"):
+            _calendar_change(request, year)
+            return redirect(f"{reverse('attendance_calendar')}?year={year}")
         if request.POST.get("action") == "seed":
             require_holiday_seeder(request.user)
             try:
@@ -387,16 +437,24 @@ def calendar(request):
         else:
             _form_errors(request, form)
     # The national calendar and the days of the units this officer manages.
-    days = CalendarDay.objects.filter(Q(unit__isnull=True) | Q(unit__in=managed), date__year=year)
+    days = list(
+        CalendarDay.objects.filter(Q(unit__isnull=True) | Q(unit__in=managed), date__year=year)
+        .select_related("unit")
+        .order_by("date", F("unit__path").asc(nulls_first=True))
+    )
+    managed_ids = set(managed.values_list("pk", flat=True))
+    editing = None
+    for day in days:
+        day.can_change = _can_change_day(day, managed_ids, national)
+        if day.can_change and request.GET.get("edit") == str(day.pk):
+            editing = day
+            day.edit_form = CalendarDayEditForm(
+                initial={"kind": day.kind, "name": day.name, "notice": day.notice}, prefix="edit"
+            )
     return render(
         request,
         "attendance/self/calendar.html",
-        {
-            "year": year,
-            "days": days.select_related("unit").order_by("date", F("unit__path").asc(nulls_first=True)),
-            "form": form,
-            "national": national,
-        },
+        {"year": year, "days": days, "form": form, "national": national, "editing": editing},
     )
 
 
@@ -499,17 +557,107 @@ class ScheduleForm(forms.Form):
         return data
 
 
+def schedule_initial(schedule) -> dict | None:
+    """The schedule as ScheduleForm's initial data; None when it has more seasons or
+    sessions than the form holds (two seasons of a morning and an afternoon)."""
+    seasons: dict[tuple[str, str], list] = {}
+    for session in sorted(schedule.sessions.all(), key=lambda x: (x.season_start, x.order)):
+        seasons.setdefault((session.season_start, session.season_end), []).append(session)
+    if len(seasons) > 2 or any(len(group) > 2 for group in seasons.values()):
+        return None
+    initial = {
+        "name": schedule.name,
+        "valid_from": schedule.valid_from,
+        "valid_to": schedule.valid_to,
+        "weekdays": list(schedule.weekdays),
+        "late_grace": schedule.late_grace,
+        "early_grace": schedule.early_grace,
+        "window_before": schedule.window_before,
+        "window_after": schedule.window_after,
+        "debounce": schedule.debounce,
+        "morning_start": None,
+        "morning_end": None,
+        "afternoon_start": None,
+        "afternoon_end": None,
+    }
+    for prefix, ((lo, hi), group) in zip(("", "season2_"), seasons.items(), strict=False):
+        if lo:
+            initial[f"{'season' if not prefix else 'season2'}_start"] = lo
+            initial[f"{'season' if not prefix else 'season2'}_end"] = hi
+        for name, session in zip(("morning", "afternoon"), group, strict=False):
+            initial[f"{prefix}{name}_start"] = f"{session.start:%H:%M}"
+            initial[f"{prefix}{name}_end"] = f"{session.end:%H:%M}"
+    return initial
+
+
+def _schedule_change(request, unit) -> ScheduleForm | None:
+    """Close, remove or correct one schedule (POST action "close", "remove", "edit");
+    returns the edit form when it has errors, to show again."""
+    schedule_id = request.POST.get("id", "")
+    if not schedule_id.isdigit():
+        messages.error(request, _("Yêu cầu không hợp lệ."))
+        return None
+    schedule = schedule_for_manager(request.user, int(schedule_id))
+    action = request.POST["action"]
+    try:
+        if action == "remove":
+            actions.remove_schedule(acting_user=request.user, schedule=schedule)
+            messages.success(request, _("Đã xóa lịch làm việc %(name)s.") % {"name": schedule.name})
+        elif action == "close":
+            close = CloseForm(request.POST)
+            if not close.is_valid():
+                _form_errors(request, close)
+                return None
+            actions.update_schedule(
+                acting_user=request.user, schedule=schedule, valid_to=close.cleaned_data["valid_to"]
+            )
+            messages.success(request, _("Đã kết thúc hiệu lực lịch %(name)s.") % {"name": schedule.name})
+        else:
+            form = _edit_form(request.POST, user=request.user, unit=unit)
+            if not form.is_valid():
+                _form_errors(request, form)
+                form.schedule = schedule
+                return form
+            data = form.cleaned_data
+            actions.update_schedule(
+                acting_user=request.user,
+                schedule=schedule,
+                sessions=data["sessions"],
+                weekdays="".join(sorted(data["weekdays"])),
+                **{name: data[name] for name in actions.SCHEDULE_FIELDS if name != "weekdays"},
+            )
+            messages.success(request, _("Đã sửa lịch làm việc %(name)s.") % {"name": data["name"]})
+    except AttendanceError as exc:
+        messages.error(request, str(exc))
+    return None
+
+
+def _edit_form(*args, **kwargs) -> ScheduleForm:
+    """ScheduleForm for correcting a schedule: who it applies to does not change."""
+    form = ScheduleForm(*args, prefix="edit", **kwargs)
+    del form.fields["employees"]
+    return form
+
+
+def _can_change_schedule(user, schedule) -> bool:
+    try:
+        schedule_for_manager(user, schedule.pk)
+    except (PermissionDenied, Http404):
+        return False
+    return True
+
+
 @login_required
 def schedules(request):
-    access.require_role(request.user, Role.Kind.HR_OFFICER)
-    managed = access.units_for(request.user, write=True).order_by("path")
-    code = request.GET.get("unit") or next(iter(managed.values_list("code", flat=True)[:1]), None)
-    if code is None:
-        raise PermissionDenied(_("Bạn chưa được giao quản lý đơn vị nào."))
-    unit = access.get_unit_for_user(request.user, code)
+    unit, managed = hr_page_unit(request.user, request.GET.get("unit"))
     can_edit = managed.filter(pk=unit.pk).exists()
     form = ScheduleForm(user=request.user, unit=unit)
-    if request.method == "POST":
+    edit_form = None
+    if request.method == "POST" and request.POST.get("action") in ("close", "remove", "edit"):
+        edit_form = _schedule_change(request, unit)
+        if edit_form is None:
+            return redirect(f"{reverse('attendance_schedules')}?unit={unit.code}")
+    elif request.method == "POST":
         if not can_edit:
             raise PermissionDenied(_("Bạn không có quyền thay đổi quy định chấm công của đơn vị này."))
         form = ScheduleForm(request.POST, user=request.user, unit=unit)
@@ -541,8 +689,24 @@ def schedules(request):
     rows = list(schedules_for(request.user, unit))
     for row in rows:
         row.weekday_names = ", ".join(str(label) for code, label in WEEKDAYS if code in row.weekdays)
+        row.can_change = _can_change_schedule(request.user, row)
+        if edit_form is None and row.can_change and request.GET.get("edit") == str(row.pk):
+            initial = schedule_initial(row)
+            if initial is None:
+                messages.warning(request, _("Lịch này có nhiều mùa hoặc nhiều buổi hơn biểu mẫu; hãy sửa qua API."))
+            else:
+                edit_form = _edit_form(initial=initial, user=request.user, unit=unit)
+                edit_form.schedule = row
     return render(
         request,
         "attendance/self/schedules.html",
-        {"unit": unit, "units": managed, "schedules": rows, "form": form, "can_edit": can_edit},
+        {
+            "unit": unit,
+            "units": managed,
+            "schedules": rows,
+            "form": form,
+            "edit_form": edit_form,
+            "close_field": CloseForm(auto_id=False)["valid_to"],
+            "can_edit": can_edit,
+        },
     )

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from attendance import actions, reports, rules
 from attendance.access import DECIDERS, can_manage_rules, decider_units, unit_for_report
+from attendance.models import unit_tracking_start
 from hr_system import access, widgets
 
 MAX_PERIOD_DAYS = 366
@@ -92,6 +93,26 @@ def _cell_class(symbol: str) -> str:
     return "leave"
 
 
+def _cell(row: dict, month: dt.date, header: dict) -> dict:
+    """One day of a timesheet row: its symbol, colour, the day it links to, and for a
+    corrected day what the punches alone said (the cell's tooltip)."""
+    key = str(header["day"])
+    symbol = row["days"][key]
+    cell = {
+        "symbol": symbol,
+        "kind": _cell_class(symbol),
+        "weekend": header["weekend"],
+        "date": month.replace(day=header["day"]),
+        "uncorrected": None,
+    }
+    raw = row["corrected"].get(key)
+    if raw is not None:
+        cell["uncorrected"] = _("Đã điều chỉnh; theo lượt chấm công: %(s)s") % {
+            "s": reports.uncorrected_text(raw),
+        }
+    return cell
+
+
 @login_required
 def timesheet(request):
     units = decider_units(request.user).order_by("path")
@@ -112,15 +133,16 @@ def timesheet(request):
     headers = data["day_headers"]
     for row in data["rows"]:
         row["totals_text"] = {k: reports.format_days(v, "0") for k, v in row["totals"].items()}
-        row["cells"] = [
-            (row["days"][str(h["day"])], _cell_class(row["days"][str(h["day"])]), h["weekend"]) for h in headers
-        ]
+        row["cells"] = [_cell(row, month, h) for h in headers]
     lock = data["lock"]
     can_manage = can_manage_rules(request.user, unit)
+    go_live = unit_tracking_start(unit)
     context.update(
         {
             "unit": unit,
             "data": data,
+            # Days before it are blank: say why, when the month has any.
+            "go_live": go_live if go_live and go_live > month else None,
             "query": urlencode({"unit": unit.code, "month": f"{month:%Y-%m}"}),
             "can_lock": can_manage and lock is None,
             # A lock set on a parent unit is lifted there, by whoever manages that unit.

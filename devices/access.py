@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from devices.models import Device, Punch
@@ -57,19 +60,43 @@ def require_device_approver(user) -> None:
         raise PermissionDenied("Chỉ quản trị hệ thống được duyệt máy mới.")
 
 
-def punches_for(user, *, employee: str | None = None, device: int | None = None):
-    """Punches the user may read: one employee's (from any clock), one device's, or those
-    of every device in view. An employee or device out of view is a 404.
+def punches_for(
+    user,
+    *,
+    employee: str | None = None,
+    device: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+):
+    """Punches the user may read: one employee's (from any clock), one device's, both
+    (that person on that clock), or those of every device in view; optionally within
+    work days `date_from`..`date_to` (local dates, inclusive). An employee or device
+    out of view is a 404.
 
     Each punch carries `employee_visible` (its person is in the user's scope) and
     `code_known` (its code is someone's); read them through punch_match: a clock's list
     names only the people the user may see."""
     punches = with_visibility(user, Punch.objects.select_related("device", "employee"))
     if employee:
-        return punches.filter(employee=access.get_employee_for_user(user, employee))
+        punches = punches.filter(employee=access.get_employee_for_user(user, employee))
     if device:
-        return punches.filter(device=get_device_for_user(user, device))
-    return punches.filter(device__in=devices_for(user))
+        punches = punches.filter(device=get_device_for_user(user, device))
+    if not employee and not device:
+        punches = punches.filter(device__in=devices_for(user))
+    # A work day is a local date in Asia/Ho_Chi_Minh (STYLE "Times"), whatever the clock's zone.
+    zone = timezone.get_default_timezone()
+    if date_from:
+        punches = punches.filter(timestamp__gte=dt.datetime.combine(date_from, dt.time(), zone))
+    if date_to:
+        punches = punches.filter(timestamp__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), zone))
+    return punches
+
+
+def check_date_range(date_from: dt.date | None, date_to: dt.date | None) -> str:
+    """The problem with a date range, in Vietnamese, or "" (pages and API say it alike)."""
+    if date_from and date_to and date_to < date_from:
+        return str(_("Đến ngày phải sau hoặc bằng từ ngày."))
+    return ""
 
 
 def with_visibility(user, punches):

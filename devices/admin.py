@@ -26,6 +26,7 @@ class DeviceAdminForm(forms.ModelForm):
             "comm_key",
             "timezone",
             "enabled",
+            "file_source",
             "approved",
             "poll_interval",
             "clock_policy",

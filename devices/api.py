@@ -9,6 +9,7 @@ from pydantic import Field
 
 from devices import actions
 from devices.access import (
+    check_date_range,
     devices_for,
     get_device_for_user,
     punches_for,
@@ -21,9 +22,11 @@ from devices.roster_sync import apply_plan, make_plan
 from devices.schemas import (
     DeviceCommandIn,
     DeviceCommandOut,
+    DeviceFilter,
     DeviceIn,
     DeviceOut,
     DevicePatch,
+    PunchFilter,
     PunchOut,
     SyncRunOut,
 )
@@ -81,8 +84,12 @@ def _apply(device: Device, data: dict, user) -> list | None:
 
 @router.get("/", response=list[DeviceOut])
 @paginate(PageNumber)
-def list_devices(request):
-    return devices_for(request.user).order_by("name")
+def list_devices(request, filters: Query[DeviceFilter]):
+    """Clocks in view, by name; `?serial=` finds the one with that serial number."""
+    devices = devices_for(request.user)
+    if filters.serial:
+        devices = devices.filter(serial_number__iexact=filters.serial.strip())
+    return devices.order_by("name", "pk")
 
 
 @router.post("/", response={201: DeviceOut})
@@ -101,15 +108,20 @@ def create_device(request, payload: DeviceIn):
 
 @router.get("/health", response=list[DeviceOut])
 def devices_health(request):
-    """Every visible device with its health and alerts, alerting ones first."""
-    devices = list(devices_for(request.user).order_by("name"))
+    """Every visible clock with its health and alerts, alerting ones first (file-import
+    sources have no connection to be healthy or not: they are left out)."""
+    devices = list(devices_for(request.user).clocks().order_by("name"))
     return sorted(devices, key=lambda d: (not d.health().alerts, d.name))
 
 
 @router.get("/punches", response=list[PunchOut])
 @paginate(PageNumber)
-def list_punches(request, employee: str | None = None, device: int | None = None):
-    return punches_for(request.user, employee=employee, device=device).order_by("-timestamp", "-id")
+def list_punches(request, filters: Query[PunchFilter]):
+    """Raw punches, newest first: by work days (local dates), employee code and clock."""
+    problem = check_date_range(filters.date_from, filters.date_to)
+    if problem:
+        raise invalid("date_to", problem)
+    return punches_for(request.user, **filters.dict()).order_by("-timestamp", "-id")
 
 
 @router.get("/{device_id}", response=DeviceOut)

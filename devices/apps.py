@@ -10,3 +10,8 @@ class DevicesConfig(AppConfig):
         from hr_system import metrics
 
         metrics.register(device_metrics)
+
+        from devices.panels import clocks_to_check
+        from hr_system import panels
+
+        panels.register_dashboard_panel(clocks_to_check)

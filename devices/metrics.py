@@ -24,7 +24,8 @@ def device_metrics() -> Iterable[Metric]:
     # and two zone conversions per clock were most of a scrape with 300 clocks. Online
     # depends only on elapsed time, so UTC instants serve as well as local ones.
     rows = (
-        Device.objects.filter(enabled=True)
+        Device.objects.clocks()
+        .filter(enabled=True)
         .order_by("name")
         .values_list("name", "approved", "transport", "poll_interval", "last_contact_at", "last_success_at")
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.timezone import now as tz_now
 from django.utils.translation import gettext_lazy as _
 
-from devices.health import evaluate
+from devices.health import Health, evaluate
 from hr_system.models import Employee, OrgUnit
 
 # Real serials look like "CDQ9201960001"; the narrow alphabet keeps junk requests and
@@ -51,7 +51,11 @@ def validate_timezone(value: str) -> None:
 
 class DeviceQuerySet(models.QuerySet):
     def pollable(self) -> DeviceQuerySet:
-        return self.filter(enabled=True, approved=True).exclude(transport=Device.Transport.PUSH)
+        return self.filter(enabled=True, approved=True, file_source=False).exclude(transport=Device.Transport.PUSH)
+
+    def clocks(self) -> DeviceQuerySet:
+        """Real clocks: without the file-import sources, which are never online or offline."""
+        return self.filter(file_source=False)
 
 
 class Device(models.Model):
@@ -94,8 +98,14 @@ class Device(models.Model):
     comm_key = models.PositiveIntegerField(_("mật khẩu kết nối"), default=0)
     timezone = models.CharField(_("múi giờ"), max_length=64, default="Asia/Ho_Chi_Minh", validators=[validate_timezone])
     enabled = models.BooleanField(_("đang dùng"), default=True)
+    # Punches imported from a file (a clock's USB export, an older system) are stored
+    # under a pseudo-device so that their key stays (device, code, local time); it is no
+    # clock: never polled, never online or offline, never counted as a clock.
+    file_source = models.BooleanField(
+        _("nguồn nhập tệp"), default=False, help_text=_("Không phải máy chấm công: dữ liệu được nhập từ tệp")
+    )
     approved = models.BooleanField(_("đã duyệt"), default=True, help_text=_("Máy ADMS lạ chờ quản trị duyệt"))
-    poll_interval = models.PositiveIntegerField(_("chu kỳ lấy dữ liệu (giây)"), default=300)
+    poll_interval = models.PositiveIntegerField(_("chu kỳ đồng bộ (giây)"), default=300)
     clock_policy = models.CharField(
         _("đồng hồ"), max_length=16, choices=ClockPolicy.choices, default=ClockPolicy.MEASURE
     )
@@ -118,7 +128,7 @@ class Device(models.Model):
     record_count = models.PositiveIntegerField(null=True, blank=True)
     record_capacity = models.PositiveIntegerField(null=True, blank=True)
     synced_through = models.DateTimeField(
-        null=True, blank=True, help_text=_("Mọi chấm công trước thời điểm này đã được lấy về")
+        null=True, blank=True, help_text=_("Mọi chấm công trước thời điểm này đã được đồng bộ về")
     )
     # Scheduling and the lease that keeps two pollers off one device.
     failures = models.PositiveIntegerField(default=0)
@@ -153,6 +163,8 @@ class Device(models.Model):
         return local.replace(tzinfo=self.tz)
 
     def health(self, now: dt.datetime | None = None):
+        if self.file_source:
+            return Health(online=False, offline_minutes=None, capacity_percent=None, drift_seconds=None)
         now = now or timezone.now()
         local = timezone.localtime(now)
         last = timezone.localtime(self.last_contact_at) if self.last_contact_at else None
@@ -244,7 +256,7 @@ class Punch(models.Model):
     """
 
     class Source(models.TextChoices):
-        PULL = "pull", _("Lấy từ máy")
+        PULL = "pull", _("Đồng bộ từ máy")
         PUSH = "push", _("Máy gửi (ADMS)")
         IMPORT = "import", _("Nhập tệp")
 

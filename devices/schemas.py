@@ -5,6 +5,8 @@ import re
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
 from devices.access import MATCH_LABELS, punch_match
 from devices.models import Device
@@ -56,6 +58,7 @@ class DeviceOut(Schema):
     record_count: int | None
     record_capacity: int | None
     has_comm_key: bool
+    file_source: bool = Field(..., description="Nguồn nhập tệp, không phải máy chấm công: không có trạng thái kết nối")
     health: DeviceHealthOut
 
     @staticmethod
@@ -121,6 +124,36 @@ class SyncRunOut(Schema):
     duplicates: int
     invalid: int
     error: str
+
+
+def _iso_date(value):
+    """ISO 8601 dates (the API's format), refused with a Vietnamese message."""
+    if value in (None, "") or isinstance(value, dt.date):
+        return value or None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise PydanticCustomError("date", "Ngày không hợp lệ: cần dạng YYYY-MM-DD, ví dụ 2026-03-31.") from None
+
+
+class PunchFilter(Schema):
+    """Filters of the punch list; every one optional, combined with AND."""
+
+    date_from: dt.date | None = Field(None, description="Từ ngày làm việc (giờ Việt Nam), YYYY-MM-DD")
+    date_to: dt.date | None = Field(None, description="Đến ngày làm việc (tính cả ngày này), YYYY-MM-DD")
+    employee: str | None = Field(None, max_length=9, description="Mã chấm công của cán bộ")
+    device: int | None = Field(None, ge=1, description="Mã số (id) máy chấm công")
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _dates(cls, value):
+        return _iso_date(value)
+
+
+class DeviceFilter(Schema):
+    serial: str | None = Field(
+        None, max_length=64, description="Số serial của máy (không phân biệt chữ hoa, chữ thường)"
+    )
 
 
 class PunchOut(Schema):

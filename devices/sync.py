@@ -80,7 +80,7 @@ class _Lease:
         if not self.worker:
             return  # a direct call (a test, a tool) holds no lease
         if self.lost:
-            raise LeaseLost("Mất quyền lấy dữ liệu máy này (poller khác đã nhận)")
+            raise LeaseLost("Mất quyền đồng bộ máy này (tiến trình đồng bộ khác đã nhận)")
         now = time.monotonic()
         if not force and now - self.renewed < self.every:
             return
@@ -92,7 +92,7 @@ class _Lease:
         self.renewed = now
         if not held:
             self.lost = True
-            raise LeaseLost("Mất quyền lấy dữ liệu máy này (poller khác đã nhận)")
+            raise LeaseLost("Mất quyền đồng bộ máy này (tiến trình đồng bộ khác đã nhận)")
 
 
 def poll_device(
@@ -114,7 +114,9 @@ def poll_device(
     run = SyncRun.objects.create(device=device, kind="pull", worker=worker)
     if worker:
         # We hold the lease, so no live poller is doing an earlier run of this device.
-        _close_open_runs(SyncRun.objects.filter(device=device).exclude(pk=run.pk), "poller trước đó đã dừng")
+        _close_open_runs(
+            SyncRun.objects.filter(device=device).exclude(pk=run.pk), "tiến trình đồng bộ trước đó đã dừng"
+        )
     lease = _Lease(device, worker, lease_seconds or Device.LEASE_SECONDS)
     started = timezone.now()
     attempt = 0
@@ -133,14 +135,14 @@ def poll_device(
                 break
             except Exception as exc:
                 if lease.lost or isinstance(exc, LeaseLost):
-                    _interrupt(run, "mất quyền lấy dữ liệu máy (poller khác đã nhận)")
+                    _interrupt(run, "mất quyền đồng bộ máy (tiến trình đồng bộ khác đã nhận)")
                     break
                 if (stop is not None and stop.is_set()) or isinstance(exc, DeviceInterrupted):
-                    _interrupt(run, "bộ lấy dữ liệu dừng giữa chừng")
+                    _interrupt(run, "tiến trình đồng bộ dừng giữa chừng")
                     break
                 if isinstance(exc, DeviceNetworkError) and attempt <= NETWORK_RETRIES:
                     if _pause(stop, 0.2 * attempt):
-                        _interrupt(run, "bộ lấy dữ liệu dừng giữa chừng")
+                        _interrupt(run, "tiến trình đồng bộ dừng giữa chừng")
                         break
                     continue
                 if not isinstance(exc, DeviceError):
@@ -284,7 +286,7 @@ def interrupt_polls(*, worker: str, device_ids) -> int:
     """Close `worker`'s open runs on these devices as interrupted and release their
     leases: what a stopping poller does for the polls that did not end in time."""
     closed = _close_open_runs(
-        SyncRun.objects.filter(worker=worker, device_id__in=device_ids), "bộ lấy dữ liệu dừng giữa chừng"
+        SyncRun.objects.filter(worker=worker, device_id__in=device_ids), "tiến trình đồng bộ dừng giữa chừng"
     )
     Device.objects.filter(pk__in=device_ids, lease_owner=worker).update(lease_owner="", lease_until=None)
     return closed
@@ -311,7 +313,7 @@ def close_abandoned_runs(*, host: str, now: dt.datetime | None = None) -> int:
             if run_host != host or not pid.isdigit() or _alive(int(pid)):
                 continue
             Device.objects.filter(pk=device.pk, lease_owner=run.worker).update(lease_owner="", lease_until=None)
-        closed += _close_open_runs(SyncRun.objects.filter(pk=run.pk), "poller trước đó đã dừng đột ngột")
+        closed += _close_open_runs(SyncRun.objects.filter(pk=run.pk), "tiến trình đồng bộ trước đó đã dừng đột ngột")
     return closed
 
 

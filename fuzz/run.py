@@ -161,7 +161,7 @@ for command in ["migrate", *{SEED_COMMANDS!r}]:
 from django.contrib.auth import get_user_model
 from hr_system.models import ApiToken, Employee, OrgUnit
 from devices.models import Device
-from attendance.models import Correction, LeaveRequest
+from attendance.models import CalendarDay, Correction, DisciplineRule, LeaveRequest, Schedule, SinglePunchRule
 from assessments.models import Attempt, Exam, Question
 from transfers.models import CriteriaSet, LeaderSelection, Objection, TransferRound
 
@@ -181,6 +181,9 @@ print(json.dumps({{
     "device_id": ids(Device),
     "leave_id": ids(LeaveRequest),
     "correction_id": ids(Correction),
+    "schedule_id": ids(Schedule),
+    "day_id": ids(CalendarDay),
+    "rule_id": ids(DisciplineRule) + ids(SinglePunchRule),
     "question_id": ids(Question),
     "exam_id": ids(Exam),
     "attempt_id": ids(Attempt),
@@ -208,7 +211,7 @@ def write_config(path: Path, known: dict, *, thorough: bool = False) -> None:
         dictionaries["codes"] = codes
     bindings = {f"path.{name}": name for name in dictionaries if name.endswith("_id")}
     bindings.update({"path.code": "codes", "query.device": "device_id"})
-    for where in ("query.unit", "query.under", "body.unit", "body.parent", "body.source_units[*]"):
+    for where in ("query.unit", "query.under", "path.unit", "body.unit", "body.parent", "body.source_units[*]"):
         bindings[where] = "units"
     for where in ("query.employee", "body.employee", "body.employees[*]"):
         bindings[where] = "employees"

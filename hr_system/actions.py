@@ -85,3 +85,39 @@ def import_employees(
         )
     report.written = True
     return report
+
+
+# The fields of a person HR may change on their page; the attendance code is the clock's
+# user id and is never renamed here (a new code is a new person on the clocks).
+EDITABLE_FIELDS = (
+    "full_name",
+    "date_of_birth",
+    "gender",
+    "category",
+    "job_title",
+    "rank",
+    "unit",
+    "sector_start",
+    "unit_start",
+    "hardship_years",
+    "home_commune",
+    "distance_km",
+    "start_date",
+    "leave_date",
+)
+
+
+def update_employee(*, acting_user, employee: Employee, changes: dict) -> list[str]:
+    """Write the changed fields of one employee and audit which ones changed (never their
+    values: a date of birth has no place in the audit log). The caller has checked scope
+    (access.get_employee_for_user(write=True)) and that a new unit is one the user manages.
+    Returns the names of the fields that changed."""
+    changed = sorted(name for name in EDITABLE_FIELDS if name in changes and getattr(employee, name) != changes[name])
+    if not changed:
+        return []
+    for name in changed:
+        setattr(employee, name, changes[name])
+    with transaction.atomic():
+        employee.save(update_fields=[*changed, "updated_at"])
+        AuditLog.record(user=acting_user, action="employee.update", obj=employee, changes=changed)
+    return changed

@@ -15,8 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hr_system import access, actions, pdf, reports, roster
-from hr_system.models import ApiToken, OrgUnit, Role
+from hr_system import access, actions, panels, pdf, reports, roster
+from hr_system.forms import EmployeeForm
+from hr_system.models import ApiToken, Employee, OrgUnit, Role
 from hr_system.schemas import EmployeeFilter
 from hr_system.uploads import PendingUpload, UploadRejected, read_upload
 
@@ -58,8 +59,10 @@ def logout_view(request):
 
 @login_required
 def dashboard(request):
+    """What needs doing, per role: each app adds its panels (hr_system.panels), scoped to
+    the viewer — approvals, clocks to look at, today's absences, exams open now."""
     user = request.user
-    employee = getattr(user, "employee", None) if hasattr(user, "employee") else None
+    employee = access.own_employee(user)
     units = access.units_for(user)
     context = {
         "employee": employee,
@@ -67,6 +70,7 @@ def dashboard(request):
         "unit_count": units.count(),
         "employee_count": access.employees_for(user).count(),
         "today": timezone.localdate(),
+        "panels": panels.dashboard_panels(request),
     }
     return render(request, "hr/dashboard.html", context)
 
@@ -121,9 +125,37 @@ def employee_list(request):
 
 @login_required
 def employee_detail(request, code: str):
+    """One person: their record (HR in scope edits it), and what the apps add through
+    hr_system.panels — the month of days with punches, leave and corrections, exams
+    sat, transfer history. Unit heads read; the person reads their own page."""
     employee = access.get_employee_for_user(request.user, code)
     can_edit = access.employees_for(request.user, write=True).filter(pk=employee.pk).exists()
-    return render(request, "hr/employee_detail.html", {"e": employee, "can_edit": can_edit})
+    form = None
+    if request.method == "POST":
+        employee = access.get_employee_for_user(request.user, code, write=True)
+        # The form writes into its instance while validating: give it a copy, so the page
+        # still shows the stored record beside the errors and the action sees the changes.
+        form = EmployeeForm(request.POST, instance=Employee.objects.get(pk=employee.pk), user=request.user)
+        if form.is_valid():
+            changed = actions.update_employee(acting_user=request.user, employee=employee, changes=form.cleaned_data)
+            if changed:
+                messages.success(request, _("Đã lưu thay đổi hồ sơ của %(name)s.") % {"name": employee.full_name})
+            else:
+                messages.info(request, _("Không có thay đổi nào."))
+            return redirect("employee_detail", code=employee.code)
+        messages.error(request, _("Chưa lưu: vui lòng sửa các trường được đánh dấu."))
+    elif can_edit:
+        form = EmployeeForm(instance=employee, user=request.user)
+    own = access.own_employee(request.user)
+    context = {
+        "e": employee,
+        "can_edit": can_edit,
+        "form": form,
+        # Date of birth is personal data: HR in scope and the person themself only.
+        "show_personal": can_edit or (own is not None and own.pk == employee.pk),
+        "sections": panels.profile_sections(request, employee),
+    }
+    return render(request, "hr/employee_detail.html", context)
 
 
 def _list_document(request):

@@ -596,21 +596,21 @@ def province_hr(cast):
 
 def test_province_hr_seeds_the_years_holidays(cast, login):
     year = timezone.localdate().year
-    assert post(login(cast.staff_user), f"calendar/seed?year={year}").status_code == 403
+    assert post(login(cast.staff_user), "calendar/seed", {"year": year}).status_code == 403
     # The national calendar is every unit's: a commune's HR does not write it.
-    assert post(login(cast.hr_a), f"calendar/seed?year={year}").status_code == 403
+    assert post(login(cast.hr_a), "calendar/seed", {"year": year}).status_code == 403
     assert not CalendarDay.objects.exists()
-    r = post(login(province_hr(cast)), f"calendar/seed?year={year}")
+    r = post(login(province_hr(cast)), "calendar/seed", {"year": year})
     assert r.status_code == 200 and r.json()["created"] >= 5
     assert CalendarDay.objects.filter(date=dt.date(year, 1, 1), unit=None, kind="holiday").exists()
-    again = post(login(cast.admin), f"calendar/seed?year={year}")
+    again = post(login(cast.admin), "calendar/seed", {"year": year})
     assert again.status_code == 200 and again.json()["created"] == 0
 
 
 @pytest.mark.parametrize("offset, status", [(-2, 422), (-1, 200), (2, 200), (3, 422), (50, 422)])
 def test_holidays_are_seeded_for_a_bounded_range_of_years(cast, login, offset, status):
     year = timezone.localdate().year + offset
-    r = post(login(cast.admin), f"calendar/seed?year={year}")
+    r = post(login(cast.admin), "calendar/seed", {"year": year})
     assert r.status_code == status
     if status == 422:
         assert "year" in r.json()["error"]["fields"]

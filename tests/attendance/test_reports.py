@@ -212,7 +212,8 @@ def test_timesheet_page_shows_the_grid_and_download_links(cast, march, login):
     assert r.status_code == 200
     html = r.content.decode()
     assert "Nguyễn Văn An" in html and "Lò Thị Hương" in html
-    assert 'class="s-absent">KP<' in html and 'class="s-half">+/P<' in html
+    assert 'class="s-absent"><a href="/employees/101/?month=2025-03#ngay-2025-03-' in html
+    assert ">KP</a>" in html and 'class="s-half"><a href=' in html and ">+/P</a>" in html
     assert "/attendance/timesheet.pdf?unit=P-MC&amp;month=2025-03" in html
     assert "Chưa khóa sổ" in html and 'value="lock"' in html  # HR with write scope: the lock form
 

@@ -11,5 +11,6 @@ class Command(BaseCommand):
         code, day = result["absent"]
         self.stdout.write(
             f"January 2026 for {demo.UNIT}: {result['employees']} employees, {result['punches']} new punches "
-            f"(one unexcused absence: {code} on {day:%d/%m/%Y})."
+            f"(one unexcused absence: {code} on {day:%d/%m/%Y}); January locked as approved. "
+            f"Attendance tracked from {result['go_live']:%d/%m/%Y} (go-live date of the province)."
         )
