@@ -24,6 +24,7 @@ from assessments import access, attempts, parsers
 from assessments.models import Category, Exam, QuestionVersion
 from assessments.papers import ExamError
 from hr_system import access as hr_access
+from hr_system import widgets
 from hr_system.models import EMPLOYEE_CODE_RE, Employee, OrgUnit
 
 PART_ROWS = 3
@@ -32,7 +33,6 @@ MAX_RULE_COUNT = 500
 MAX_CODE_LINES = 20000
 # Rejected lines listed on the form; the rest are summed up in one line.
 SHOWN_REJECTIONS = 100
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class QuestionForm(forms.Form):
@@ -98,12 +98,10 @@ class QuestionForm(forms.Form):
 
 
 def _local_datetime_field(label) -> forms.DateTimeField:
-    # A naive datetime-local value is read in the current time zone (TIME_ZONE,
-    # Asia/Ho_Chi_Minh), and an aware value is shown back in it.
+    # dd/mm/yyyy hh:mm (ISO still read), a naive value read in the current time zone
+    # (TIME_ZONE, Asia/Ho_Chi_Minh), and an aware value shown back in it.
     return forms.DateTimeField(
-        label=label,
-        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        label=label, input_formats=widgets.DATETIME_INPUT_FORMATS, widget=widgets.DateTimeInput()
     )
 
 

@@ -390,12 +390,15 @@ def timesheet_pdf(data: dict, unit: OrgUnit) -> bytes:
         }
         for row in data["rows"]
     ]
+    # The form's "Cộng" row: each total column summed over everyone.
+    sums = "".join(format_days(sum(row["totals"][k] for row in data["rows"]), "0").center(TOTAL_SLOT) for k in totals)
     context = _document(
         unit,
         doc_type="BẢNG CHẤM CÔNG",
         doc_summary=f"Tháng {month.month:02d} năm {month.year}",
         doc_symbol=f"BCC-{unit.doc_symbol or 'NV'}",
         rows=rows,
+        sums=sums,
         total_labels=[TOTAL_LABELS[k] for k in totals],
         day_numbers=_slots(days),
         day_names=_slots([h["weekday"] for h in data["day_headers"]]),

@@ -20,11 +20,12 @@ from attendance.access import hr_page_unit, require_rule_manager, unit_rule_for_
 from attendance.actions import AttendanceError
 from attendance.forms import CloseForm
 from attendance.models import DisciplineRule, SinglePunchRule, tracking_table
+from hr_system import widgets
 from hr_system.models import OrgUnit
 
 
 class TrackingStartForm(forms.Form):
-    date = forms.DateField(label=gettext_lazy("Bắt đầu theo dõi chấm công từ ngày"))
+    date = forms.DateField(label=gettext_lazy("Bắt đầu theo dõi chấm công từ ngày"), widget=widgets.DateInput())
     note = forms.CharField(label=gettext_lazy("Ghi chú"), max_length=200, required=False)
 
 
@@ -32,8 +33,10 @@ class SinglePunchForm(forms.Form):
     option = forms.ChoiceField(
         label=gettext_lazy("Buổi chỉ có một lượt chấm công"), choices=SinglePunchRule.Option.choices
     )
-    valid_from = forms.DateField(label=gettext_lazy("Áp dụng từ ngày"))
-    valid_to = forms.DateField(label=gettext_lazy("Đến ngày (bỏ trống: không thời hạn)"), required=False)
+    valid_from = forms.DateField(label=gettext_lazy("Áp dụng từ ngày"), widget=widgets.DateInput())
+    valid_to = forms.DateField(
+        label=gettext_lazy("Đến ngày (bỏ trống: không thời hạn)"), required=False, widget=widgets.DateInput()
+    )
 
 
 class DisciplineRuleForm(forms.Form):
@@ -45,8 +48,10 @@ class DisciplineRuleForm(forms.Form):
     measure = forms.CharField(
         label=gettext_lazy("Biện pháp"), max_length=200, initial=gettext_lazy("Nhắc nhở bằng văn bản")
     )
-    valid_from = forms.DateField(label=gettext_lazy("Hiệu lực từ"))
-    valid_to = forms.DateField(label=gettext_lazy("Hiệu lực đến (bỏ trống: không thời hạn)"), required=False)
+    valid_from = forms.DateField(label=gettext_lazy("Hiệu lực từ"), widget=widgets.DateInput())
+    valid_to = forms.DateField(
+        label=gettext_lazy("Hiệu lực đến (bỏ trống: không thời hạn)"), required=False, widget=widgets.DateInput()
+    )
 
 
 def _errors(request, form: forms.Form) -> None:

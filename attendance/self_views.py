@@ -40,12 +40,12 @@ from attendance.actions import AttendanceError
 from attendance.forms import CloseForm
 from attendance.models import CalendarDay, Correction, DayResult, LeaveRequest, LeaveType
 from devices.models import Punch
-from hr_system import access
+from hr_system import access, widgets
 from hr_system.access import own_employee
 from hr_system.models import Role
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+DATE = widgets.DateInput()
+TIME = widgets.TimeInput()
 MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 WEEKDAYS = [
     ("0", gettext_lazy("Thứ Hai")),
@@ -71,9 +71,9 @@ def _month_param(request) -> dt.date:
     if not value:
         return today
     try:
-        return dt.datetime.strptime(value, "%Y-%m").date()
-    except ValueError:
-        messages.error(request, _("Tháng không hợp lệ; đang hiển thị tháng hiện tại."))
+        return widgets.parse_month(value)
+    except ValueError as exc:
+        messages.error(request, _("%(problem)s Đang hiển thị tháng hiện tại.") % {"problem": exc})
         return today
 
 

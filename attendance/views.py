@@ -4,7 +4,6 @@ discipline report with drafted reminders. Every unit goes through hr_system.acce
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,10 +19,8 @@ from django.views.decorators.http import require_POST
 from attendance import actions, reports, rules
 from attendance.access import DECIDERS, can_manage_rules, decider_units, unit_for_report
 from attendance.models import unit_tracking_start
-from hr_system import access
+from hr_system import access, widgets
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_PERIOD_DAYS = 366
 
 
@@ -34,21 +31,19 @@ class BadInput(ValueError):
 def _parse_month(value: str | None) -> dt.date:
     if not value:
         return timezone.localdate().replace(day=1)
-    match = MONTH_RE.match(value.strip())
-    if not match or not (1 <= int(match[2]) <= 12) or not (2000 <= int(match[1]) <= 2100):
-        raise BadInput(_("Tháng không hợp lệ: %(v)s. Nhập theo dạng năm-tháng, ví dụ 2026-03.") % {"v": value})
-    return dt.date(int(match[1]), int(match[2]), 1)
+    try:
+        return widgets.parse_month(value)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def _parse_date(value: str | None, default: dt.date, label: str) -> dt.date:
     if not value:
         return default
     try:
-        if not DATE_RE.match(value.strip()):
-            raise ValueError
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise BadInput(_("%(f)s không hợp lệ: %(v)s. Nhập theo dạng năm-tháng-ngày.") % {"f": label, "v": value})
+        return widgets.parse_date(value)
+    except ValueError as exc:
+        raise BadInput(f"{label}: {exc}") from None
 
 
 def _parse_period(request) -> tuple[dt.date, dt.date]:

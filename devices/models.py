@@ -349,6 +349,8 @@ class SyncRun(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["device", "-started_at"])]
+        verbose_name = _("lần đồng bộ")
+        verbose_name_plural = _("lần đồng bộ")
 
 
 class DeviceCommand(models.Model):
@@ -371,6 +373,8 @@ class DeviceCommand(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = _("lệnh gửi máy chấm công")
+        verbose_name_plural = _("lệnh gửi máy chấm công")
 
 
 class FingerTemplate(models.Model):
@@ -385,3 +389,5 @@ class FingerTemplate(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["device_user_id", "finger"], name="finger_once")]
+        verbose_name = _("mẫu vân tay")
+        verbose_name_plural = _("mẫu vân tay")

@@ -23,7 +23,7 @@ from devices.access import (
     with_visibility,
 )
 from devices.models import Device
-from hr_system import access
+from hr_system import access, widgets
 from hr_system.forms import ErrorsBesideFields
 from hr_system.models import AuditLog
 
@@ -120,8 +120,8 @@ def device_detail(request, device_id: int):
 class PunchFilterForm(ErrorsBesideFields, forms.Form):
     """The punch list's filters; dates are work days (local dates), both inclusive."""
 
-    date_from = forms.DateField(label=gettext_lazy("Từ ngày"), required=False)
-    date_to = forms.DateField(label=gettext_lazy("Đến ngày"), required=False)
+    date_from = forms.DateField(label=gettext_lazy("Từ ngày"), required=False, widget=widgets.DateInput())
+    date_to = forms.DateField(label=gettext_lazy("Đến ngày"), required=False, widget=widgets.DateInput())
     employee = forms.CharField(label=gettext_lazy("Mã chấm công"), required=False, max_length=9)
     device = forms.ModelChoiceField(
         label=gettext_lazy("Máy chấm công"),

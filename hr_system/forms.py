@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hr_system import access
+from hr_system import access, widgets
 from hr_system.actions import EDITABLE_FIELDS
 from hr_system.models import Employee
 
@@ -34,6 +34,9 @@ class EmployeeForm(ErrorsBesideFields, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = access.units_for(user, write=True).order_by("path")
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField):
+                field.widget = widgets.DateInput()
         self.fields["unit"].error_messages["invalid_choice"] = _("Không có đơn vị này trong phạm vi bạn quản lý.")
 
     def clean(self):

@@ -412,6 +412,8 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("khóa truy cập API")
+        verbose_name_plural = _("khóa truy cập API")
 
     @staticmethod
     def hash(raw: str) -> str:
@@ -469,6 +471,8 @@ class AuditLog(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        verbose_name = _("nhật ký thao tác")
+        verbose_name_plural = _("nhật ký thao tác")
 
     @classmethod
     def record(cls, *, user, action: str, obj=None, object_type: str = "", object_id: str = "", **detail) -> AuditLog:

@@ -73,7 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "axes",
+    "hr_system.apps.LockoutConfig",  # django-axes, named in Vietnamese
     "csp",
     "ninja",  # its Swagger UI from our own static files, not a CDN
     "hr_system",
@@ -93,7 +93,6 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "hr_system.middleware.ControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -164,9 +163,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Vietnamese for everyone, whatever the browser asks for: the UI has no complete English
+# catalogue, and a half-switched page (English weekdays and form errors among Vietnamese
+# text, "3.0" beside "3,0") is worse than none. No LocaleMiddleware, no language switch.
 LANGUAGE_CODE = "vi"
-LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LANGUAGES = [("vi", "Tiếng Việt")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates dd/mm/yyyy, decimal comma, thousands dot: hr_system/formats/vi/formats.py
+# overrides Django's vi formats (whose dates read "Ngày 5 tháng 3 năm 2026" and whose
+# forms accept only ISO dates).
+FORMAT_MODULE_PATH = ["hr_system.formats"]
+# Not on everywhere: a template printing an id, a year or a page number into a URL or an
+# input's value would write "1.234". Pages group the figures people read with the
+# `floatformat:"g"` filter instead (NUMBER_GROUPING in the format module).
+USE_THOUSAND_SEPARATOR = False
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -11,6 +11,10 @@ the value stays exactly as typed, and no spreadsheet program evaluates it.
 Exports build their workbook with `new_workbook`/`write_table`/`put` and hand it out
 through `to_bytes`, which also turns any formula cell left over into text: these
 workbooks never carry a formula of ours.
+
+`to_bytes` also sets every sheet up for paper, since HR prints these lists to sign them:
+A4 landscape, scaled to the page's width (as many pages down as it takes), the header
+row repeated on every page (the row `write_table` wrote, else the first row).
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ def write_table(ws: Worksheet, columns: Sequence[Any], rows: Iterable[Sequence[A
     """A bold header row and the rows under it, from column A; returns the last row written."""
     for column, title in enumerate(columns, 1):
         put(ws, first_row, column, title).font = HEADER_FONT
+    ws.print_title_rows = f"{first_row}:{first_row}"
     row_number = first_row
     for row_number, row in enumerate(rows, first_row + 1):
         for column, value in enumerate(row, 1):
@@ -85,9 +90,24 @@ def neutralise(wb: Workbook) -> None:
                     _as_text(cell)
 
 
+def set_up_page(ws: Worksheet) -> None:
+    """A4 landscape, one page wide, the header row on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    if not ws.print_title_rows and ws.max_row > 1:
+        ws.print_title_rows = "1:1"
+
+
 def to_bytes(wb: Workbook) -> bytes:
-    """The .xlsx file of a workbook, with no cell that a spreadsheet would evaluate."""
+    """The .xlsx file of a workbook, with no cell that a spreadsheet would evaluate, set
+    up for printing."""
     neutralise(wb)
+    for ws in wb.worksheets:
+        set_up_page(ws)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from hr_system import ops_views, views
 from hr_system.api import api
@@ -12,7 +11,6 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
-    path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", ops_views.healthz, name="healthz"),
     path("favicon.ico", ops_views.favicon, name="favicon"),
     path("metrics", ops_views.metrics_view, name="metrics"),

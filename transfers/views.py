@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hr_system import widgets
 from transfers import actions, reports, rules
 from transfers.access import (
     can_change_round,
@@ -78,9 +79,9 @@ def round_detail(request, round_id: int):
 
 def _aware(value: str, label: str) -> dt.datetime:
     try:
-        moment = dt.datetime.fromisoformat(value.strip())
-    except (AttributeError, ValueError):
-        raise actions.TransferError(_("%(f)s không hợp lệ.") % {"f": label})
+        moment = widgets.parse_datetime(value)
+    except ValueError as exc:
+        raise actions.TransferError(f"{label}: {exc}") from None
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 

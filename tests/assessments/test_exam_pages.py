@@ -139,7 +139,7 @@ def test_create_form_offers_only_units_and_categories_in_scope(bank, login):
     assert "Phường Mộc Châu" in page and "Trường Tiểu học Mộc Châu" in page
     assert "Xã Đoàn Kết" not in page
     assert "Pháp luật (Mộc Châu)" in page and "Pháp luật (Đoàn Kết)" not in page
-    assert 'type="datetime-local"' in page and 'name="part2-rule3-count"' in page
+    assert 'placeholder="dd/mm/yyyy hh:mm"' in page and 'name="part2-rule3-count"' in page
 
 
 def test_closes_before_opens_is_shown_and_nothing_is_written(bank, login):
