@@ -55,6 +55,8 @@ class CalendarDay(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
+        verbose_name = _("ngày nghỉ, ngày làm bù")
+        verbose_name_plural = _("lịch nghỉ lễ, ngày làm bù")
         ordering = ["date"]
         constraints = [
             models.UniqueConstraint(fields=["unit", "date"], name="calendar_day_once"),
@@ -83,6 +85,8 @@ class Schedule(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("giờ làm việc")
+        verbose_name_plural = _("giờ làm việc")
         ordering = ["-valid_from"]
 
     def __str__(self) -> str:
@@ -108,6 +112,8 @@ class ScheduleSession(models.Model):
     end = models.TimeField()
 
     class Meta:
+        verbose_name = _("buổi làm việc")
+        verbose_name_plural = _("buổi làm việc")
         ordering = ["schedule", "season_start", "order"]
 
     def in_season(self, day: dt.date) -> bool:
@@ -128,6 +134,8 @@ class EmployeeSchedule(models.Model):
     valid_to = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("giờ làm việc riêng của cá nhân")
+        verbose_name_plural = _("giờ làm việc riêng của cá nhân")
         ordering = ["-valid_from"]
 
 
@@ -167,6 +175,8 @@ class LeaveRequest(Request):
     attachment = models.FileField(_("tệp đính kèm"), upload_to="leave/%Y/%m/", blank=True)
 
     class Meta:
+        verbose_name = _("đơn xin nghỉ")
+        verbose_name_plural = _("đơn xin nghỉ")
         ordering = ["-start_date", "-id"]
         indexes = [models.Index(fields=["employee", "start_date", "end_date"])]
         constraints = [
@@ -202,6 +212,8 @@ class Correction(Request):
     time_out = models.TimeField(_("giờ ra"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("đơn điều chỉnh công")
+        verbose_name_plural = _("đơn điều chỉnh công")
         ordering = ["-date", "-id"]
         indexes = [models.Index(fields=["employee", "date"])]
 
@@ -247,6 +259,8 @@ class DayResult(models.Model):
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("kết quả chấm công ngày")
+        verbose_name_plural = _("kết quả chấm công ngày")
         ordering = ["employee", "date"]
         constraints = [models.UniqueConstraint(fields=["employee", "date"], name="day_result_once")]
         indexes = [models.Index(fields=["date", "status"])]
@@ -261,6 +275,8 @@ class MonthLock(models.Model):
     locked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("khóa sổ tháng")
+        verbose_name_plural = _("khóa sổ tháng")
         constraints = [models.UniqueConstraint(fields=["unit", "month"], name="month_lock_once")]
 
 
@@ -286,6 +302,8 @@ class DisciplineRule(models.Model):
     valid_to = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("ngưỡng nội quy kỷ luật lao động")
+        verbose_name_plural = _("ngưỡng nội quy kỷ luật lao động")
         ordering = ["unit", "metric", "-valid_from"]
         constraints = [
             models.CheckConstraint(
@@ -315,6 +333,8 @@ class RecomputeState(models.Model):
     round_at = models.DateTimeField(null=True, blank=True, help_text="when the last round finished")
 
     class Meta:
+        verbose_name = _("tiến độ tính lại chấm công")
+        verbose_name_plural = _("tiến độ tính lại chấm công")
         constraints = [models.CheckConstraint(condition=Q(id=1), name="recompute_state_single_row")]
 
     @classmethod

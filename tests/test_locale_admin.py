@@ -9,18 +9,6 @@ import pytest
 from django.contrib import admin
 from django.utils import translation
 
-# These attendance models get their names in the attendance app's own migration (another
-# change of issue 14); until it lands they are expected to fail here.
-PENDING = {
-    "attendance.Schedule",
-    "attendance.CalendarDay",
-    "attendance.LeaveRequest",
-    "attendance.Correction",
-    "attendance.DisciplineRule",
-    "attendance.MonthLock",
-    "attendance.EmployeeSchedule",
-    "attendance.DayResult",
-}
 ENGLISH_WORD = re.compile(r"\b(access|attempts?|logs?|token|run|command|template|day|request|rule|lock|result)s?\b")
 
 
@@ -32,8 +20,7 @@ def _names(model) -> list[str]:
 def _cases():
     for model in admin.site._registry:
         key = f"{model._meta.app_label}.{model.__name__}"
-        marks = [pytest.mark.xfail(reason="named by attendance's migration")] if key in PENDING else []
-        yield pytest.param(model, id=key, marks=marks)
+        yield pytest.param(model, id=key)
 
 
 @pytest.mark.parametrize("model", list(_cases()))

@@ -22,7 +22,7 @@ from hr_system.models import AccountState
 SESSION_KEY = "_must_change_password"
 API_PREFIX = "/api/"
 # What a user who must change their password may still reach.
-ALLOWED_NAMES = ("password_change", "logout", "set_language", "login")
+ALLOWED_NAMES = ("password_change", "logout", "login")
 ALLOWED_API = ("/api/v1/accounts/password",)
 
 
