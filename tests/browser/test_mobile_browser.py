@@ -107,9 +107,9 @@ def test_self_service_forms_are_one_tap_away_past_a_hundred_punches(
     form.locator("textarea[name=reason]").fill("Quên chấm công")
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
-    error = page.locator("#dieu-chinh #id_date_error")
+    error = page.locator("#dieu-chinh [id$=date_error]")
     assert error.inner_text() == "Nhập một ngày hợp lệ."
-    assert in_first_screen(page, "#dieu-chinh #id_date_error")
+    assert in_first_screen(page, "#dieu-chinh [id$=date_error]")
 
     page.locator("#luot-cham-cong summary").click()
     assert page.locator("#punches").is_visible()
