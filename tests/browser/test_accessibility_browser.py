@@ -107,6 +107,7 @@ VISITS = {
     "self-service-390": Visit(_self_service, PHONE),
     "exam-in-progress": Visit(_exam_in_progress, then=_start_the_exam),
     "results-hr": Visit(_results("hr_a", "/assessments/results/{exam}/")),
+    "results-hr-390": Visit(_results("hr_a", "/assessments/results/{exam}/"), PHONE),
     "result-candidate": Visit(_results("an", "/assessments/results/{exam}/mine/")),
     "result-after-exam": Visit(_results("an", "/assessments/take/{exam}/result/")),
     # Beyond the daily pages: forms and live pages axe found faults on once.
