@@ -1,8 +1,7 @@
 """A login whose password was set by someone else (created or reset by HR) must be
 given a password of the owner's own before anything else.
 
-Pages redirect to the password-change page (logout, language switch and static files
-still work); API calls on the session answer 403 in the error envelope. API tokens are
+Pages redirect to the password-change page (logout and static files still work); API calls on the session answer 403 in the error envelope. API tokens are
 unaffected: a token is created by its owner, after the first login. The flag is read
 from the database once per session and kept there; a reset by HR changes the password
 hash, which ends the session anyway, and the change page clears it.
