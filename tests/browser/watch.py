@@ -46,7 +46,10 @@ class Watch:
 
     def _failed(self, request) -> None:
         name = self._static_name(request.url)
-        if name is not None:
+        # net::ERR_ABORTED is the browser cancelling its own request (the page navigated on
+        # before the favicon arrived): nothing the server did. A file the server failed to
+        # serve still shows in _response as its 4xx/5xx status.
+        if name is not None and request.failure != "net::ERR_ABORTED":
             self.problems.append(f"static file {name} failed: {request.failure}")
 
     def _console(self, message) -> None:
