@@ -36,6 +36,8 @@ from django.utils.translation import gettext as _
 from hr_system.net import client_ip
 
 API_PREFIX = "/api/"
+# What failures without a username (wrong API tokens, an empty login form) count under.
+NO_USERNAME = "(none)"
 
 
 # --- settings callables (AXES_* in settings.py name these) ------------------------------
@@ -53,14 +55,18 @@ def address_of(request) -> str | None:
     return client_ip(request) or None
 
 
-def username_of(request, credentials) -> str | None:
+def username_of(request, credentials) -> str:
     """Usernames are counted case-folded: "Hr_A" and "hr_a" are one official."""
     if credentials is not None and "username" in credentials:
         username = credentials["username"]
     else:
         username = request.POST.get("username") if request is not None else None
     if not username:
-        return None
+        # Not NULL: axes' one-row-per-(username, address, browser) key is a unique
+        # constraint, and NULLs never collide in one. Under concurrent failures (wrong API
+        # tokens from one client) NULL let two rows in, and every later failure of that
+        # pair was a 500 (MultipleObjectsReturned). No real username has brackets.
+        return NO_USERNAME
     return str(username).strip().casefold()[:150]
 
 

@@ -140,3 +140,18 @@ def test_the_address_comes_from_trusted_proxies_only(cast, limits):
     direct = client_from(ATTACKER)
     r = direct.post("/login/", {"username": "hr_a", "password": PASSWORD}, HTTP_X_FORWARDED_FOR=OFFICE)
     assert r.status_code == 429
+
+
+@pytest.mark.django_db
+def test_wrong_tokens_count_under_one_non_null_username_so_axes_unique_key_holds(client):
+    """NULL usernames escaped axes' unique (username, address, browser) key: two
+    concurrent wrong tokens stored two rows and every later failure answered 500."""
+    from axes.models import AccessAttempt
+
+    from hr_system.lockout import NO_USERNAME
+
+    for _ in range(2):
+        response = client.get("/api/v1/org/units", HTTP_AUTHORIZATION="Bearer hrt_wrong")
+        assert response.status_code == 401
+    attempts = list(AccessAttempt.objects.all())
+    assert [(a.username, a.failures_since_start) for a in attempts] == [(NO_USERNAME, 2)]
