@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assessments import rules
 from hr_system.models import DerivedColumnsQuerySet, Employee, OrgUnit, folded_match
 from hr_system.text import fold
 
@@ -105,7 +106,11 @@ class Question(models.Model):
 class QuestionVersion(models.Model):
     """One immutable-once-used version of a question.
 
-    `options` is a list of {"id": "a", "text": "...", "correct": bool}. Editing a
+    `options` is a list of {"id": "a", "text": "...", "correct": bool} and, when the
+    author weighted the options (GIFT `~%50%`, the Excel template's weight column), a
+    "weight" in percent of the question's mark (-100..100; the correct options' weights
+    sum to 100). Exams scored "partial credit" use the weights; "all or nothing" exams
+    use only `correct` (issue 15). Editing a
     version that already sits on a paper creates a new version; results keep theirs.
     Only approved versions reach a paper.
     """
@@ -176,6 +181,12 @@ class QuestionVersion(models.Model):
     def correct_ids(self) -> set[str]:
         return {o["id"] for o in self.options if o.get("correct")}
 
+    def weights(self) -> dict[str, float] | None:
+        """{option id: weight in percent} when the author weighted any option, else None."""
+        if not any("weight" in o for o in self.options):
+            return None
+        return {o["id"]: float(o.get("weight", 100 if o.get("correct") else 0)) for o in self.options}
+
     def next_statuses(self) -> list[str]:
         """The statuses the review workflow lets this version move to, in workflow order."""
         return sorted(self.REVIEW_STEPS.get(self.status, ()), key=self.Status.values.index)
@@ -209,6 +220,10 @@ class Exam(models.Model):
         ONE = "one", _("Mỗi câu một màn hình")
         ALL = "all", _("Tất cả trên một trang")
 
+    class Scoring(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", _("Đúng hoàn toàn mới được điểm")
+        PARTIAL = "partial", _("Tính điểm từng phần theo trọng số phương án")
+
     title = models.CharField(_("tên kỳ thi"), max_length=200)
     unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="exams", help_text=_("đơn vị tổ chức"))
     time_limit = models.PositiveIntegerField(_("thời gian làm bài (phút)"), default=60)
@@ -226,6 +241,17 @@ class Exam(models.Model):
     results_policy = models.CharField(max_length=10, choices=Results.choices, default=Results.PUBLISHED)
     layout = models.CharField(max_length=4, choices=Layout.choices, default=Layout.ONE)
     grace_seconds = models.PositiveSmallIntegerField(default=10, help_text="network grace after the deadline")
+    scoring = models.CharField(
+        _("cách tính điểm"), max_length=16, choices=Scoring.choices, default=Scoring.ALL_OR_NOTHING
+    )
+    # Sittings (ca thi, issue 15). Null: the default of the rules in force
+    # (assessments.rules.late_entry_minutes, Circular 22/2025/TT-BNV).
+    late_entry_minutes = models.PositiveSmallIntegerField(
+        _("thời gian cho phép vào muộn (phút)"), null=True, blank=True
+    )
+    require_checkin = models.BooleanField(_("chỉ thí sinh đã được xác nhận danh tính mới được làm bài"), default=False)
+    # Null: the default of the rules in force (assessments.rules.remark_window_days).
+    remark_window_days = models.PositiveSmallIntegerField(_("thời hạn đề nghị phúc khảo (ngày)"), null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     papers_generated_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
@@ -261,6 +287,19 @@ class Exam(models.Model):
         except ValueError:
             return False
         return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
+
+    def late_entry_limit(self) -> int:
+        """Minutes after a sitting's start a late candidate may still enter: the exam's
+        own figure, else the regulation's default for its time limit (assessments.rules)."""
+        if self.late_entry_minutes is not None:
+            return self.late_entry_minutes
+        return rules.late_entry_minutes(self.time_limit, timezone.localdate(self.opens_at))
+
+    def remark_days(self) -> int:
+        """Days after publication a candidate may ask for re-marking (exam's own, else the rule's)."""
+        if self.remark_window_days is not None:
+            return self.remark_window_days
+        return rules.remark_window_days(timezone.localdate(self.opens_at))
 
     def results_visible(self) -> bool:
         return self.results_policy == self.Results.IMMEDIATE or self.published_at is not None
@@ -304,8 +343,19 @@ class Attempt(models.Model):
         PAUSED = "paused", _("Tạm dừng")
         FINALIZED = "finalized", _("Đã nộp")
         TERMINATED = "terminated", _("Bị đình chỉ")
+        ABSENT = "absent", _("Vắng thi")
 
     exam = models.ForeignKey(Exam, models.CASCADE, related_name="attempts")
+    # The sitting (ca thi) the candidate is listed on; null for an exam without sittings
+    # (the candidate starts any time in the exam's window, as before issue 15).
+    sitting = models.ForeignKey(
+        "Sitting", models.PROTECT, null=True, blank=True, related_name="attempts", verbose_name=_("ca thi")
+    )
+    seat = models.CharField(_("máy thi"), max_length=40, blank=True)
+    checked_in_at = models.DateTimeField(_("xác nhận danh tính lúc"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     employee = models.ForeignKey(Employee, models.PROTECT, related_name="attempts")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
     seed = models.BigIntegerField(default=0)
@@ -329,6 +379,11 @@ class Attempt(models.Model):
         verbose_name_plural = _("bài thi")
         constraints = [models.UniqueConstraint(fields=["exam", "employee"], name="one_attempt_per_candidate")]
         indexes = [models.Index(fields=["status", "deadline"])]
+
+    @property
+    def is_sealed(self) -> bool:
+        """On a sitting whose records were sealed: only re-marking may change it."""
+        return self.sitting_id is not None and self.sitting.sealed_at is not None
 
     def is_open_for_answers(self, now: dt.datetime) -> bool:
         grace = dt.timedelta(seconds=self.exam.grace_seconds)
@@ -383,3 +438,115 @@ class AttemptEvent(models.Model):
         verbose_name = _("sự kiện bài thi")
         verbose_name_plural = _("sự kiện bài thi")
         indexes = [models.Index(fields=["attempt", "kind"])]
+
+
+class Sitting(models.Model):
+    """A sitting (ca thi) of an exam: one room or venue, one candidate list (the
+    attempts pointing here), one programmed start and end.
+
+    The clock of every listed candidate starts at `starts_at` whether or not they have
+    logged in; a candidate may enter until `starts_at` + the exam's late-entry limit
+    and gets only the time left (Circular 22/2025/TT-BNV, issue 15). Papers are
+    generated ahead, so the start is a state change, not work. After the end the
+    sitting's records are sealed into an archive whose SHA-256 digest is kept here.
+    """
+
+    exam = models.ForeignKey(Exam, models.CASCADE, related_name="sittings")
+    name = models.CharField(_("tên ca thi"), max_length=100)
+    venue = models.CharField(_("phòng thi, địa điểm"), max_length=200)
+    starts_at = models.DateTimeField(_("giờ bắt đầu"))
+    ends_at = models.DateTimeField(_("giờ kết thúc"))
+    proctors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="proctored_sittings", verbose_name=_("giám thị")
+    )
+    ended_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
+    sealed_at = models.DateTimeField(_("niêm phong lúc"), null=True, blank=True)
+    sealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    seal_digest = models.CharField(_("mã băm niêm phong (SHA-256)"), max_length=64, blank=True)
+    archive_name = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["exam", "starts_at", "pk"]
+        verbose_name = _("ca thi")
+        verbose_name_plural = _("ca thi")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="sitting_window_ordered"),
+            models.UniqueConstraint(fields=["exam", "name"], name="sitting_name_once_per_exam"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exam.title} — {self.name}"
+
+    @property
+    def is_sealed(self) -> bool:
+        return self.sealed_at is not None
+
+    def has_started(self, now: dt.datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.starts_at
+
+    @property
+    def entry_closes_at(self) -> dt.datetime:
+        """The late-entry limit: no candidate enters after it; absentees are marked then."""
+        return self.starts_at + dt.timedelta(minutes=self.exam.late_entry_limit())
+
+
+class Incident(models.Model):
+    """Something the proctors recorded during a sitting, for its minutes (biên bản)."""
+
+    class Kind(models.TextChoices):
+        MACHINE_FAILURE = "machine_failure", _("Sự cố máy tính")
+        MOVED = "moved", _("Chuyển thí sinh sang máy khác")
+        VIOLATION = "violation", _("Vi phạm quy chế")
+        OTHER = "other", _("Khác")
+
+    sitting = models.ForeignKey(Sitting, models.CASCADE, related_name="incidents")
+    attempt = models.ForeignKey(Attempt, models.CASCADE, null=True, blank=True, related_name="incidents")
+    kind = models.CharField(_("loại sự việc"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("thời điểm"), default=timezone.now)
+    description = models.TextField(_("diễn biến"))
+    rule_broken = models.CharField(_("quy định bị vi phạm"), max_length=300, blank=True)
+    from_seat = models.CharField(_("máy cũ"), max_length=40, blank=True)
+    to_seat = models.CharField(_("máy mới"), max_length=40, blank=True)
+    time_restored_seconds = models.PositiveIntegerField(_("thời gian bù (giây)"), default=0)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["sitting", "at", "pk"]
+        verbose_name = _("sự việc trong ca thi")
+        verbose_name_plural = _("sự việc trong ca thi")
+
+
+class RemarkRequest(models.Model):
+    """A candidate's request for re-marking (phúc khảo) and the board's decision.
+
+    The only path that changes a sealed attempt's result (issue 15)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Đang chờ xem xét")
+        CHANGED = "changed", _("Đã phúc khảo, điểm thay đổi")
+        UNCHANGED = "unchanged", _("Đã phúc khảo, giữ nguyên điểm")
+        REJECTED = "rejected", _("Không chấp nhận")
+
+    attempt = models.ForeignKey(Attempt, models.PROTECT, related_name="remark_requests")
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    reason = models.TextField(_("lý do đề nghị"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    decision = models.TextField(_("kết luận"), blank=True)
+    score_before = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    score_after = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "pk"]
+        verbose_name = _("đề nghị phúc khảo")
+        verbose_name_plural = _("đề nghị phúc khảo")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt"], condition=Q(status="pending"), name="one_pending_remark_per_attempt"
+            )
+        ]

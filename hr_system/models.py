@@ -20,6 +20,10 @@ from hr_system.text import fold, name_sort_key
 # accepts up to 9 digits in the 28-byte user record (reference zk-protocol.md §1.6).
 EMPLOYEE_CODE_RE = r"^[0-9]{1,9}$"
 employee_code_validator = RegexValidator(EMPLOYEE_CODE_RE, _("Mã chấm công chỉ gồm chữ số, tối đa 9 chữ số."))
+# The personal identification number printed on the citizen identity card (căn cước):
+# 12 digits (Law on Identification 2023, No. 26/2023/QH15, Art. 12).
+CITIZEN_ID_RE = r"^[0-9]{12}$"
+citizen_id_validator = RegexValidator(CITIZEN_ID_RE, _("Số định danh cá nhân (căn cước) phải gồm đúng 12 chữ số."))
 
 
 class DerivedColumnsQuerySet(models.QuerySet):
@@ -294,6 +298,16 @@ class Employee(models.Model):
     code = models.CharField(_("mã chấm công"), max_length=9, unique=True, validators=[employee_code_validator])
     full_name = models.CharField(_("họ và tên"), max_length=120)
     date_of_birth = models.DateField(_("ngày sinh"), null=True, blank=True)
+    # Sensitive personal data: shown only to HR and to the proctors of a sitting the
+    # person is on (hr_system.access / assessments.access), never logged or listed.
+    citizen_id = models.CharField(
+        _("số định danh cá nhân (căn cước)"),
+        max_length=12,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[citizen_id_validator],
+    )
     gender = models.CharField(_("giới tính"), max_length=8, choices=Gender.choices, blank=True)
     category = models.CharField(_("loại"), max_length=20, choices=Category.choices)
     job_title = models.CharField(_("chức vụ, chức danh"), max_length=120, blank=True)
@@ -336,6 +350,10 @@ class Employee(models.Model):
         indexes = [models.Index(fields=["unit", "full_name"])]
         constraints = [
             models.CheckConstraint(condition=Q(code__regex=EMPLOYEE_CODE_RE), name="employee_code_digits"),
+            models.CheckConstraint(
+                condition=Q(citizen_id__isnull=True) | Q(citizen_id__regex=CITIZEN_ID_RE),
+                name="employee_citizen_id_digits",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -348,7 +366,9 @@ class Employee(models.Model):
         super().save(*args, **kwargs)
 
     def set_derived_fields(self) -> None:
-        """The search and sort columns, from the name; bulk writes call this as save() does."""
+        """The search and sort columns, from the name; bulk writes call this as save() does.
+        A blank citizen-ID number is stored as NULL so that "not recorded" stays unique-free."""
+        self.citizen_id = (self.citizen_id or "").strip() or None
         self.name_folded = fold(self.full_name)
         self.sort_key = name_sort_key(self.full_name)
 
