@@ -8,8 +8,9 @@ Not a test: a script that prints figures beside their targets. It
 - starts gunicorn (sync workers) against that database, then programs the sitting's
   start a few seconds ahead: the start is a state change, no work is done at it;
 - simulates the candidates with asyncio: each arrives at a random moment within the
-  first 60 s after the programmed start, logs in (its exam list, token auth), starts,
-  loads the paper, reads for a few seconds and saves a first answer;
+  first 60 s after the programmed start, logged in by its personal API token (as in
+  bench.exam_load), starts, loads the paper, reads for a few seconds and saves a first
+  answer;
 - prints p50/p95/p99 of start + paper and of the first save against their targets
   (p95 ≤ 1 s and ≤ 150 ms), the 5xx count, and the answers lost (every acknowledged save
   compared with the database); checks that each deadline is the programmed start + the
@@ -28,6 +29,7 @@ import asyncio
 import datetime as dt
 import os
 import random
+import shutil
 import ssl
 import sys
 import tempfile
@@ -52,7 +54,6 @@ TARGET_SAVE_MS = 150
 
 @dataclass
 class Timings:
-    login: list[float] = field(default_factory=list)
     start_paper: list[float] = field(default_factory=list)  # start sent → paper received, retries included
     first_save: list[float] = field(default_factory=list)  # retries included
     refused: dict[str, int] = field(default_factory=dict)  # "endpoint: code" → count
@@ -118,8 +119,7 @@ async def arrive(
     rng = c.rng
     offset = rng.uniform(0, window)
     await asyncio.sleep(max(0.0, start_wall + offset - time.time()))
-    auth = {"Authorization": f"Bearer {c.token}"}
-    exams = f"{base}/api/v1/assessments/exams"
+    auth = {"Authorization": f"Bearer {c.token}"}  # logged in: a personal token, as in exam_load
     # Each candidate has its own small client, as each has their own browser (see
     # exam_load.simulate), opened when they arrive: 3,000 idle clients cost nothing.
     async with httpx.AsyncClient(
@@ -132,19 +132,12 @@ async def arrive(
             t.refused[key] = t.refused.get(key, 0) + 1
 
         began = time.perf_counter()
-        status, body = await exam_load.call(client, stats, "login", "GET", f"{exams}/mine", headers=auth)
-        t.login.append((time.perf_counter() - began) * 1000)
-        if status != 200 or not body:
-            refused("login", status, body)
-            return
-        exam_id = body[0]["exam_id"]
-        began = time.perf_counter()
         status, body = await exam_load.call(
             client,
             stats,
             "start",
             "POST",
-            f"{exams}/{exam_id}/start",
+            f"{base}/start",
             json={"access_code": exam_load.ACCESS_CODE},
             headers=auth,
         )
@@ -152,7 +145,7 @@ async def arrive(
             refused("start", status, body)
             return
         headers = {**auth, "X-Exam-Session": body["session_token"]}
-        status, paper = await exam_load.call(client, stats, "paper", "GET", f"{exams}/{exam_id}/paper", headers=headers)
+        status, paper = await exam_load.call(client, stats, "paper", "GET", f"{base}/paper", headers=headers)
         if status != 200:
             refused("paper", status, paper)
             return
@@ -171,7 +164,7 @@ async def arrive(
             stats,
             "answers",
             "POST",
-            f"{exams}/{exam_id}/answers",
+            f"{base}/answers",
             json={"position": item["position"], "selected": selected, "seq": seq},
             headers=headers,
         )
@@ -194,6 +187,22 @@ async def simulate(
     return stats, t
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) of the live processes of one process group: gunicorn's."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # pgrp; utime and stime follow at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 # --- after the sitting ------------------------------------------------------------------
 
 
@@ -212,21 +221,12 @@ def check_deadlines(sitting_id: int) -> tuple[int, int, float]:
     return len(rows), wrong, spread
 
 
-def archive_file(name: str) -> Path | None:
-    """Where the seal wrote its archive: an absolute path, under MEDIA_ROOT or a *_DIR setting."""
-    from django.conf import settings
+def archive_file(sitting) -> Path | None:
+    """The seal's archive file (assessments.sealing.archive_path), if it is there."""
+    from assessments import sealing
 
-    if not name:
-        return None
-    path = Path(name)
-    roots = [Path("/")] if path.is_absolute() else []
-    roots += [Path(settings.MEDIA_ROOT)] + [
-        Path(v) for k, v in vars(settings._wrapped).items() if k.endswith("_DIR") and isinstance(v, (str, Path))
-    ]
-    for root in roots:
-        if (root / path).is_file():
-            return root / path
-    return None
+    path = sealing.archive_path(sitting) if sitting.archive_name else None
+    return path if path is not None and path.is_file() else None
 
 
 def end_seal_verify(sitting_id: int, problems_out: list) -> None:
@@ -265,7 +265,7 @@ def end_seal_verify(sitting_id: int, problems_out: list) -> None:
     sitting.refresh_from_db()
     with timer() as t:
         sitting = seal_sitting(acting_user=board, sitting=sitting, now=sitting.ends_at + dt.timedelta(minutes=5))
-    found = archive_file(sitting.archive_name)
+    found = archive_file(sitting)
     size = f"{found.stat().st_size / 1e6:.2f} MB at {found}" if found else f"archive {sitting.archive_name!r} not found"
     report("sitting: seal (archive + SHA-256 manifest)", t["seconds"], "s", "info", sitting.is_sealed, size)
     with timer() as t:
@@ -295,7 +295,8 @@ def main() -> int:
     args = parser.parse_args()
 
     # The seal's archive goes to a scratch MEDIA_ROOT, not the checkout's var/.
-    os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="hr-sitting-media-"))
+    media = tempfile.mkdtemp(prefix="hr-sitting-media-")
+    os.environ["MEDIA_ROOT"] = media
     exam_load.recreate_database(DB_NAME)
     setup_django(DB_URL)
     from django.db import connections
@@ -327,10 +328,12 @@ def main() -> int:
             f"(≈ {args.candidates / args.window:,.0f} candidates/s), first answer after {args.think[0]}–{args.think[1]} s",
             flush=True,
         )
+        load_before = os.getloadavg()[0]
+        client_cpu, server_cpu = time.process_time(), group_cpu_seconds(server.pid)
         with timer() as t:
             stats, timings = asyncio.run(
                 simulate(
-                    f"http://127.0.0.1:{port}",
+                    f"http://127.0.0.1:{port}/api/v1/assessments/exams/{exam_id}",
                     candidates,
                     starts_at.timestamp(),
                     args.window,
@@ -339,15 +342,19 @@ def main() -> int:
                 )
             )
         elapsed = t["seconds"]
+        client_cpu, server_cpu = time.process_time() - client_cpu, group_cpu_seconds(server.pid) - server_cpu
     finally:
         exam_load.stop_server(server)
 
     pct = exam_load.percentile
     total = sum(len(v) for v in stats.latency.values())
-    print(f"\nsitting start: {elapsed:.1f} s from launch, {total:,} requests")
+    print(
+        f"\nsitting start: {elapsed:.1f} s from launch, {total:,} requests; CPU: gunicorn {server_cpu:.1f} s "
+        f"({server_cpu / max(1, total) * 1000:.1f} ms a request), client {client_cpu:.1f} s; "
+        f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after (other work on the machine counts)"
+    )
     print(f"{'request':<12} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}  statuses")
     for name, values in (
-        ("login", stats.latency.get("login", [])),
         ("start", stats.latency.get("start", [])),
         ("paper", stats.latency.get("paper", [])),
         ("answers", stats.latency.get("answers", [])),
@@ -417,9 +424,10 @@ def main() -> int:
     end_seal_verify(sitting_id, problems)
     connections.close_all()
     if args.keep_db:
-        print(f"kept database {DB_NAME}; gunicorn log: {log}")
+        print(f"kept database {DB_NAME} and the archive under {media}; gunicorn log: {log}")
     else:
         exam_load.drop_database(DB_NAME)
+        shutil.rmtree(media, ignore_errors=True)
     ok = checked["lost"] == 0 and server_errors == 0 and not problems
     return 0 if ok else 1
 
