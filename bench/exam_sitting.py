@@ -50,6 +50,7 @@ THINK = (2.0, 10.0)  # reading the first question before the first save
 LEAD = 5.0  # the programmed start, this many seconds after the server answers
 TARGET_START_PAPER_MS = 1000
 TARGET_SAVE_MS = 150
+BUSY_LOAD = 2.0  # 1-minute load average above which the figures are flagged (our own set-up adds ~1)
 
 
 @dataclass
@@ -353,6 +354,11 @@ def main() -> int:
         f"({server_cpu / max(1, total) * 1000:.1f} ms a request), client {client_cpu:.1f} s; "
         f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after (other work on the machine counts)"
     )
+    if load_before >= BUSY_LOAD:
+        print(
+            f"WARNING: load average {load_before:.1f} before the start on {os.cpu_count()} CPUs: other work was "
+            "running, so the latencies below measure the machine's contention as much as the server"
+        )
     print(f"{'request':<12} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}  statuses")
     for name, values in (
         ("start", stats.latency.get("start", [])),
