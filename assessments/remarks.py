@@ -196,7 +196,9 @@ def decide_remark(
         request = RemarkRequest.objects.select_for_update().get(pk=request.pk)
         if request.status != RemarkRequest.Status.PENDING:
             raise ExamError(_("Đề nghị phúc khảo này đã được xem xét."), "__all__", 409)
-        attempt = Attempt.objects.select_for_update().select_related("exam", "sitting").get(pk=request.attempt_id)
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",)).select_related("exam", "sitting").get(pk=request.attempt_id)
+        )
         before = (attempt.score, attempt.passed, attempt.rank)
         if reject:
             request.status = RemarkRequest.Status.REJECTED

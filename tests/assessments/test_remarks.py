@@ -27,7 +27,7 @@ from assessments.models import (
     Sitting,
 )
 from assessments.papers import ExamError
-from hr_system.models import AuditLog, Employee
+from hr_system.models import AuditLog, Employee, Role
 
 API = "/api/v1/assessments/remarks"
 VN = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -204,6 +204,14 @@ def test_a_second_pending_request_is_refused_but_one_after_a_decision_is_not(wor
     assert RemarkRequest.objects.filter(attempt=world.an).count() == 2
 
 
+@pytest.mark.parametrize("status", [Attempt.Status.TERMINATED, Attempt.Status.ABSENT])
+def test_only_a_finalized_attempt_is_re_marked(world, status):
+    Attempt.objects.filter(pk=world.an.pk).update(status=status)
+    with pytest.raises(ExamError) as err:
+        ask(world)
+    assert err.value.status == 409 and not RemarkRequest.objects.exists()
+
+
 def test_an_empty_reason_is_refused(world):
     with pytest.raises(ExamError) as err:
         ask(world, reason="   ")
@@ -280,6 +288,14 @@ def test_a_manager_of_another_unit_cannot_decide(world):
         remarks.decide_remark(acting_user=world.cast.hr_b, request=remark, decision="x")
     remark.refresh_from_db()
     assert remark.status == RemarkRequest.Status.PENDING
+
+
+def test_a_board_member_does_not_decide_their_own_request(world):
+    Role.objects.create(user=world.binh_user, kind=Role.Kind.EXAM_BOARD, unit=world.cast.commune_a)
+    with pytest.raises(ExamError) as err:
+        remarks.decide_remark(acting_user=world.binh_user, request=ask(world, world.binh), decision="Giữ nguyên.")
+    assert err.value.status == 403
+    assert RemarkRequest.objects.get(attempt=world.binh).status == RemarkRequest.Status.PENDING
 
 
 def test_a_sealed_attempt_changes_only_through_re_marking(world):
