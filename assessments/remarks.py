@@ -205,10 +205,7 @@ def decide_remark(
             request.detail = {}
         else:
             rows = review(attempt)
-            with sealing.remark_context():
-                # score_attempt refuses a sealed attempt outside this block; the guard is
-                # asked here as well, so this path is the one way through a seal.
-                sealing.check_unsealed(attempt)
+            with sealing.remark_context():  # score_attempt refuses a sealed attempt outside it
                 results.score_attempt(attempt)
             results.rank_exam(exam)
             attempt.refresh_from_db(fields=["score", "passed", "rank"])
