@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import access, scoring
+from assessments import access, scoring, sealing
 from assessments.models import Attempt, Exam, ExamPart, PaperItem, QuestionVersion
 from assessments.papers import ExamError
 from hr_system.models import AuditLog
@@ -87,6 +87,7 @@ def score_attempt(attempt: Attempt) -> Attempt:
     """
     if attempt.status != Attempt.Status.FINALIZED:
         raise ResultsError(_("Chỉ chấm điểm bài đã nộp."), status=409)
+    sealing.check_unsealed(attempt)  # a sealed sitting's results change only through re-marking
     exam = attempt.exam
     paper = _papers(PaperItem.objects.filter(attempt_id=attempt.pk)).get(attempt.pk, [])
     _apply(attempt, exam, _parts(exam.pk), paper)
