@@ -137,6 +137,12 @@ def _scored_since(attempt: Attempt) -> dt.datetime | None:
 
 
 def _mark(exam: Exam, version: QuestionVersion, key: list[str], selected: list[str]) -> float:
+    """The marks one answer earns under `key`, as results.score_attempt counts them:
+    in a partial-credit exam the author's option weights count (scoring.score_item)."""
+    if exam.scoring == Exam.Scoring.PARTIAL:
+        return scoring.score_item(
+            version.kind, key, selected, float(exam.negative_mark), version.weights(), exam.scoring
+        )
     return scoring.score_item(version.kind, key, selected, float(exam.negative_mark))
 
 
