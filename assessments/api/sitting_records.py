@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from assessments import incidents, sealing, sitting_documents
@@ -145,7 +145,7 @@ def create_incident(request, sitting_id: int, payload: IncidentIn):
             terminate=payload.terminate,
         )
     incident = incidents.incidents_of(sitting).get(pk=incident.pk)
-    return 201, incident_out(incident)
+    return Status(201, incident_out(incident))
 
 
 @router.get("/{int:sitting_id}/minutes.pdf")
