@@ -33,7 +33,7 @@ from assessments.models import (
 from hr_system.models import Employee, Role
 
 Status = Attempt.Status
-TEXTS = ["Câu-bí-mật-Alpha về Luật Cán bộ", "Câu-bí-mật-Beta về Hiến pháp", "Câu-bí-mật-Gamma về tin học"]
+TEXTS = ["QZX-Alpha: Luật Cán bộ, công chức", "QZX-Beta: Hiến pháp", "QZX-Gamma: tin học văn phòng"]
 
 
 class World:
