@@ -115,7 +115,7 @@ def record_incident(
             raise sealing.SealedError("Ca thi đã được niêm phong; không ghi thêm sự việc.")
         locked = None
         if attempt is not None:
-            locked = Attempt.objects.select_for_update().select_related("exam", "sitting").filter(pk=attempt.pk).first()
+            locked = Attempt.objects.select_for_update().select_related("exam").filter(pk=attempt.pk).first()
             if locked is None or locked.sitting_id != sitting.pk:
                 raise ExamError("Thí sinh này không có tên trong danh sách ca thi.", "attempt")
         incident = Incident(
