@@ -4,8 +4,11 @@ Once a sitting is sealed, its attempts (answers, events, scores) are kept as sea
 the only path that may change one is re-marking (phúc khảo), which runs its re-score
 inside `remark_context()` and records its own decision (issue 15).
 
-The seal writes one zip archive per sitting (Circular 22/2025/TT-BNV: the sitting's
-data is sealed at its end). Inside: one canonical JSON file per attempt (its record,
+The seal writes one zip archive per sitting. Circular 22/2025/TT-BNV (in force
+10/12/2025), Quy chế, computer-based exams, as reported by the press (nld.com.vn,
+21/10/2025; the article number is not verified): at the end of the sitting the results
+are printed for candidates to sign, and the data are sealed and deleted from temporary
+storage. Inside the archive: one canonical JSON file per attempt (its record,
 answers and events, so verify can name the attempt), one per question version on the
 sitting's papers (text, options, key), the sitting itself with its incidents, and a
 MANIFEST of SHA-256 digests of every file. The digest of the MANIFEST is kept on the
@@ -123,7 +126,8 @@ def sitting_documents(sitting: Sitting) -> dict[str, bytes]:
     """{file name: canonical bytes} of everything sealed, built from the database.
 
     A handful of queries whatever the number of candidates (attempts, items with
-    responses, events, versions, incidents)."""
+    responses, events, versions, incidents). The rank is left out on purpose: it is
+    exam-wide and moves when a later sitting of the exam is scored."""
     attempts = list(
         Attempt.objects.filter(sitting=sitting)
         .select_related("employee", "checked_in_by")
