@@ -123,21 +123,10 @@ def seal(w, *attempts):
     return sitting
 
 
-def correct_key_without_rescoring(w, v, new_key):
-    """A key correction after the seal: the version's key changes and the correction is
-    recorded as results.correct_key records it, but a sealed attempt keeps its result."""
-    old_key = sorted(v.correct_ids())
-    v.options = [{**o, "correct": o["id"] in new_key} for o in v.options]
-    v.save(update_fields=["options"])
-    AuditLog.record(
-        user=w.cast.hr_a,
-        action="question.key_corrected",
-        obj=v,
-        question_id=v.question_id,
-        old_key=old_key,
-        new_key=sorted(new_key),
-        reason="Đáp án đúng là B",
-    )
+def correct_key(w, v, new_key):
+    """The owner's key correction (results.correct_key): every unsealed attempt with the
+    version is re-scored at once; an attempt of a sealed sitting keeps its result."""
+    return results.correct_key(acting_user=w.cast.hr_a, version=v, correct_ids=new_key, reason="Đáp án đúng là B")
 
 
 def ask(w, a=None, reason="Tôi cho rằng câu 3 chấm chưa đúng.", now=None):
@@ -223,7 +212,7 @@ def test_an_empty_reason_is_refused(world):
 
 def test_a_granted_request_after_a_key_correction_changes_score_and_rank_and_is_audited(world):
     seal(world, world.an, world.binh)
-    correct_key_without_rescoring(world, world.q[2], ["b"])
+    correct_key(world, world.q[2], ["b"])
     an = attempt(world.an.pk)
     assert (float(an.score), an.rank) == (2.0, 2)  # sealed: the correction did not reach it
     remark = ask(world)
@@ -252,7 +241,7 @@ def test_a_granted_request_after_a_key_correction_changes_score_and_rank_and_is_
 def test_an_unchanged_outcome_keeps_the_score(world):
     # A key correction before the request re-scores the unsealed attempt at once, so
     # re-marking finds nothing more to change.
-    results.correct_key(acting_user=world.cast.hr_a, version=world.q[2], correct_ids=["b"], reason="Đáp án B")
+    correct_key(world, world.q[2], ["b"])
     assert float(attempt(world.an.pk).score) == 3.0
     decided = remarks.decide_remark(acting_user=world.cast.hr_a, request=ask(world), decision="Giữ nguyên điểm.")
     assert decided.status == RemarkRequest.Status.UNCHANGED
@@ -263,7 +252,8 @@ def test_an_unchanged_outcome_keeps_the_score(world):
 
 
 def test_a_rejected_request_leaves_the_result_alone(world):
-    correct_key_without_rescoring(world, world.q[2], ["b"])  # would change the score if re-marked
+    seal(world, world.an)
+    correct_key(world, world.q[2], ["b"])  # would change the score if re-marked
     decided = remarks.decide_remark(
         acting_user=world.cast.hr_a, request=ask(world), decision="Đơn không đúng mẫu.", reject=True
     )
@@ -300,7 +290,7 @@ def test_a_board_member_does_not_decide_their_own_request(world):
 
 def test_a_sealed_attempt_changes_only_through_re_marking(world):
     seal(world, world.an)
-    correct_key_without_rescoring(world, world.q[2], ["b"])
+    correct_key(world, world.q[2], ["b"])
     an = attempt(world.an.pk)
     with pytest.raises(sealing.SealedError):
         sealing.check_unsealed(an)
@@ -316,7 +306,7 @@ def test_a_sealed_attempt_changes_only_through_re_marking(world):
 
 def test_the_api_round_trip(world, login):
     seal(world, world.an, world.binh)
-    correct_key_without_rescoring(world, world.q[2], ["b"])
+    correct_key(world, world.q[2], ["b"])
     client = login(world.cast.staff_user)
     r = client.post(API, {"exam_id": world.exam.pk, "reason": "Câu 3"}, content_type="application/json")
     assert r.status_code == 201, r.content
@@ -432,7 +422,7 @@ def test_the_decision_pdf_for_candidate_and_board(world, login):
     world.exam.refresh_from_db()
     results.score_exam(world.exam)  # An: 2 right, 1 wrong → 1,75
     seal(world, world.an, world.binh)
-    correct_key_without_rescoring(world, world.q[2], ["b"])
+    correct_key(world, world.q[2], ["b"])
     remark = ask(world)
     assert login(world.cast.staff_user).get(f"{API}/{remark.pk}/decision.pdf").status_code == 409  # pending
     remarks.decide_remark(acting_user=world.cast.hr_a, request=remark, decision="Chấm lại câu 3 theo đáp án B.")

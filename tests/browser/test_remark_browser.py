@@ -8,7 +8,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from assessments.models import Attempt, RemarkRequest
-from tests.assessments.test_remarks import correct_key_without_rescoring, seal, world  # noqa: F401
+from tests.assessments.test_remarks import correct_key, seal, world  # noqa: F401
 
 
 def test_a_candidate_asks_and_the_board_grants_a_re_marking(
@@ -20,7 +20,7 @@ def test_a_candidate_asks_and_the_board_grants_a_re_marking(
     web_login,
 ):
     seal(world, world.an, world.binh)
-    correct_key_without_rescoring(world, world.q[2], ["b"])
+    correct_key(world, world.q[2], ["b"])
     page = browser_page
     page.on("dialog", lambda dialog: dialog.accept())
 
