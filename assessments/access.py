@@ -7,7 +7,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from assessments.models import Attempt, BlueprintRule, Category, Exam, PaperItem, Question, QuestionVersion
+from assessments.models import (
+    Attempt,
+    BlueprintRule,
+    Category,
+    Exam,
+    PaperItem,
+    Question,
+    QuestionVersion,
+    Sitting,
+)
 from assessments.papers import ExamError
 from hr_system import access
 from hr_system.models import OrgUnit, Role
@@ -86,6 +95,54 @@ def get_own_attempt(user, exam_id: int) -> Attempt:
     if attempt is None:
         raise Http404("Bạn không có tên trong danh sách dự thi của kỳ thi này.")
     return attempt
+
+
+# --- sittings (ca thi) ------------------------------------------------------------------
+#
+# A sitting is managed by the exam's managers (exam board / HR in scope) and run at the
+# door by its proctors: the users in `Sitting.proctors`, whatever their role. A proctor
+# sees their own sittings only (the check-in page with the candidates' citizen-ID
+# numbers); everyone else gets 404.
+
+
+def get_managed_sitting(user, exam_id: int, sitting_id: int) -> Sitting:
+    """A sitting of an exam the caller manages (403 for non-managers, 404 outside scope)."""
+    exam = get_managed_exam(user, exam_id)
+    sitting = Sitting.objects.select_related("exam__unit").filter(pk=sitting_id, exam=exam).first()
+    if sitting is None:
+        raise Http404("Không tìm thấy ca thi.")
+    return sitting
+
+
+def sittings_proctored_by(user) -> QuerySet[Sitting]:
+    """Sittings the caller runs: those of exams they manage and those they proctor."""
+    if not getattr(user, "is_authenticated", False):
+        return Sitting.objects.none()
+    proctored = Q(proctors=user)
+    if access.has_role(user, *MANAGERS) or access.is_admin(user):
+        proctored |= Q(exam__in=exams_for(user).values("pk"))
+    return Sitting.objects.filter(proctored).distinct()
+
+
+def get_proctored_sitting(user, sitting_id: int) -> Sitting:
+    """A sitting the caller manages (get_managed_exam's scope) or proctors; else 404."""
+    sitting = (
+        Sitting.objects.select_related("exam__unit")
+        .filter(pk=sitting_id, pk__in=sittings_proctored_by(user).values("pk"))
+        .first()
+    )
+    if sitting is None:
+        raise Http404("Không tìm thấy ca thi.")
+    return sitting
+
+
+def get_proctored_attempt(user, sitting: Sitting, attempt_id: int) -> Attempt:
+    """A candidate of a sitting the caller already reached through get_proctored_sitting."""
+    attempt = Attempt.objects.select_related("exam", "employee", "sitting").filter(pk=attempt_id, sitting=sitting)
+    found = attempt.first()
+    if found is None:
+        raise Http404("Không tìm thấy thí sinh trong ca thi này.")
+    return found
 
 
 # --- the question bank ------------------------------------------------------------------
