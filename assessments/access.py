@@ -124,13 +124,15 @@ def sittings_proctored_by(user) -> QuerySet[Sitting]:
     return Sitting.objects.filter(proctored).distinct()
 
 
-def get_proctored_sitting(user, sitting_id: int) -> Sitting:
-    """A sitting the caller manages (get_managed_exam's scope) or proctors; else 404."""
-    sitting = (
-        Sitting.objects.select_related("exam__unit")
-        .filter(pk=sitting_id, pk__in=sittings_proctored_by(user).values("pk"))
-        .first()
+def get_proctored_sitting(user, sitting_id: int, *, exam_id: int | None = None) -> Sitting:
+    """A sitting the caller manages (get_managed_exam's scope) or proctors (of the exam
+    `exam_id` when given); else 404."""
+    sittings = Sitting.objects.select_related("exam__unit").filter(
+        pk=sitting_id, pk__in=sittings_proctored_by(user).values("pk")
     )
+    if exam_id is not None:
+        sittings = sittings.filter(exam_id=exam_id)
+    sitting = sittings.first()
     if sitting is None:
         raise Http404("Không tìm thấy ca thi.")
     return sitting

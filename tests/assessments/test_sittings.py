@@ -344,3 +344,21 @@ def test_papers_generated_ahead_make_the_start_one_small_write(setup, cast, djan
         attempts.start_attempt(
             attempt=attempt, ip="10.0.0.5", access_code=None, now=sitting.starts_at + dt.timedelta(seconds=1)
         )
+
+
+@pytest.mark.parametrize(
+    "time_limit, on, minutes",
+    [
+        (30, dt.date(2025, 12, 10), 5),
+        (20, dt.date(2026, 3, 1), 5),
+        (45, dt.date(2026, 3, 1), 5),  # no figure for 31-59 minutes: the stricter one
+        (60, dt.date(2026, 3, 1), 10),
+        (120, dt.date(2026, 3, 1), 10),
+        (60, dt.date(2025, 5, 1), 10),  # Circular 001/2025/TT-BNV
+        (60, dt.date(2025, 4, 30), 0),  # before any rule: no late entry
+    ],
+)
+def test_late_entry_rule_by_test_length_and_date(time_limit, on, minutes):
+    from assessments import rules
+
+    assert rules.late_entry_minutes(time_limit, on) == minutes
