@@ -118,10 +118,14 @@ def sittings_proctored_by(user) -> QuerySet[Sitting]:
     """Sittings the caller runs: those of exams they manage and those they proctor."""
     if not getattr(user, "is_authenticated", False):
         return Sitting.objects.none()
-    proctored = Q(proctors=user)
-    if access.has_role(user, *MANAGERS) or access.is_admin(user):
-        proctored |= Q(exam__in=exams_for(user).values("pk"))
+    proctored = Q(proctors=user) | Q(exam__in=exams_for(user).values("pk"))
     return Sitting.objects.filter(proctored).distinct()
+
+
+def manages_exam(user, exam_id: int) -> bool:
+    """Whether the caller manages the exam (exam board / HR in scope), as opposed to
+    only proctoring one of its sittings."""
+    return exams_for(user).filter(pk=exam_id).exists()
 
 
 def get_proctored_sitting(user, sitting_id: int, *, exam_id: int | None = None) -> Sitting:
