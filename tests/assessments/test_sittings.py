@@ -362,3 +362,18 @@ def test_late_entry_rule_by_test_length_and_date(time_limit, on, minutes):
     from assessments import rules
 
     assert rules.late_entry_minutes(time_limit, on) == minutes
+
+
+def test_absent_candidates_show_as_vang_thi_without_score_or_rank(setup, cast):
+    from assessments import results
+
+    sitting = make_sitting(setup, cast, late=5)
+    start(setup.exam, cast.emp_a, sitting.starts_at + dt.timedelta(minutes=1))
+    sittings.end_sitting(acting_user=setup.board, sitting=sitting, now=sitting.starts_at + dt.timedelta(minutes=31))
+    results.rank_exam(setup.exam)
+    rows = {r["employee_code"]: r for r in results.result_rows(setup.exam)["rows"]}
+    absent = rows[cast.teacher_a.code]
+    assert absent["status"] == Attempt.Status.ABSENT and absent["result"] == "Vắng thi"
+    assert (absent["score"], absent["rank"]) == (None, None)
+    monitor = {r["employee"]: r for r in attempts.monitor(setup.exam)["attempts"]}
+    assert monitor[cast.teacher_a.code]["status_label"] == "Vắng thi"
