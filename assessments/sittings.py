@@ -251,7 +251,7 @@ def add_to_sitting(*, acting_user, sitting: Sitting, employees) -> int:
     with transaction.atomic():
         attempts.add_candidates(acting_user=acting_user, exam=exam, employees=ids)
         rows = list(
-            Attempt.objects.select_for_update()
+            Attempt.objects.select_for_update(of=("self",))
             .filter(exam=exam, employee_id__in=ids)
             .select_related("sitting", "employee")
             .order_by("pk")
@@ -304,7 +304,11 @@ def check_in(*, acting_user, attempt: Attempt, now: dt.datetime | None = None, s
     if len(seat) > MAX_SEAT:
         raise ExamError(f"Số máy thi tối đa {MAX_SEAT} ký tự.", "seat")
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().select_related("sitting__exam").get(pk=attempt.pk)
+        locked = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("sitting__exam", "employee")
+            .get(pk=attempt.pk)
+        )
         sitting = locked.sitting
         if sitting is None:
             raise ExamError("Thí sinh không có tên trong ca thi nào của kỳ thi.", "attempt", 409)
