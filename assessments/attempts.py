@@ -90,6 +90,16 @@ class AttemptError(ExamError):
 # --- exam set-up ---------------------------------------------------------------------
 
 
+# Dates outside these years are typing errors (or a fuzzer): refused before any
+# arithmetic or local-time conversion (the late-entry rule of the exam's day) overflows.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+
+
+def check_year(value: dt.datetime, field: str) -> None:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ExamError(f"Năm phải từ {EARLIEST_YEAR} đến {LATEST_YEAR}.", field)
+
+
 def _percent(value, field: str) -> Decimal:
     try:
         number = Decimal(str(value))
@@ -181,6 +191,8 @@ def create_exam(
         raise ExamError("Vui lòng nhập tên kỳ thi.", "title")
     if timezone.is_naive(opens_at) or timezone.is_naive(closes_at):
         raise ExamError("Thời điểm mở và đóng phải có múi giờ.", "opens_at")
+    check_year(opens_at, "opens_at")
+    check_year(closes_at, "closes_at")
     if closes_at <= opens_at:
         raise ExamError("Thời điểm đóng phải sau thời điểm mở.", "closes_at")
     if not isinstance(time_limit, int) or not 1 <= time_limit <= MAX_TIME_LIMIT:

@@ -37,6 +37,9 @@ MAX_LATE_ENTRY_MINUTES = attempts.MAX_LATE_ENTRY_MINUTES
 MAX_REMARK_DAYS = attempts.MAX_REMARK_DAYS
 
 
+check_year = attempts.check_year
+
+
 def _local(value: dt.datetime) -> str:
     return timezone.localtime(value).strftime("%H:%M ngày %d/%m/%Y")
 
@@ -97,6 +100,8 @@ def _clean_sitting(
         raise ExamError(f"Phòng thi, địa điểm tối đa {MAX_VENUE} ký tự.", "venue")
     if starts_at is None or ends_at is None or timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise ExamError("Giờ bắt đầu và kết thúc phải có múi giờ.", "starts_at")
+    check_year(starts_at, "starts_at")
+    check_year(ends_at, "ends_at")
     if ends_at <= starts_at:
         raise ExamError("Giờ kết thúc phải sau giờ bắt đầu.", "ends_at")
     if ends_at < starts_at + dt.timedelta(minutes=exam.time_limit):
@@ -458,6 +463,8 @@ def update_exam(*, acting_user, exam: Exam, now: dt.datetime | None = None, **ch
     opens_at, closes_at = new["opens_at"], new["closes_at"]
     if timezone.is_naive(opens_at) or timezone.is_naive(closes_at):
         raise ExamError("Thời điểm mở và đóng phải có múi giờ.", "opens_at")
+    check_year(opens_at, "opens_at")
+    check_year(closes_at, "closes_at")
     if closes_at <= opens_at:
         raise ExamError("Thời điểm đóng phải sau thời điểm mở.", "closes_at")
     limit = new["time_limit"]

@@ -238,3 +238,23 @@ def test_end_through_the_api_by_the_proctor(setup, cast):
     assert set(Attempt.objects.filter(sitting=sitting).values_list("status", flat=True)) == {"absent"}
     assert Sitting.objects.get(pk=sitting.pk).ended_at is not None
     assert sittings.mark_absent_due() == 0
+
+
+@pytest.mark.parametrize(
+    "path_suffix, method, body, field",
+    [
+        ("", "patch", {"closes_at": "9999-12-31T23:59:59Z"}, "closes_at"),
+        ("", "patch", {"opens_at": "0001-01-01T00:00:00Z"}, "opens_at"),
+        ("", "patch", {"time_limit": 10**12}, "time_limit"),
+        ("", "patch", {"remark_window_days": -3}, "remark_window_days"),
+        ("/sittings", "post", {"starts_at": "9999-12-31T23:59:59Z", "ends_at": "9999-12-31T23:59:59Z"}, "starts_at"),
+    ],
+)
+def test_absurd_values_get_a_422_never_a_500(setup, cast, path_suffix, method, body, field):
+    board = client_of(setup.board)
+    if method == "patch":
+        r = patch(board, f"/{setup.exam.pk}{path_suffix}", body)
+    else:
+        r = post(board, f"/{setup.exam.pk}{path_suffix}", sitting_body(**body))
+    assert r.status_code == 422, r.content
+    assert field in r.json()["error"]["fields"]
