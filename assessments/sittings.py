@@ -109,6 +109,8 @@ def _clean_sitting(
             f"Ca thi phải kéo dài ít nhất bằng thời gian làm bài ({exam.time_limit} phút).",
             "ends_at",
         )
+    if starts_at <= timezone.now():
+        raise ExamError("Giờ bắt đầu ca thi đã qua; chọn một thời điểm sắp tới.", "starts_at")
     if starts_at < exam.opens_at or ends_at > exam.closes_at:
         raise ExamError(
             f"Ca thi phải nằm trong thời gian của kỳ thi (từ {_local(exam.opens_at)} đến {_local(exam.closes_at)}).",

@@ -203,6 +203,7 @@ def test_end_before_the_start_is_refused(setup, cast):
         ({"ends_at_minutes": 20}, "ends_at"),  # shorter than the 30-minute limit
         ({"ends_at_minutes": -5}, "ends_at"),
         ({"start_hours": -3}, "starts_at"),  # before the exam opens
+        ({"start_hours": -0.1}, "starts_at"),  # already past
         ({"start_hours": 2.9}, "starts_at"),  # ends after the exam closes
     ],
 )
@@ -377,3 +378,20 @@ def test_absent_candidates_show_as_vang_thi_without_score_or_rank(setup, cast):
     assert (absent["score"], absent["rank"]) == (None, None)
     monitor = {r["employee"]: r for r in attempts.monitor(setup.exam)["attempts"]}
     assert monitor[cast.teacher_a.code]["status_label"] == "Vắng thi"
+
+
+def test_a_sitting_before_the_exam_opens_is_refused(setup, cast):
+    later = timezone.now() + dt.timedelta(days=1)
+    sittings.update_exam(
+        acting_user=setup.board, exam=setup.exam, opens_at=later, closes_at=later + dt.timedelta(hours=3)
+    )
+    with pytest.raises(ExamError) as info:
+        sittings.create_sitting(
+            acting_user=setup.board,
+            exam=setup.exam,
+            name="Ca 1",
+            venue="Phòng 201",
+            starts_at=later - dt.timedelta(minutes=10),
+            ends_at=later + dt.timedelta(minutes=40),
+        )
+    assert info.value.field == "starts_at" and "trong thời gian của kỳ thi" in str(info.value)
