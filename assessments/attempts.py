@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from assessments import results
@@ -729,6 +729,39 @@ def finalize_due(now: dt.datetime | None = None) -> int:
     for exam_id, attempt_ids in closed.items():
         _score_batch(exams[exam_id], attempt_ids)
     return sum(len(v) for v in closed.values())
+
+
+def finalize_open(*, attempts_q, now: dt.datetime, reason: str, acting_user=None) -> int:
+    """Close every open (in progress or paused) attempt matching `attempts_q` now, in
+    one UPDATE and one INSERT of events, then score them per exam: what a sitting's
+    end does to the candidates still working (their answers so far count). Returns
+    how many were closed."""
+    by = _user_or_none(acting_user)
+    closed: dict[int, list[int]] = {}
+    exams = {}
+    with transaction.atomic():
+        rows = list(
+            Attempt.objects.filter(attempts_q, status__in=OPEN_STATUSES)
+            .select_related("exam")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        if not rows:
+            return 0
+        ids = [a.pk for a in rows]
+        finished = Least(Coalesce(F("deadline"), Value(now)), Value(now))
+        Attempt.objects.filter(pk__in=ids, status__in=OPEN_STATUSES).update(
+            status=Status.FINALIZED, finalized_at=finished, paused_at=None, answered=_answered_count_expr()
+        )
+        AttemptEvent.objects.bulk_create(
+            AttemptEvent(attempt_id=pk, at=now, kind="finalized", detail={"reason": reason}, by=by) for pk in ids
+        )
+        for attempt in rows:
+            exams[attempt.exam_id] = attempt.exam
+            closed.setdefault(attempt.exam_id, []).append(attempt.pk)
+    for exam_id, attempt_ids in closed.items():
+        _score_batch(exams[exam_id], attempt_ids)
+    return len(ids)
 
 
 def _score_batch(exam, attempt_ids: list[int]) -> None:

@@ -403,20 +403,23 @@ def end_sitting(*, acting_user, sitting: Sitting, now: dt.datetime | None = None
         return sitting
     if now < sitting.starts_at:
         raise ExamError(f"Ca thi chưa bắt đầu (giờ thi {_local(sitting.starts_at)}).", "__all__", 409)
-    still_open = list(sitting.attempts.filter(status__in=attempts.OPEN_STATUSES).order_by("pk"))
-    for attempt in still_open:
-        attempts.finalize(attempt=attempt, now=now, reason="sitting_ended", acting_user=acting_user)
+    # ended_at first: from its commit on, no candidate starts (start_attempt refuses an
+    # ended sitting), so the two sweeps below leave nobody behind.
+    if not Sitting.objects.filter(pk=sitting.pk, ended_at__isnull=True).update(ended_at=now):
+        sitting.refresh_from_db()  # another proctor ended it a moment ago
+        return sitting
+    finalised = attempts.finalize_open(
+        attempts_q=Q(sitting=sitting), now=now, reason="sitting_ended", acting_user=acting_user
+    )
     absent = _mark_absent(sitting, now, by=acting_user)
-    with transaction.atomic():
-        Sitting.objects.filter(pk=sitting.pk, ended_at__isnull=True).update(ended_at=now)
-        AuditLog.record(
-            user=acting_user,
-            action="sitting.end",
-            obj=sitting,
-            exam=sitting.exam_id,
-            finalised=len(still_open),
-            absent=absent,
-        )
+    AuditLog.record(
+        user=acting_user,
+        action="sitting.end",
+        obj=sitting,
+        exam=sitting.exam_id,
+        finalised=finalised,
+        absent=absent,
+    )
     sitting.refresh_from_db()
     return sitting
 

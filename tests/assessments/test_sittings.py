@@ -395,3 +395,19 @@ def test_a_sitting_before_the_exam_opens_is_refused(setup, cast):
             ends_at=later + dt.timedelta(minutes=40),
         )
     assert info.value.field == "starts_at" and "trong thời gian của kỳ thi" in str(info.value)
+
+
+def test_end_sitting_closes_a_whole_room_in_a_few_queries(setup, cast, django_assert_max_num_queries):
+    sitting = make_sitting(setup, cast, late=5)
+    now = sitting.starts_at + dt.timedelta(minutes=1)
+    start(setup.exam, cast.emp_a, now)
+    attempts.pause(acting_user=setup.board, attempt=attempt_of(setup.exam, cast.emp_a), reason="Mất điện", now=now)
+    with django_assert_max_num_queries(40):
+        sittings.end_sitting(acting_user=setup.board, sitting=sitting, now=now + dt.timedelta(minutes=5))
+    closed = attempt_of(setup.exam, cast.emp_a)
+    assert closed.status == Attempt.Status.FINALIZED and closed.finalized_at == now + dt.timedelta(minutes=5)
+    assert closed.score is not None  # scored in the batch
+    assert AttemptEvent.objects.filter(attempt=closed, kind="finalized", detail__reason="sitting_ended").exists()
+    again = sittings.end_sitting(acting_user=setup.board, sitting=sitting, now=now + dt.timedelta(minutes=6))
+    assert again.ended_at == now + dt.timedelta(minutes=5)
+    assert AuditLog.objects.filter(action="sitting.end").count() == 1
