@@ -194,7 +194,8 @@ class ExamForm(forms.Form):
         max_value=attempts.MAX_LATE_ENTRY_MINUTES,
         help_text=gettext_lazy(
             "Để trống: theo Nội quy thi (Thông tư 22/2025/TT-BNV): 5 phút với bài thi đến 30 phút, "
-            "10 phút với bài thi từ 60 phút."
+            "10 phút với bài thi từ 60 phút; bài thi 31–59 phút: 5 phút (Nội quy không quy định, "
+            "Chủ tịch Hội đồng quyết định)."
         ),
     )
     require_checkin = forms.BooleanField(
