@@ -381,11 +381,17 @@ def test_results_excel_has_a_row_per_candidate(world, login):
     r = client.get(f"{API}/exams/{world.exam.pk}/results.xlsx")
     sheet = load_workbook(io.BytesIO(r.content))["Kết quả"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("STT", "Họ và tên", "Mã", "Đơn vị", "Phần I", "Phần II", "Tổng điểm", "Kết quả", "Xếp hạng")
+    assert rows[0] == (
+        *("STT", "Họ và tên", "Mã", "Đơn vị", "Phần I", "Phần II", "Tổng điểm"),
+        *("Số câu đúng", "Số câu sai", "Số câu bỏ trống", "Thời gian làm bài (phút:giây)", "Kết quả", "Xếp hạng"),
+    )
     by_name = {row[1]: row for row in rows[1:]}
     assert set(by_name) == {"Nguyễn Văn An", "Hoàng Văn Bình", "Lò Thị Hương", "Phạm Thị Cúc"}
-    assert by_name["Lò Thị Hương"][4:] == (1, 2, 3, "Đạt", 3)
-    assert by_name["Phạm Thị Cúc"][7:] == ("Không đạt", 4)
+    assert by_name["Lò Thị Hương"][4:] == (1, 2, 3, 3, 1, 0, "30:00", "Đạt", 3)
+    assert by_name["Phạm Thị Cúc"][7:] == (0, 2, 2, "50:00", "Không đạt", 4)
+    notes = dict(list(load_workbook(io.BytesIO(r.content))["Ghi chú"].iter_rows(values_only=True))[1:])
+    assert notes["Cách tính điểm"].startswith("Đúng hoàn toàn mới được điểm")
+    assert "thời gian làm bài ít hơn" in notes["Quy tắc xếp hạng"]
 
 
 # --- pages ----------------------------------------------------------------------------------
