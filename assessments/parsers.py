@@ -674,15 +674,15 @@ def _xlsx_weights(value, texts: list[str], correct: set[int], kind: str) -> list
             raise ValueError(f"Phương án {match[1].upper()} có hai trọng số.")
         named.add(index)
         weights[index] = parse_weight(match[2])
+    problem = weight_problem(kind, weights)
+    if problem:
+        raise ValueError(problem)
     positive = {i for i, w in enumerate(weights) if w > 0}
     if positive != correct:
         raise ValueError(
             f"Các phương án có trọng số dương ({', '.join(LETTERS[i] for i in sorted(positive)) or 'không có'}) "
             f"phải trùng với cột Đáp án ({', '.join(LETTERS[i] for i in sorted(correct))})."
         )
-    problem = weight_problem(kind, weights)
-    if problem:
-        raise ValueError(problem)
     return weights
 
 
