@@ -5,13 +5,16 @@ the weights shown back — only to those who manage the item."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from assessments import bank, parsers
 from assessments.models import Question, QuestionVersion
 from assessments.papers import ExamError
+from hr_system.templatetags.numbers import vn_number
 from tests.assessments.test_bank import API, board, new_question  # noqa: F401 (fixture)
 
 
@@ -168,3 +171,23 @@ def test_api_accepts_and_returns_weights_in_scope_only(board, login):  # noqa: F
     assert r.status_code == 422
     question_id = Question.objects.get().pk
     assert login(board.board_b).get(f"{API}/questions/{question_id}").status_code == 404
+
+
+def test_import_page_warns_that_all_or_nothing_exams_ignore_weights(board, login, settings, tmp_path):  # noqa: F811
+    settings.MEDIA_ROOT = tmp_path
+    client = login(board.board_a)
+    data = (Path(__file__).resolve().parent.parent / "data" / "gift_weighted_independent_author.txt").read_bytes()
+    upload = SimpleUploadedFile("van-thu.gift.txt", data)
+    r = client.post("/bank/import/", {"file": upload, "format": "gift", "category": board.law_a.pk, "difficulty": 2})
+    page = r.content.decode()
+    assert r.status_code == 200 and page.count("sẽ bỏ qua trọng số") == 3
+    assert "A 50%, B 50%, C -100%, D -100%" in page
+    assert QuestionVersion.objects.filter(options__0__weight=50).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "text"),
+    [(0.25, 2, "0,25"), (33.333333, 2, "33,33"), ("100.00", 2, "100"), (-100, 2, "-100"), (2.5, 0, "3"), (None, 2, "")],
+)
+def test_vn_number_uses_a_decimal_comma(value, places, text):
+    assert vn_number(value, places) == text
