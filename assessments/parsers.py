@@ -6,6 +6,10 @@ the line (or spreadsheet row) the author should look at, and a Vietnamese reason
 The Aiken and GIFT rules follow Moodle's importers as described in
 shared/reference/exam-anchors.md §4.1–4.2; where we are stricter the comment says why.
 Writing the parsed items into the bank is `assessments.bank.import_items`.
+
+Option weights (issue 15: GIFT ``~%50%``, the template's Trọng số column) are kept as
+``options[i]["weight"]`` in percent and checked here (`weight_problem`); which exams use
+them is the scoring module's business.
 """
 
 from __future__ import annotations
@@ -325,7 +329,10 @@ class _GiftError(ValueError):
 def parse_gift(text: str) -> tuple[list[Item], list[Error]]:
     """GIFT, limited to what our bank holds: single choice (``=`` right, ``~`` wrong),
     multiple answers (only ``~`` with ``%n%`` weights; a positive weight is a correct
-    option) and true/false. Every other GIFT type is rejected, naming it.
+    option) and true/false. Every other GIFT type is rejected, naming it. Weights are
+    kept on the options (`_gift_choice`); ``[html]``, ``[moodle]``, ``[plain]`` and
+    ``[markdown]`` at the start of question or option text are recognised
+    (`_marked_text`); feedback, with or without a marker, is dropped.
 
     Questions are separated by blank lines; ``//`` lines are comments; ``$CATEGORY:``
     sets the category code for the questions after it (its last path segment).
