@@ -15,6 +15,9 @@ An exam scores in one of two modes (Exam.scoring, issue 15):
   by right ones but never takes marks from other questions, so the exam's
   `negative_mark` does not apply. A question without weights scores all-or-nothing
   (1 or 0) in this mode too.
+All-or-nothing stays the default: the "% of correct answers" of Decree 170/2025 art. 9
+counts questions, not options, so partial credit is for tests whose organiser chooses
+it (an internal competency check), not for a recruitment round.
 """
 
 from __future__ import annotations
