@@ -140,7 +140,7 @@ def analyse(answers: Iterable[tuple], keys: Mapping[int, Mapping], mode: str = s
     lengths = had.sum(axis=1)
     n = len(attempt_ids)
 
-    # Kelley's groups over the share of the paper answered right (ties cut by attempt id).
+    # Kelley's groups over the share of the paper's marks earned (ties cut by attempt id).
     upper: set[int] = set()
     lower: set[int] = set()
     group_size = None
