@@ -7,7 +7,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from assessments.models import Attempt, BlueprintRule, Category, Exam, PaperItem, Question, QuestionVersion
+from assessments.models import (
+    Attempt,
+    BlueprintRule,
+    Category,
+    Exam,
+    PaperItem,
+    Question,
+    QuestionVersion,
+    Sitting,
+)
 from assessments.papers import ExamError
 from hr_system import access
 from hr_system.models import OrgUnit, Role
@@ -162,6 +171,26 @@ def check_no_conflict(user, exam: Exam) -> None:
         )
 
 
+def board_exams(user) -> QuerySet[Exam]:
+    """Exams organised in the caller's exam-board scope (every exam for an admin)."""
+    q = access.scope_q(user, (Role.Kind.EXAM_BOARD,), field="unit__path")
+    return Exam.objects.all() if q is None else Exam.objects.filter(q)
+
+
+def secret_exams(user) -> QuerySet[Exam]:
+    """Exams whose questions the caller may not read yet: one of its sittings has not
+    ended, and the caller is not its exam board. Circular 22/2025/TT-BNV keeps the
+    questions secret (chế độ mật) until the exam ends: no candidate, HR officer or
+    proctor reads them through any page or endpoint until the last sitting has ended."""
+    running = Exam.objects.filter(Exists(Sitting.objects.filter(exam=OuterRef("pk"), ended_at__isnull=True)))
+    return running.exclude(pk__in=board_exams(user).values("pk"))
+
+
+def secret_questions(user) -> QuerySet[PaperItem]:
+    """The question ids on the papers of the caller's secret exams (a values() subquery)."""
+    return PaperItem.objects.filter(attempt__exam__in=secret_exams(user).values("pk")).values("version__question_id")
+
+
 def categories_for(user) -> QuerySet[Category]:
     """The bank's categories for the caller: managed, minus any a pending exam of theirs
     (as a candidate) draws from. Only managers have any."""
@@ -191,7 +220,7 @@ def check_category(user, category: Category) -> None:
 def questions_for(user) -> QuerySet[Question]:
     """Questions whose text and keys the caller may read and change: in the bank's
     categories (categories_for) and on no paper of a pending exam of theirs."""
-    questions = Question.objects.filter(category__in=categories_for(user))
+    questions = Question.objects.filter(category__in=categories_for(user)).exclude(pk__in=secret_questions(user))
     if access.own_employee(user) is None:
         return questions
     return questions.exclude(pk__in=conflicted_questions(user).values("pk"))
@@ -222,12 +251,13 @@ def filtered_questions(user, filters) -> QuerySet[Question]:
 def hidden_versions(user, exam: Exam) -> set[int]:
     """Versions on the exam's papers whose text and key the caller (a manager of the
     exam) may not see: items of categories they do not manage, until the exam's results
-    are published, and at any time an item a pending exam of theirs can draw."""
+    are published, at any time an item a pending exam of theirs can draw, and every item
+    of an exam still sitting unless they are its exam board (secret_exams)."""
     on_exam = PaperItem.objects.filter(attempt__exam=exam).values("version_id")
     if exam.published_at is None:
         readable = questions_for(user)
     else:
-        readable = Question.objects.all()
+        readable = Question.objects.exclude(pk__in=secret_questions(user))
         if access.own_employee(user) is not None:
             readable = readable.exclude(pk__in=conflicted_questions(user).values("pk"))
     return set(

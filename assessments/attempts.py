@@ -27,7 +27,7 @@ from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from assessments import results
+from assessments import results, sealing
 from assessments.models import (
     Attempt,
     AttemptEvent,
@@ -724,6 +724,7 @@ def _proctor_step(
     reason = _reason(reason)
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        sealing.check_unsealed(locked)
         if locked.status not in allowed:
             raise AttemptError(
                 f"Không thể thực hiện: bài thi đang ở trạng thái “{locked.get_status_display()}”.", code="bad_state"

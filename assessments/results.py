@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import access, scoring
+from assessments import access, scoring, sealing
 from assessments.models import Attempt, Exam, ExamPart, PaperItem, QuestionVersion
 from assessments.papers import ExamError
 from hr_system.models import AuditLog
@@ -88,6 +88,7 @@ def score_attempt(attempt: Attempt) -> Attempt:
     """
     if attempt.status != Attempt.Status.FINALIZED:
         raise ResultsError(_("Chỉ chấm điểm bài đã nộp."), status=409)
+    sealing.check_unsealed(attempt)  # a sealed sitting's results change only through re-marking
     exam = attempt.exam
     paper = _papers(PaperItem.objects.filter(attempt_id=attempt.pk)).get(attempt.pk, [])
     _apply(attempt, exam, _parts(exam.pk), paper)
@@ -97,6 +98,7 @@ def score_attempt(attempt: Attempt) -> Attempt:
 
 def _score_many(exam: Exam, attempts_q: Q) -> tuple[int, int]:
     """Score the exam's finalized attempts matching `attempts_q`; (scored, changed)."""
+    attempts_q &= sealing.unsealed_q()  # sealed sittings are left as sealed (re-marking only)
     attempts = list(exam.attempts.filter(attempts_q, status=Attempt.Status.FINALIZED).order_by("pk"))
     if not attempts:
         return 0, 0
@@ -249,6 +251,7 @@ def correct_key(*, acting_user, version: QuestionVersion, correct_ids: list[str]
         version.save(update_fields=["options"])
 
         exam_ids = [e.pk for e in exams]
+        sealed = Attempt.objects.filter(had_version, sitting__sealed_at__isnull=False).count()  # not re-scored
         rescored = changed = 0
         for exam in exams:
             n, c = _score_many(exam, had_version)
@@ -281,6 +284,7 @@ def correct_key(*, acting_user, version: QuestionVersion, correct_ids: list[str]
             exams=exam_ids,
             rescored=rescored,
             changed=changed,
+            sealed=sealed,
         )
     return {
         "version_id": version.pk,
@@ -289,6 +293,7 @@ def correct_key(*, acting_user, version: QuestionVersion, correct_ids: list[str]
         "exams": exam_ids,
         "rescored": rescored,
         "changed": changed,
+        "sealed": sealed,  # attempts of sealed sittings: changed only through re-marking
     }
 
 

@@ -513,6 +513,7 @@ class KeyCorrectionOut(Schema):
     exams: list[int]
     rescored: int
     changed: int
+    sealed: int = Field(0, description="attempts of sealed sittings not re-scored: only re-marking changes them")
 
 
 class CandidatePartOut(Schema):

@@ -3,7 +3,7 @@ exam pages and the proctors' monitor, the exam managers' pages, and the results.
 
 from django.urls import path
 
-from assessments.views import bank, exams, results, take
+from assessments.views import bank, exams, results, sitting_records, take
 
 urlpatterns = [
     # The question bank.
@@ -25,6 +25,21 @@ urlpatterns = [
     path("assessments/exams/", exams.exam_list, name="exam_list"),
     path("assessments/exams/new/", exams.exam_create, name="exam_create"),
     path("assessments/exams/<int:exam_id>/", exams.exam_detail, name="exam_detail"),
+    # A sitting's records: incidents, minutes, signing list, seal.
+    path("assessments/sittings/<int:sitting_id>/records/", sitting_records.sitting_records, name="sitting_records"),
+    path("assessments/sittings/<int:sitting_id>/incidents/", sitting_records.sitting_incident, name="sitting_incident"),
+    path(
+        "assessments/sittings/<int:sitting_id>/minutes.pdf",
+        sitting_records.sitting_minutes_pdf,
+        name="sitting_minutes_pdf",
+    ),
+    path(
+        "assessments/sittings/<int:sitting_id>/sign-list.pdf",
+        sitting_records.sitting_sign_list_pdf,
+        name="sitting_sign_list_pdf",
+    ),
+    path("assessments/sittings/<int:sitting_id>/seal/", sitting_records.sitting_seal, name="sitting_seal"),
+    path("assessments/sittings/<int:sitting_id>/verify/", sitting_records.sitting_verify, name="sitting_verify"),
     # Results.
     path("assessments/results/", results.results_index, name="results_index"),
     path("assessments/results/<int:exam_id>/", results.results_exam, name="results_exam"),

@@ -3,9 +3,10 @@ endpoints and proctoring) and the results routers."""
 
 from ninja import Router
 
-from assessments.api import bank, exams, results
+from assessments.api import bank, exams, results, sitting_records
 
 router = Router(tags=["Đánh giá năng lực"])
 router.add_router("/bank", bank.router, tags=["Ngân hàng câu hỏi"])
 router.add_router("/exams", exams.router, tags=["Kỳ thi"])
 router.add_router("/results", results.router, tags=["Kết quả"])
+router.add_router("/sittings", sitting_records.router, tags=["Ca thi"])

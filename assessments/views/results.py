@@ -170,6 +170,12 @@ def results_key_correction(request, exam_id: int):
                 "c": outcome["changed"],
             },
         )
+        if outcome["sealed"]:
+            messages.warning(
+                request,
+                _("%(n)s bài thuộc ca thi đã niêm phong không được chấm lại; kết quả chỉ thay đổi qua phúc khảo.")
+                % {"n": outcome["sealed"]},
+            )
     return redirect("results_item_analysis", exam_id=exam.pk)
 
 
