@@ -97,6 +97,60 @@ def get_own_attempt(user, exam_id: int) -> Attempt:
     return attempt
 
 
+# --- sittings (ca thi) ------------------------------------------------------------------
+#
+# A sitting is managed by the exam's managers (exam board / HR in scope) and run at the
+# door by its proctors: the users in `Sitting.proctors`, whatever their role. A proctor
+# sees their own sittings only (the check-in page with the candidates' citizen-ID
+# numbers); everyone else gets 404.
+
+
+def get_managed_sitting(user, exam_id: int, sitting_id: int) -> Sitting:
+    """A sitting of an exam the caller manages (403 for non-managers, 404 outside scope)."""
+    exam = get_managed_exam(user, exam_id)
+    sitting = Sitting.objects.select_related("exam__unit").filter(pk=sitting_id, exam=exam).first()
+    if sitting is None:
+        raise Http404("Không tìm thấy ca thi.")
+    return sitting
+
+
+def sittings_proctored_by(user) -> QuerySet[Sitting]:
+    """Sittings the caller runs: those of exams they manage and those they proctor."""
+    if not getattr(user, "is_authenticated", False):
+        return Sitting.objects.none()
+    proctored = Q(proctors=user) | Q(exam__in=exams_for(user).values("pk"))
+    return Sitting.objects.filter(proctored).distinct()
+
+
+def manages_exam(user, exam_id: int) -> bool:
+    """Whether the caller manages the exam (exam board / HR in scope), as opposed to
+    only proctoring one of its sittings."""
+    return exams_for(user).filter(pk=exam_id).exists()
+
+
+def get_proctored_sitting(user, sitting_id: int, *, exam_id: int | None = None) -> Sitting:
+    """A sitting the caller manages (get_managed_exam's scope) or proctors (of the exam
+    `exam_id` when given); else 404."""
+    sittings = Sitting.objects.select_related("exam__unit").filter(
+        pk=sitting_id, pk__in=sittings_proctored_by(user).values("pk")
+    )
+    if exam_id is not None:
+        sittings = sittings.filter(exam_id=exam_id)
+    sitting = sittings.first()
+    if sitting is None:
+        raise Http404("Không tìm thấy ca thi.")
+    return sitting
+
+
+def get_proctored_attempt(user, sitting: Sitting, attempt_id: int) -> Attempt:
+    """A candidate of a sitting the caller already reached through get_proctored_sitting."""
+    attempt = Attempt.objects.select_related("exam", "employee", "sitting").filter(pk=attempt_id, sitting=sitting)
+    found = attempt.first()
+    if found is None:
+        raise Http404("Không tìm thấy thí sinh trong ca thi này.")
+    return found
+
+
 # --- the question bank ------------------------------------------------------------------
 #
 # A category belongs to a unit. Managers (exam board, HR) of that unit's subtree *manage*

@@ -327,6 +327,8 @@ def status_label(attempt: Attempt, now=None) -> str:
         return _("Đạt") if attempt.passed else _("Không đạt")
     if attempt.status == Attempt.Status.TERMINATED:
         return _("Bị đình chỉ")
+    if attempt.status == Attempt.Status.ABSENT:  # a sitting's late-entry limit passed (issue 15)
+        return _("Vắng thi")
     if attempt.status == Attempt.Status.NOT_STARTED:
         closed = (now or timezone.now()) > attempt.exam.closes_at
         return _("Vắng thi") if closed else _("Chưa thi")

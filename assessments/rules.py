@@ -19,15 +19,31 @@ class LateEntryRule:
     source: str
 
 
-# Circular 22/2025/TT-BNV (computer-based recruitment exams), in force 10/12/2025:
-# a late candidate may enter only within a short window after the programmed start.
-# Figures as reported [S]: 5 minutes for a test of 30 minutes or less, 10 minutes for
-# longer tests. TODO(issue 15): verified text and article.
+# The late-entry window is in the Rules (Nội quy) annexed to the recruitment circulars:
+# a candidate arriving after the start of the timed test may still sit it if no more
+# than 5 minutes late for a test of at most 30 minutes, or no more than 10 minutes late
+# for a test of 60 minutes or more; other cases (force majeure) go to the Chair of the
+# Council, who decides case by case (the exam's own `late_entry_minutes`).
+# The circulars fix no figure for a test of 31-59 minutes: the default is then the
+# stricter 5 minutes, and the exam board sets its own figure on the exam if it decides
+# otherwise.
+# - Circular 001/2025/TT-BNV (17/3/2025, in force 1/5/2025), Rules Art. 1(1)(a):
+#   figures as quoted by thuvienphapluat.vn's bulletin and baophunuthudo.vn [S].
+# - Circular 22/2025/TT-BNV (19/10/2025, in force 10/12/2025; replaces the above for
+#   civil-servant recruitment), its Rules: the same 5/10 minutes as reported by
+#   nld.com.vn on 21/10/2025 [S]; the issuing page (hoatieu.vn copy of the text) was
+#   seen only up to Art. 1 of the circular. Article number within the Rules and the
+#   exact wording ("tối đa 30 phút") still to be read at vbpl.vn: unverified.
 LATE_ENTRY_RULES = (
     LateEntryRule(
+        effective=dt.date(2025, 5, 1),
+        limits=((30, 5), (59, 5), (None, 10)),
+        source="Thông tư 001/2025/TT-BNV, Nội quy, Điều 1 khoản 1 điểm a",
+    ),
+    LateEntryRule(
         effective=dt.date(2025, 12, 10),
-        limits=((30, 5), (None, 10)),
-        source="Thông tư 22/2025/TT-BNV",
+        limits=((30, 5), (59, 5), (None, 10)),
+        source="Thông tư 22/2025/TT-BNV, Nội quy thi tuyển, xét tuyển công chức",
     ),
 )
 

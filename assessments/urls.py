@@ -3,7 +3,7 @@ exam pages and the proctors' monitor, the exam managers' pages, and the results.
 
 from django.urls import path
 
-from assessments.views import bank, exams, results, sitting_records, take
+from assessments.views import bank, exams, results, sitting_records, sittings, take
 
 urlpatterns = [
     # The question bank.
@@ -25,6 +25,15 @@ urlpatterns = [
     path("assessments/exams/", exams.exam_list, name="exam_list"),
     path("assessments/exams/new/", exams.exam_create, name="exam_create"),
     path("assessments/exams/<int:exam_id>/", exams.exam_detail, name="exam_detail"),
+    path("assessments/exams/<int:exam_id>/settings/", sittings.exam_settings, name="exam_settings"),
+    # Sittings (ca thi): set-up by the exam's managers, check-in at the door by its proctors.
+    path("assessments/exams/<int:exam_id>/sittings/new/", sittings.sitting_create, name="sitting_create"),
+    path("assessments/exams/<int:exam_id>/sittings/<int:sitting_id>/edit/", sittings.sitting_edit, name="sitting_edit"),
+    path("assessments/sittings/", sittings.my_sittings, name="my_sittings"),
+    path("assessments/sittings/<int:sitting_id>/", sittings.sitting_checkin, name="sitting_checkin"),
+    path(
+        "assessments/sittings/<int:sitting_id>/action/", sittings.sitting_checkin_action, name="sitting_checkin_action"
+    ),
     # A sitting's records: incidents, minutes, signing list, seal.
     path("assessments/sittings/<int:sitting_id>/records/", sitting_records.sitting_records, name="sitting_records"),
     path("assessments/sittings/<int:sitting_id>/incidents/", sitting_records.sitting_incident, name="sitting_incident"),
