@@ -205,6 +205,11 @@ class ExamForm(forms.Form):
         initial=Exam.Scoring.ALL_OR_NOTHING,
         required=False,  # not chosen: all or nothing, as before issue 15
         widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "Tính điểm từng phần dùng trọng số phương án của người soạn (ví dụ 50% và 50%, phương án sai -100%): "
+            "mỗi câu được tổng trọng số các phương án đã chọn, từ 0 đến 1 điểm; điểm trừ mỗi câu sai không áp dụng. "
+            "Câu không có trọng số chỉ được điểm khi chọn đúng và đủ."
+        ),
     )
     late_entry_minutes = forms.IntegerField(
         label=gettext_lazy("Thời gian cho phép vào muộn (phút)"),

@@ -108,10 +108,9 @@ def test_weighted_gift_scores_as_its_author_meant(imported, cast):
         closes_at=now + dt.timedelta(hours=2),
         time_limit=30,
         negative_mark="0.25",
+        scoring=Exam.Scoring.PARTIAL,
         parts=[{"title": "Văn thư", "rules": [{"category": Category.objects.get(code="VANTHU"), "count": 4}]}],
     )
-    Exam.objects.filter(pk=exam.pk).update(scoring=Exam.Scoring.PARTIAL)
-    exam.refresh_from_db()
     attempts.add_candidates(acting_user=board, exam=exam, employees=[cast.emp_a, cast.teacher_a])
     generate_papers(acting_user=board, exam=exam)
 
@@ -155,6 +154,8 @@ def test_weighted_gift_scores_as_its_author_meant(imported, cast):
     assert an_row["time_used_text"] and len(an_row["time_used_text"]) == 5
 
     # The same answers all-or-nothing (the default): only exact keys, −0,25 per wrong answer.
+    # (Settings are locked once candidates started; the mode is switched here only to
+    # compare the two readings of the same papers.)
     Exam.objects.filter(pk=exam.pk).update(scoring=Exam.Scoring.ALL_OR_NOTHING)
     exam.refresh_from_db()
     results.score_exam(exam)
@@ -163,3 +164,10 @@ def test_weighted_gift_scores_as_its_author_meant(imported, cast):
     assert float(an.score) == 1.5  # 2 right, 2 wrong
     assert float(huong.score) == 0.25  # 1 right, 3 wrong: 1 − 0,75
     assert results.answer_counts(an) == {"right": 2, "partial": 0, "wrong": 2, "blank": 0}
+
+
+def test_exam_form_offers_the_scoring_mode_and_says_what_it_does(imported, login):
+    board, _report = imported
+    page = login(board).get("/assessments/exams/new/").content.decode()
+    assert 'name="scoring"' in page and 'value="partial"' in page
+    assert "điểm trừ mỗi câu sai không áp dụng" in page
