@@ -26,6 +26,7 @@ from assessments.papers import ExamError
 from hr_system import access as hr_access
 from hr_system import widgets
 from hr_system.models import EMPLOYEE_CODE_RE, Employee, OrgUnit
+from hr_system.templatetags.numbers import vn_number
 
 PART_ROWS = 3
 RULE_ROWS = 4
@@ -69,6 +70,16 @@ class QuestionForm(forms.Form):
                 label=_("Đúng"),
                 widget=forms.CheckboxInput(attrs={"aria-label": _("%(option)s đúng") % {"option": option}}),
             )
+            # Text, not a number input: "33,33" with the Vietnamese decimal comma is read
+            # by parsers.parse_weight (bank.clean_content), as in the Excel template.
+            self.fields[f"weight_{letter}"] = forms.CharField(
+                required=False,
+                max_length=12,
+                label=_("Trọng số (%)"),
+                widget=forms.TextInput(
+                    attrs={"aria-label": _("Trọng số (%%) của %(option)s") % {"option": option}, "size": 6}
+                ),
+            )
 
     @staticmethod
     def initial_from(version: QuestionVersion) -> dict:
@@ -81,14 +92,22 @@ class QuestionForm(forms.Form):
         for letter, option in zip(parsers.LETTERS, version.options, strict=False):
             initial[f"option_{letter}"] = option["text"]
             initial[f"correct_{letter}"] = bool(option.get("correct"))
+            if "weight" in option:
+                initial[f"weight_{letter}"] = vn_number(option["weight"], 5)
         return initial
 
     def option_rows(self) -> list:
-        return [(letter, self[f"option_{letter}"], self[f"correct_{letter}"]) for letter in parsers.LETTERS]
+        return [
+            (letter, self[f"option_{letter}"], self[f"correct_{letter}"], self[f"weight_{letter}"])
+            for letter in parsers.LETTERS
+        ]
 
     def options(self) -> list[dict]:
         data = self.cleaned_data
-        return [{"text": data[f"option_{x}"], "correct": data[f"correct_{x}"]} for x in parsers.LETTERS]
+        return [
+            {"text": data[f"option_{x}"], "correct": data[f"correct_{x}"], "weight": data[f"weight_{x}"] or None}
+            for x in parsers.LETTERS
+        ]
 
     def add_exam_error(self, exc: ExamError) -> None:
         self.add_error(exc.field if exc.field in self.fields else None, str(exc))
@@ -186,6 +205,11 @@ class ExamForm(forms.Form):
         initial=Exam.Scoring.ALL_OR_NOTHING,
         required=False,  # not chosen: all or nothing, as before issue 15
         widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "Tính điểm từng phần dùng trọng số phương án của người soạn (ví dụ 50% và 50%, phương án sai -100%): "
+            "mỗi câu được tổng trọng số các phương án đã chọn, từ 0 đến 1 điểm; điểm trừ mỗi câu sai không áp dụng. "
+            "Câu không có trọng số chỉ được điểm khi chọn đúng và đủ."
+        ),
     )
     late_entry_minutes = forms.IntegerField(
         label=gettext_lazy("Thời gian cho phép vào muộn (phút)"),

@@ -61,11 +61,15 @@ class OptionOut(Schema):
     id: str
     text: str
     correct: bool
+    weight: float | None = Field(
+        None, description="Trọng số (%) khi chấm điểm từng phần; null nếu câu không có trọng số"
+    )
 
 
 class OptionIn(InSchema):
     text: str = Field(..., max_length=2000)
     correct: bool = False
+    weight: float | None = Field(None, ge=-100, le=100, description="Trọng số (%), xem bank.clean_content")
 
 
 class VersionOut(Schema):
@@ -500,6 +504,12 @@ class ResultRowOut(Schema):
     passed: bool | None
     result: str
     rank: int | None
+    right: int | None
+    partial: int | None
+    wrong: int | None
+    blank: int | None
+    time_used: int | None = Field(None, description="Giây làm bài (results.time_used)")
+    time_used_text: str
 
 
 class ExamResultsOut(Schema):
@@ -508,8 +518,11 @@ class ExamResultsOut(Schema):
     published_at: dt.datetime | None
     results_policy: str
     parts: list[ResultPartOut]
+    scoring: str
+    scoring_rule: str
     pass_rule: str
     tie_break: str
+    tie_break_steps: list[str]
     rows: list[ResultRowOut]
 
 
@@ -542,6 +555,7 @@ class CandidatePartOut(Schema):
     pass_percent: float | None
     passed: bool | None
     right: int | None
+    partial: int | None = None
     wrong: int | None
     blank: int | None
 
@@ -562,6 +576,9 @@ class CandidateResultOut(Schema):
     rank: int | None
     ranked_count: int | None
     published_at: dt.datetime | None
+    time_used: int | None = None
+    time_used_text: str = ""
+    scoring_rule: str = ""
     pass_rule: str
     tie_break: str
 

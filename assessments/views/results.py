@@ -21,7 +21,7 @@ from assessments.access import (
     hidden_versions,
     questions_for,
 )
-from assessments.models import Attempt, PaperItem, QuestionVersion
+from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
 from hr_system import access
 from hr_system.models import Employee
 
@@ -57,6 +57,7 @@ def results_exam(request, exam_id: int):
         {
             "exam": exam,
             "can_publish": exam.published_at is None,
+            "partial": exam.scoring == Exam.Scoring.PARTIAL,
             "unscored": sum(1 for r in data["rows"] if r["status"] == Attempt.Status.FINALIZED and r["score"] is None),
             "remarks_pending": remarks.pending_count(exam),
             **data,
