@@ -97,11 +97,12 @@ def request_remark(*, acting_user, attempt: Attempt, reason: str, now: dt.dateti
 # --- the board's review ----------------------------------------------------------------
 
 
-def _key_when_scored(version: QuestionVersion, since: dt.datetime | None) -> list[str]:
-    """The key `version` had at `since` (when the attempt's stored result was last
-    computed): the old key of the first correction after it, else the current key.
-    results.correct_key records every correction with its old and new key."""
-    current = sorted(version.correct_ids())
+def _key_when_scored(version: QuestionVersion, since: dt.datetime | None) -> tuple[list[str], dict | None]:
+    """The key and option weights `version` had at `since` (when the attempt's stored
+    result was last computed): those the first correction after it replaced, else the
+    current ones. results.correct_key records every correction with the old key and
+    weights (a correction re-weights a weighted question)."""
+    current = (sorted(version.correct_ids()), version.weights())
     if since is None:
         return current
     first = (
@@ -114,7 +115,9 @@ def _key_when_scored(version: QuestionVersion, since: dt.datetime | None) -> lis
         .order_by("at", "pk")
         .first()
     )
-    return sorted(first.detail.get("old_key", current)) if first else current
+    if first is None:
+        return current
+    return sorted(first.detail.get("old_key", current[0])), first.detail.get("old_weights", current[1])
 
 
 def _scored_since(attempt: Attempt) -> dt.datetime | None:
@@ -136,14 +139,10 @@ def _scored_since(attempt: Attempt) -> dt.datetime | None:
     return None
 
 
-def _mark(exam: Exam, version: QuestionVersion, key: list[str], selected: list[str]) -> float:
-    """The marks one answer earns under `key`, as results.score_attempt counts them:
-    in a partial-credit exam the author's option weights count (scoring.score_item)."""
-    if exam.scoring == Exam.Scoring.PARTIAL:
-        return scoring.score_item(
-            version.kind, key, selected, float(exam.negative_mark), version.weights(), exam.scoring
-        )
-    return scoring.score_item(version.kind, key, selected, float(exam.negative_mark))
+def _mark(exam: Exam, version: QuestionVersion, key: list[str], weights: dict | None, selected: list[str]) -> float:
+    """The marks one answer earns under `key` and `weights`, as results.score_attempt
+    counts them (the weights count only in a partial-credit exam)."""
+    return scoring.score_item(version.kind, key, selected, float(exam.negative_mark), weights, exam.scoring)
 
 
 def review(attempt: Attempt) -> list[dict]:
@@ -157,8 +156,8 @@ def review(attempt: Attempt) -> list[dict]:
     for item in items:
         version = item.version
         chosen = sorted(item.response.selected or []) if hasattr(item, "response") else []
-        key = sorted(version.correct_ids())
-        key_before = _key_when_scored(version, since)
+        key, weights = sorted(version.correct_ids()), version.weights()
+        key_before, weights_before = _key_when_scored(version, since)
         rows.append(
             {
                 "position": item.position,
@@ -169,8 +168,8 @@ def review(attempt: Attempt) -> list[dict]:
                 "chosen": chosen,
                 "key": key,
                 "key_before": key_before,
-                "mark_before": _mark(exam, version, key_before, chosen),
-                "mark_after": _mark(exam, version, key, chosen),
+                "mark_before": _mark(exam, version, key_before, weights_before, chosen),
+                "mark_after": _mark(exam, version, key, weights, chosen),
             }
         )
     return rows

@@ -301,6 +301,27 @@ def test_a_sealed_attempt_changes_only_through_re_marking(world):
     assert float(attempt(world.an.pk).score) == 3.0
 
 
+def test_re_marking_a_partial_credit_exam_counts_the_corrected_weights(world):
+    """The author weighted question 3 as A and C right (50 % each), B −100 %; A and B are
+    right. An ticked only B: 0 under the sealed result, half the mark after the
+    correction re-weights the options (A 50 %, B 50 %, C no longer positive)."""
+    Exam.objects.filter(pk=world.exam.pk).update(scoring=Exam.Scoring.PARTIAL)
+    weights = {"a": 50, "b": -100, "c": 50, "d": 0}
+    options = [{"id": o, "text": f"Phương án {o.upper()}", "correct": w > 0, "weight": w} for o, w in weights.items()]
+    QuestionVersion.objects.filter(pk=world.q[2].pk).update(kind=QuestionVersion.Kind.MULTIPLE, options=options)
+    world.exam.refresh_from_db()
+    results.score_exam(world.exam)
+    assert float(attempt(world.an.pk).score) == 2.0
+    seal(world, world.an)
+    correct_key(world, QuestionVersion.objects.get(pk=world.q[2].pk), ["a", "b"])
+    decided = remarks.decide_remark(acting_user=world.cast.hr_a, request=ask(world), decision="Chấm lại câu 3.")
+    third = decided.detail["items"][2]
+    assert (third["chosen"], third["key_before"], third["key"]) == (["b"], ["a", "c"], ["a", "b"])
+    assert (third["mark_before"], third["mark_after"]) == (0.0, 0.5)
+    assert decided.status == RemarkRequest.Status.CHANGED
+    assert (float(decided.score_before), float(decided.score_after)) == (2.0, 2.5)
+
+
 # --- the API ----------------------------------------------------------------------------------
 
 
