@@ -7,7 +7,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from assessments.models import Attempt, BlueprintRule, Category, Exam, PaperItem, Question, QuestionVersion
+from assessments.models import (
+    Attempt,
+    BlueprintRule,
+    Category,
+    Exam,
+    PaperItem,
+    Question,
+    QuestionVersion,
+    RemarkRequest,
+    Sitting,
+)
 from assessments.papers import ExamError
 from hr_system import access
 from hr_system.models import OrgUnit, Role
@@ -88,6 +98,92 @@ def get_own_attempt(user, exam_id: int) -> Attempt:
     return attempt
 
 
+def get_managed_remark(user, remark_id: int) -> RemarkRequest:
+    """A re-marking request on an exam the caller manages (403 not a manager, 404 outside scope)."""
+    require_manager(user)
+    remarks = RemarkRequest.objects.select_related("attempt__exam__unit", "attempt__employee__unit", "attempt__sitting")
+    remark = remarks.filter(pk=remark_id, attempt__exam__in=exams_for(user).values("pk")).first()
+    if remark is None:
+        raise Http404("Không tìm thấy đề nghị phúc khảo.")
+    return remark
+
+
+def get_own_remark(user, remark_id: int) -> RemarkRequest:
+    """The caller's own re-marking request; anyone else's is a 404."""
+    remark = None
+    if user.is_authenticated:
+        remarks = RemarkRequest.objects.select_related("attempt__exam__unit", "attempt__employee__unit")
+        remark = remarks.filter(pk=remark_id, attempt__employee__user=user).first()
+    if remark is None:
+        raise Http404("Không tìm thấy đề nghị phúc khảo.")
+    return remark
+
+
+def get_readable_remark(user, remark_id: int) -> RemarkRequest:
+    """A request its candidate or a manager of its exam may read (the decision PDF);
+    to anyone else, another candidate included, it does not exist (404)."""
+    try:
+        return get_own_remark(user, remark_id)
+    except Http404:
+        if not access.has_role(user, *MANAGERS):
+            raise
+    return get_managed_remark(user, remark_id)
+
+
+# --- sittings (ca thi) ------------------------------------------------------------------
+#
+# A sitting is managed by the exam's managers (exam board / HR in scope) and run at the
+# door by its proctors: the users in `Sitting.proctors`, whatever their role. A proctor
+# sees their own sittings only (the check-in page with the candidates' citizen-ID
+# numbers); everyone else gets 404.
+
+
+def get_managed_sitting(user, exam_id: int, sitting_id: int) -> Sitting:
+    """A sitting of an exam the caller manages (403 for non-managers, 404 outside scope)."""
+    exam = get_managed_exam(user, exam_id)
+    sitting = Sitting.objects.select_related("exam__unit").filter(pk=sitting_id, exam=exam).first()
+    if sitting is None:
+        raise Http404("Không tìm thấy ca thi.")
+    return sitting
+
+
+def sittings_proctored_by(user) -> QuerySet[Sitting]:
+    """Sittings the caller runs: those of exams they manage and those they proctor."""
+    if not getattr(user, "is_authenticated", False):
+        return Sitting.objects.none()
+    proctored = Q(proctors=user) | Q(exam__in=exams_for(user).values("pk"))
+    return Sitting.objects.filter(proctored).distinct()
+
+
+def manages_exam(user, exam_id: int) -> bool:
+    """Whether the caller manages the exam (exam board / HR in scope), as opposed to
+    only proctoring one of its sittings."""
+    return exams_for(user).filter(pk=exam_id).exists()
+
+
+def get_proctored_sitting(user, sitting_id: int, *, exam_id: int | None = None) -> Sitting:
+    """A sitting the caller manages (get_managed_exam's scope) or proctors (of the exam
+    `exam_id` when given); else 404."""
+    sittings = Sitting.objects.select_related("exam__unit").filter(
+        pk=sitting_id, pk__in=sittings_proctored_by(user).values("pk")
+    )
+    if exam_id is not None:
+        sittings = sittings.filter(exam_id=exam_id)
+    sitting = sittings.first()
+    if sitting is None:
+        raise Http404("Không tìm thấy ca thi.")
+    return sitting
+
+
+def get_proctored_attempt(user, sitting: Sitting, attempt_id: int) -> Attempt:
+    """A candidate of a sitting the caller already reached through get_proctored_sitting."""
+    attempt = Attempt.objects.select_related("exam", "employee", "sitting").filter(pk=attempt_id, sitting=sitting)
+    found = attempt.first()
+    if found is None:
+        raise Http404("Không tìm thấy thí sinh trong ca thi này.")
+    return found
+
+
 # --- the question bank ------------------------------------------------------------------
 #
 # A category belongs to a unit. Managers (exam board, HR) of that unit's subtree *manage*
@@ -162,6 +258,26 @@ def check_no_conflict(user, exam: Exam) -> None:
         )
 
 
+def board_exams(user) -> QuerySet[Exam]:
+    """Exams organised in the caller's exam-board scope (every exam for an admin)."""
+    q = access.scope_q(user, (Role.Kind.EXAM_BOARD,), field="unit__path")
+    return Exam.objects.all() if q is None else Exam.objects.filter(q)
+
+
+def secret_exams(user) -> QuerySet[Exam]:
+    """Exams whose questions the caller may not read yet: one of its sittings has not
+    ended, and the caller is not its exam board. Circular 22/2025/TT-BNV keeps the
+    questions secret (chế độ mật) until the exam ends: no candidate, HR officer or
+    proctor reads them through any page or endpoint until the last sitting has ended."""
+    running = Exam.objects.filter(Exists(Sitting.objects.filter(exam=OuterRef("pk"), ended_at__isnull=True)))
+    return running.exclude(pk__in=board_exams(user).values("pk"))
+
+
+def secret_questions(user) -> QuerySet[PaperItem]:
+    """The question ids on the papers of the caller's secret exams (a values() subquery)."""
+    return PaperItem.objects.filter(attempt__exam__in=secret_exams(user).values("pk")).values("version__question_id")
+
+
 def categories_for(user) -> QuerySet[Category]:
     """The bank's categories for the caller: managed, minus any a pending exam of theirs
     (as a candidate) draws from. Only managers have any."""
@@ -191,7 +307,7 @@ def check_category(user, category: Category) -> None:
 def questions_for(user) -> QuerySet[Question]:
     """Questions whose text and keys the caller may read and change: in the bank's
     categories (categories_for) and on no paper of a pending exam of theirs."""
-    questions = Question.objects.filter(category__in=categories_for(user))
+    questions = Question.objects.filter(category__in=categories_for(user)).exclude(pk__in=secret_questions(user))
     if access.own_employee(user) is None:
         return questions
     return questions.exclude(pk__in=conflicted_questions(user).values("pk"))
@@ -222,12 +338,13 @@ def filtered_questions(user, filters) -> QuerySet[Question]:
 def hidden_versions(user, exam: Exam) -> set[int]:
     """Versions on the exam's papers whose text and key the caller (a manager of the
     exam) may not see: items of categories they do not manage, until the exam's results
-    are published, and at any time an item a pending exam of theirs can draw."""
+    are published, at any time an item a pending exam of theirs can draw, and every item
+    of an exam still sitting unless they are its exam board (secret_exams)."""
     on_exam = PaperItem.objects.filter(attempt__exam=exam).values("version_id")
     if exam.published_at is None:
         readable = questions_for(user)
     else:
-        readable = Question.objects.all()
+        readable = Question.objects.exclude(pk__in=secret_questions(user))
         if access.own_employee(user) is not None:
             readable = readable.exclude(pk__in=conflicted_questions(user).values("pk"))
     return set(

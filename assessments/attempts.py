@@ -24,10 +24,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
-from assessments import results
+from assessments import results, sealing
 from assessments.models import (
     Attempt,
     AttemptEvent,
@@ -51,6 +51,8 @@ CLOSED_STATUSES = (Status.FINALIZED, Status.TERMINATED)
 MAX_TIME_LIMIT = 600
 MAX_GRACE_SECONDS = 120
 MAX_EXTEND_MINUTES = 600
+MAX_LATE_ENTRY_MINUTES = 120
+MAX_REMARK_DAYS = 90
 # If the finalising worker is down, a heartbeat closes an attempt this long after
 # deadline + grace, so candidates are never left waiting for a result page.
 FALLBACK_FINALIZE_AFTER = dt.timedelta(seconds=60)
@@ -86,6 +88,16 @@ class AttemptError(ExamError):
 
 
 # --- exam set-up ---------------------------------------------------------------------
+
+
+# Dates outside these years are typing errors (or a fuzzer): refused before any
+# arithmetic or local-time conversion (the late-entry rule of the exam's day) overflows.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+
+
+def check_year(value: dt.datetime, field: str) -> None:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ExamError(f"Năm phải từ {EARLIEST_YEAR} đến {LATEST_YEAR}.", field)
 
 
 def _percent(value, field: str) -> Decimal:
@@ -164,6 +176,10 @@ def create_exam(
     results_policy: str = Exam.Results.PUBLISHED,
     layout: str = Exam.Layout.ONE,
     grace_seconds: int = 10,
+    scoring: str = Exam.Scoring.ALL_OR_NOTHING,
+    late_entry_minutes: int | None = None,
+    require_checkin: bool = False,
+    remark_window_days: int | None = None,
 ) -> Exam:
     """An exam with its parts and blueprint rules.
 
@@ -175,6 +191,8 @@ def create_exam(
         raise ExamError("Vui lòng nhập tên kỳ thi.", "title")
     if timezone.is_naive(opens_at) or timezone.is_naive(closes_at):
         raise ExamError("Thời điểm mở và đóng phải có múi giờ.", "opens_at")
+    check_year(opens_at, "opens_at")
+    check_year(closes_at, "closes_at")
     if closes_at <= opens_at:
         raise ExamError("Thời điểm đóng phải sau thời điểm mở.", "closes_at")
     if not isinstance(time_limit, int) or not 1 <= time_limit <= MAX_TIME_LIMIT:
@@ -192,6 +210,26 @@ def create_exam(
         raise ExamError("Chế độ công bố kết quả không hợp lệ.", "results_policy")
     if layout not in Exam.Layout.values:
         raise ExamError("Cách trình bày đề không hợp lệ.", "layout")
+    if scoring not in Exam.Scoring.values:
+        raise ExamError("Cách tính điểm không hợp lệ.", "scoring")
+    if late_entry_minutes is not None and (
+        isinstance(late_entry_minutes, bool)
+        or not isinstance(late_entry_minutes, int)
+        or not 0 <= late_entry_minutes <= min(time_limit, MAX_LATE_ENTRY_MINUTES)
+    ):
+        raise ExamError(
+            f"Thời gian cho phép vào muộn phải từ 0 đến {min(time_limit, MAX_LATE_ENTRY_MINUTES)} phút "
+            "(để trống: theo quy định).",
+            "late_entry_minutes",
+        )
+    if remark_window_days is not None and (
+        isinstance(remark_window_days, bool)
+        or not isinstance(remark_window_days, int)
+        or not 1 <= remark_window_days <= MAX_REMARK_DAYS
+    ):
+        raise ExamError(
+            f"Thời hạn phúc khảo phải từ 1 đến {MAX_REMARK_DAYS} ngày (để trống: theo quy định).", "remark_window_days"
+        )
     networks = clean_networks(allowed_networks)
     clean_parts = _clean_parts(parts)
     with transaction.atomic():
@@ -210,6 +248,10 @@ def create_exam(
             results_policy=results_policy,
             layout=layout,
             grace_seconds=grace_seconds,
+            scoring=scoring,
+            late_entry_minutes=late_entry_minutes,
+            require_checkin=bool(require_checkin),
+            remark_window_days=remark_window_days,
             created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
         )
         exam.set_access_code((access_code or "").strip())
@@ -316,13 +358,37 @@ def _log_late_save(attempt: Attempt, now: dt.datetime, position: int | None) -> 
         AttemptEvent.objects.filter(pk=recent.pk).update(detail=detail)
 
 
+def _check_sitting_entry(attempt: Attempt, sitting, now: dt.datetime) -> None:
+    """A candidate listed on a sitting enters between its programmed start and its
+    late-entry limit, once checked in at the door when the exam requires it."""
+    if now < sitting.starts_at:
+        starts = timezone.localtime(sitting.starts_at).strftime("%H:%M ngày %d/%m/%Y")
+        raise AttemptError(f"Chưa đến giờ thi; ca thi bắt đầu lúc {starts}.", code="not_open")
+    if sitting.ended_at is not None or now > sitting.entry_closes_at:
+        closes = timezone.localtime(sitting.entry_closes_at).strftime("%H:%M:%S ngày %d/%m/%Y")
+        raise AttemptError(
+            f"Đã quá thời gian cho phép vào phòng thi muộn ({attempt.exam.late_entry_limit()} phút sau giờ bắt đầu, "
+            f"đến {closes}); bạn không được vào làm bài.",
+            code="entry_closed",
+            status=403,
+        )
+    if attempt.exam.require_checkin and attempt.checked_in_at is None:
+        raise AttemptError(
+            "Bạn chưa được giám thị xác nhận danh tính; đề nghị xuất trình giấy tờ tùy thân với giám thị.",
+            code="not_checked_in",
+            status=403,
+        )
+
+
 def start_attempt(
     *, attempt: Attempt, ip: str | None, access_code: str | None, now: dt.datetime | None = None
 ) -> Attempt:
     """Start, resume or take over the candidate's sitting; issues a new session token.
 
     The first start fixes the deadline: start + time limit + extra time, never past the
-    exam's closing time (+ extra). Later starts (a reload without the stored token,
+    exam's closing time (+ extra). A candidate listed on a sitting (ca thi) started at
+    the sitting's programmed start whenever they arrive: deadline = programmed start +
+    time limit + extra, entry only until the late-entry limit (_check_sitting_entry). Later starts (a reload without the stored token,
     another computer) keep that deadline and take the sitting over: the previous
     session's token stops working at once.
     """
@@ -338,11 +404,28 @@ def start_attempt(
         raise AttemptError("Mã dự thi không đúng.", code="bad_access_code", status=403, field="access_code")
     overdue = False
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        locked = (
+            Attempt.objects.select_for_update(of=("self",)).select_related("exam", "sitting__exam").get(pk=attempt.pk)
+        )
         if locked.status in CLOSED_STATUSES:
             raise AttemptError("Bài thi đã kết thúc.", code="finished")
+        if locked.status == Status.ABSENT:
+            raise AttemptError(
+                "Bạn đã bị ghi nhận vắng thi vì không vào phòng thi trước giờ cho phép vào muộn.",
+                code="entry_closed",
+                status=403,
+            )
         if locked.status == Status.NOT_STARTED:
-            if now < exam.opens_at:
+            sitting = locked.sitting
+            if sitting is None and exam.sittings.exists():
+                raise AttemptError(
+                    "Bạn không có tên trong danh sách ca thi nào của kỳ thi này; đề nghị liên hệ Hội đồng thi.",
+                    code="not_on_sitting",
+                    status=403,
+                )
+            if sitting is not None:
+                _check_sitting_entry(locked, sitting, now)
+            elif now < exam.opens_at:
                 opens = timezone.localtime(exam.opens_at).strftime("%H:%M ngày %d/%m/%Y")
                 raise AttemptError(f"Chưa đến giờ thi; kỳ thi mở lúc {opens}.", code="not_open")
             if now > exam.closes_at:
@@ -350,8 +433,14 @@ def start_attempt(
             if not PaperItem.objects.filter(attempt=locked).exists():
                 raise AttemptError("Chưa có đề thi cho bạn; đề nghị liên hệ Hội đồng thi.", code="no_paper")
             extra = dt.timedelta(seconds=locked.extra_seconds)
-            locked.started_at = now
-            locked.deadline = min(now + dt.timedelta(minutes=exam.time_limit) + extra, exam.closes_at + extra)
+            if sitting is not None:
+                # Circular 22/2025/TT-BNV: the clock of every listed candidate started at
+                # the programmed start; a late candidate only gets the time left.
+                locked.started_at = sitting.starts_at
+                locked.deadline = sitting.starts_at + dt.timedelta(minutes=exam.time_limit) + extra
+            else:
+                locked.started_at = now
+                locked.deadline = min(now + dt.timedelta(minutes=exam.time_limit) + extra, exam.closes_at + extra)
             locked.status = Status.IN_PROGRESS
             kind = "start"
         elif is_overdue(locked, now):
@@ -642,6 +731,39 @@ def finalize_due(now: dt.datetime | None = None) -> int:
     return sum(len(v) for v in closed.values())
 
 
+def finalize_open(*, attempts_q, now: dt.datetime, reason: str, acting_user=None) -> int:
+    """Close every open (in progress or paused) attempt matching `attempts_q` now, in
+    one UPDATE and one INSERT of events, then score them per exam: what a sitting's
+    end does to the candidates still working (their answers so far count). Returns
+    how many were closed."""
+    by = _user_or_none(acting_user)
+    closed: dict[int, list[int]] = {}
+    exams = {}
+    with transaction.atomic():
+        rows = list(
+            Attempt.objects.filter(attempts_q, status__in=OPEN_STATUSES)
+            .select_related("exam")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        if not rows:
+            return 0
+        ids = [a.pk for a in rows]
+        finished = Least(Coalesce(F("deadline"), Value(now)), Value(now))
+        Attempt.objects.filter(pk__in=ids, status__in=OPEN_STATUSES).update(
+            status=Status.FINALIZED, finalized_at=finished, paused_at=None, answered=_answered_count_expr()
+        )
+        AttemptEvent.objects.bulk_create(
+            AttemptEvent(attempt_id=pk, at=now, kind="finalized", detail={"reason": reason}, by=by) for pk in ids
+        )
+        for attempt in rows:
+            exams[attempt.exam_id] = attempt.exam
+            closed.setdefault(attempt.exam_id, []).append(attempt.pk)
+    for exam_id, attempt_ids in closed.items():
+        _score_batch(exams[exam_id], attempt_ids)
+    return len(ids)
+
+
 def _score_batch(exam, attempt_ids: list[int]) -> None:
     """Score freshly finalised attempts of one exam; like _score, a failure is logged
     and the attempts stay finalised for a re-score."""
@@ -724,6 +846,7 @@ def _proctor_step(
     reason = _reason(reason)
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        sealing.check_unsealed(locked)
         if locked.status not in allowed:
             raise AttemptError(
                 f"Không thể thực hiện: bài thi đang ở trạng thái “{locked.get_status_display()}”.", code="bad_state"

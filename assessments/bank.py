@@ -18,7 +18,18 @@ from django.db.models import Q
 from assessments import access
 from assessments.models import Category, Question, QuestionVersion
 from assessments.papers import ExamError
-from assessments.parsers import MAX_OPTIONS, Error, Item, nfc, numbered_options, split_tags
+from assessments.parsers import (
+    LETTERS,
+    MAX_OPTIONS,
+    Error,
+    Item,
+    describe_weights,
+    nfc,
+    numbered_options,
+    parse_weight,
+    split_tags,
+    weight_problem,
+)
 from hr_system.models import AuditLog, OrgUnit
 from hr_system.uploads import ImportReport, Rejected
 
@@ -34,7 +45,14 @@ CATEGORY_CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")
 
 def clean_content(*, kind: str, text: str, options: list[dict], difficulty: int, tags) -> dict:
     """Field values for a version, or ExamError naming the field. Option ids are given
-    by position (a, b, c…); empty option slots of the form are dropped."""
+    by position (a, b, c…); empty option slots of the form are dropped.
+
+    An option may carry a "weight" in percent (the form's and the API's weight, a
+    parsed file's ``%50%``). When any option has one, every option gets one (blank
+    is 0), the options with a positive weight are the correct ones, and the weights
+    must fit the kind (parsers.weight_problem); an option ticked correct with a weight
+    of 0 or less is a contradiction and is refused rather than guessed at.
+    """
     text = nfc(text or "").strip()
     if not text:
         raise ExamError("Nội dung câu hỏi không được để trống.", "text")
@@ -42,24 +60,53 @@ def clean_content(*, kind: str, text: str, options: list[dict], difficulty: int,
         raise ExamError("Loại câu hỏi không hợp lệ.", "kind")
     if difficulty not in Difficulty.values:
         raise ExamError("Mức độ không hợp lệ.", "difficulty")
-    given = [(nfc(str(o.get("text") or "")).strip(), bool(o.get("correct"))) for o in options]
-    given = [(t, c) for t, c in given if t]
+    given: list[tuple[str, bool, float | None]] = []
+    for position, option in enumerate(options):
+        option_text = nfc(str(option.get("text") or "")).strip()
+        raw_weight = option.get("weight")
+        weight = None
+        if raw_weight is not None and str(raw_weight).strip() != "":
+            try:
+                weight = parse_weight(raw_weight)
+            except ValueError as exc:
+                raise ExamError(f"Phương án {_letter(position)}: {exc}", "options") from None
+        if not option_text:
+            if weight:
+                raise ExamError(f"Phương án {_letter(position)} có trọng số nhưng không có nội dung.", "options")
+            continue
+        given.append((option_text, bool(option.get("correct")), weight))
     if kind == Kind.TRUE_FALSE and not given:
         raise ExamError("Câu Đúng/Sai cần hai phương án và một đáp án đúng.", "options")
     if len(given) > MAX_OPTIONS:
         raise ExamError(f"Tối đa {MAX_OPTIONS} phương án.", "options")
     if kind == Kind.TRUE_FALSE and len(given) != 2:
         raise ExamError("Câu Đúng/Sai phải có đúng hai phương án.", "options")
-    texts = [t for t, _ in given]
+    texts = [t for t, _, _ in given]
     if len(set(texts)) != len(texts):
         raise ExamError("Có hai phương án trùng nội dung.", "options")
     tag_text = ", ".join(split_tags(tags))
     if len(tag_text) > 300:
         raise ExamError("Thẻ quá dài (tối đa 300 ký tự).", "tags")
+    weights = None
+    correct = {i for i, (_, c, _) in enumerate(given) if c}
+    if any(w is not None for _, _, w in given):
+        weights = [w or 0.0 for _, _, w in given]
+        contradicted = [_letter(i) for i, (_, c, w) in enumerate(given) if c and not (w or 0) > 0]
+        if contradicted:
+            raise ExamError(
+                f"Phương án {', '.join(contradicted)} được đánh dấu đúng nhưng trọng số không dương; "
+                "phương án đúng cần trọng số lớn hơn 0.",
+                "options",
+            )
+        correct = {i for i, w in enumerate(weights) if w > 0}
+        if correct:
+            problem = weight_problem(kind, weights)
+            if problem:
+                raise ExamError(problem, "options")
     values = {
         "kind": kind,
         "text": text,
-        "options": numbered_options(texts, {i for i, (_, c) in enumerate(given) if c}),
+        "options": numbered_options(texts, correct, weights),
         "difficulty": int(difficulty),
         "tags": tag_text,
     }
@@ -68,6 +115,10 @@ def clean_content(*, kind: str, text: str, options: list[dict], difficulty: int,
     except ValidationError as exc:
         raise ExamError(" ".join(exc.messages), "options") from None
     return values
+
+
+def _letter(position: int) -> str:
+    return LETTERS[position] if position < len(LETTERS) else str(position + 1)
 
 
 @transaction.atomic
@@ -300,6 +351,15 @@ def import_items(
             report.rejected.append(Rejected(values["line"], f"Trùng với {seen[k]}."))
             continue
         seen[k] = f"câu ở dòng {values['line']}"
+        if any("weight" in o for o in values["options"]):
+            # Weights are kept either way; say now what an all-or-nothing exam does with them.
+            report.warnings.append(
+                Rejected(
+                    values["line"],
+                    f"Câu hỏi có trọng số từng phần ({describe_weights(values['options'])}); kỳ thi chấm "
+                    "“đúng hoàn toàn mới được điểm” sẽ bỏ qua trọng số, kỳ thi chấm “tính điểm từng phần” dùng trọng số.",
+                )
+            )
         rows.append((target, values))
     report.rejected.sort(key=lambda r: r.row)
     report.warnings.sort(key=lambda r: r.row)

@@ -20,12 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments import access, attempts, parsers
+from assessments import access, attempts, parsers, sittings
 from assessments.models import Category, Exam, QuestionVersion
 from assessments.papers import ExamError
 from hr_system import access as hr_access
 from hr_system import widgets
 from hr_system.models import EMPLOYEE_CODE_RE, Employee, OrgUnit
+from hr_system.templatetags.numbers import vn_number
 
 PART_ROWS = 3
 RULE_ROWS = 4
@@ -69,6 +70,16 @@ class QuestionForm(forms.Form):
                 label=_("Đúng"),
                 widget=forms.CheckboxInput(attrs={"aria-label": _("%(option)s đúng") % {"option": option}}),
             )
+            # Text, not a number input: "33,33" with the Vietnamese decimal comma is read
+            # by parsers.parse_weight (bank.clean_content), as in the Excel template.
+            self.fields[f"weight_{letter}"] = forms.CharField(
+                required=False,
+                max_length=12,
+                label=_("Trọng số (%)"),
+                widget=forms.TextInput(
+                    attrs={"aria-label": _("Trọng số (%%) của %(option)s") % {"option": option}, "size": 6}
+                ),
+            )
 
     @staticmethod
     def initial_from(version: QuestionVersion) -> dict:
@@ -81,14 +92,22 @@ class QuestionForm(forms.Form):
         for letter, option in zip(parsers.LETTERS, version.options, strict=False):
             initial[f"option_{letter}"] = option["text"]
             initial[f"correct_{letter}"] = bool(option.get("correct"))
+            if "weight" in option:
+                initial[f"weight_{letter}"] = vn_number(option["weight"], 5)
         return initial
 
     def option_rows(self) -> list:
-        return [(letter, self[f"option_{letter}"], self[f"correct_{letter}"]) for letter in parsers.LETTERS]
+        return [
+            (letter, self[f"option_{letter}"], self[f"correct_{letter}"], self[f"weight_{letter}"])
+            for letter in parsers.LETTERS
+        ]
 
     def options(self) -> list[dict]:
         data = self.cleaned_data
-        return [{"text": data[f"option_{x}"], "correct": data[f"correct_{x}"]} for x in parsers.LETTERS]
+        return [
+            {"text": data[f"option_{x}"], "correct": data[f"correct_{x}"], "weight": data[f"weight_{x}"] or None}
+            for x in parsers.LETTERS
+        ]
 
     def add_exam_error(self, exc: ExamError) -> None:
         self.add_error(exc.field if exc.field in self.fields else None, str(exc))
@@ -179,6 +198,40 @@ class ExamForm(forms.Form):
         initial=Exam.Layout.ONE,
         widget=forms.RadioSelect,
     )
+    # Sittings (issue 15): see SETTINGS_FIELDS below, shared with ExamSettingsForm.
+    scoring = forms.ChoiceField(
+        label=gettext_lazy("Cách tính điểm"),
+        choices=Exam.Scoring.choices,
+        initial=Exam.Scoring.ALL_OR_NOTHING,
+        required=False,  # not chosen: all or nothing, as before issue 15
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "Tính điểm từng phần dùng trọng số phương án của người soạn (ví dụ 50% và 50%, phương án sai -100%): "
+            "mỗi câu được tổng trọng số các phương án đã chọn, từ 0 đến 1 điểm; điểm trừ mỗi câu sai không áp dụng. "
+            "Câu không có trọng số chỉ được điểm khi chọn đúng và đủ."
+        ),
+    )
+    late_entry_minutes = forms.IntegerField(
+        label=gettext_lazy("Thời gian cho phép vào muộn (phút)"),
+        required=False,
+        min_value=0,
+        max_value=attempts.MAX_LATE_ENTRY_MINUTES,
+        help_text=gettext_lazy(
+            "Để trống: theo Nội quy thi (Thông tư 22/2025/TT-BNV): 5 phút với bài thi đến 30 phút, "
+            "10 phút với bài thi từ 60 phút; bài thi 31–59 phút: 5 phút (Nội quy không quy định, "
+            "Chủ tịch Hội đồng quyết định)."
+        ),
+    )
+    require_checkin = forms.BooleanField(
+        label=gettext_lazy("Chỉ thí sinh đã được giám thị xác nhận danh tính mới được làm bài"), required=False
+    )
+    remark_window_days = forms.IntegerField(
+        label=gettext_lazy("Thời hạn đề nghị phúc khảo (ngày)"),
+        required=False,
+        min_value=1,
+        max_value=attempts.MAX_REMARK_DAYS,
+        help_text=gettext_lazy("Tính từ ngày công bố kết quả; để trống: theo quy định."),
+    )
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -199,7 +252,9 @@ class ExamForm(forms.Form):
 
     def exam_settings(self) -> dict:
         """Keyword arguments for attempts.create_exam, except the parts."""
-        return {name: self.cleaned_data[name] for name in self.fields}
+        settings = {name: self.cleaned_data[name] for name in self.fields}
+        settings["scoring"] = settings["scoring"] or Exam.Scoring.ALL_OR_NOTHING
+        return settings
 
 
 class PartForm(forms.Form):
@@ -476,3 +531,77 @@ class CandidatesForm(forms.Form):
             who = str(known[code]) if code in known else ""
             rejected.append(_("Dòng %(n)s: %(reason)s") % {"n": n, "reason": reason % {"code": code, "who": who}})
         return Selection(employees.filter(code__in=chosen), rejected)
+
+
+# --- sittings (ca thi) and the exam's settings -----------------------------------------
+
+
+class ExamSettingsForm(forms.Form):
+    """The settings an exam keeps editable until its first sitting starts
+    (assessments.sittings.update_exam)."""
+
+    title = ExamForm.base_fields["title"]
+    opens_at = _local_datetime_field(gettext_lazy("Mở từ"))
+    closes_at = _local_datetime_field(gettext_lazy("Đóng lúc"))
+    time_limit = ExamForm.base_fields["time_limit"]
+    late_entry_minutes = ExamForm.base_fields["late_entry_minutes"]
+    require_checkin = ExamForm.base_fields["require_checkin"]
+    scoring = ExamForm.base_fields["scoring"]
+    remark_window_days = ExamForm.base_fields["remark_window_days"]
+    pass_percent = ExamForm.base_fields["pass_percent"]
+    negative_mark = ExamForm.base_fields["negative_mark"]
+    results_policy = ExamForm.base_fields["results_policy"]
+
+    def clean(self):
+        data = super().clean()
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("Thời điểm đóng phải sau thời điểm mở."))
+        return data
+
+
+class SittingForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Tên ca thi"), max_length=100)
+    venue = forms.CharField(label=gettext_lazy("Phòng thi, địa điểm"), max_length=200)
+    starts_at = _local_datetime_field(gettext_lazy("Giờ bắt đầu (tính giờ cho mọi thí sinh)"))
+    ends_at = _local_datetime_field(gettext_lazy("Giờ kết thúc"))
+    proctors = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Giám thị"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Người dùng thuộc đơn vị tổ chức kỳ thi."),
+    )
+    codes = forms.CharField(
+        label=gettext_lazy("Thí sinh (mã chấm công)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("Mỗi dòng hoặc cách nhau bởi dấu phẩy; người chưa có tên trong kỳ thi được thêm vào."),
+    )
+    unassigned = forms.BooleanField(label=gettext_lazy("Thêm mọi thí sinh của kỳ thi chưa được xếp ca"), required=False)
+
+    def __init__(self, *args, exam: Exam, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.exam, self.user = exam, user
+        self.fields["proctors"].queryset = sittings.proctor_choices(exam)
+        self.fields["proctors"].label_from_instance = lambda u: (
+            f"{u.employee.full_name} ({u.username})" if hasattr(u, "employee") else u.username
+        )
+
+    def clean_codes(self) -> list[int]:
+        codes = [c for c in re.split(r"[\s,;]+", self.cleaned_data.get("codes") or "") if c]
+        if not codes:
+            return []
+        found = dict(hr_access.employees_for(self.user).filter(code__in=codes).values_list("code", "pk"))
+        missing = [c for c in dict.fromkeys(codes) if c not in found]
+        if missing:
+            raise ValidationError(
+                _("Không tìm thấy cán bộ (hoặc ngoài phạm vi): %(codes)s") % {"codes": ", ".join(missing[:20])}
+            )
+        return [found[c] for c in dict.fromkeys(codes)]
+
+    def employees(self) -> list[int]:
+        ids = list(self.cleaned_data.get("codes") or [])
+        if self.cleaned_data.get("unassigned"):
+            ids += list(self.exam.attempts.filter(sitting__isnull=True).values_list("employee_id", flat=True))
+        return list(dict.fromkeys(ids))

@@ -6,22 +6,26 @@ the line (or spreadsheet row) the author should look at, and a Vietnamese reason
 The Aiken and GIFT rules follow Moodle's importers as described in
 shared/reference/exam-anchors.md §4.1–4.2; where we are stricter the comment says why.
 Writing the parsed items into the bank is `assessments.bank.import_items`.
+
+Option weights (issue 15: GIFT ``~%50%``, the template's Trọng số column) are kept as
+``options[i]["weight"]`` in percent and checked here (`weight_problem`); which exams use
+them is the scoring module's business.
 """
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from contextlib import closing
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
-from django.utils.html import strip_tags
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from hr_system import spreadsheets
+from hr_system.templatetags.numbers import vn_number
 from hr_system.uploads import UploadRejected, check_size, check_text, xlsx_rows
 
 # The question kinds, as QuestionVersion.Kind stores them (a test keeps the two equal).
@@ -71,8 +75,113 @@ def _lines(text: str) -> list[str]:
     return re.split(r"\r\n|\r|\n", nfc(text.removeprefix("\ufeff")))
 
 
-def numbered_options(texts: list[str], correct: set[int]) -> list[dict]:
-    return [{"id": chr(ord("a") + i), "text": t, "correct": i in correct} for i, t in enumerate(texts)]
+def numbered_options(texts: list[str], correct: set[int], weights: list[float] | None = None) -> list[dict]:
+    """Options with ids a, b, c…; with `weights` (percent, one per option) each option
+    also keeps its "weight" (QuestionVersion.options)."""
+    options = [{"id": chr(ord("a") + i), "text": t, "correct": i in correct} for i, t in enumerate(texts)]
+    if weights is not None:
+        for option, weight in zip(options, weights, strict=True):
+            option["weight"] = weight
+    return options
+
+
+# --- option weights (partial credit, issue 15) ---------------------------------------
+
+# The positive weights of a multiple-answer question must make the whole mark; ±0.01
+# percentage point lets authors write thirds as 33.33 or 33.333 (Moodle's own form
+# rounds the sum to two decimals before comparing it with 100 %).
+WEIGHT_TOLERANCE = 0.01
+
+
+def parse_weight(value) -> float:
+    """A weight in percent from a file cell, a form field or the API: 50, "50", "33,33",
+    "-100 %"; ValueError (in Vietnamese) if it is not a number in -100..100."""
+    if isinstance(value, bool):
+        raise ValueError(f"Trọng số “{value}” không phải là số.")
+    if isinstance(value, int | float):
+        weight = float(value)
+    else:
+        text = nfc(str(value)).strip().removesuffix("%").strip().replace("−", "-").replace(",", ".")
+        try:
+            weight = float(text)
+        except ValueError:
+            raise ValueError(f"Trọng số “{_short(str(value))}” không phải là số.") from None
+    if weight != weight or not -100 <= weight <= 100:  # NaN, or out of range
+        raise ValueError(f"Trọng số {vn_number(weight)}% phải nằm trong khoảng -100% đến 100%.")
+    return round(weight, 5) + 0.0
+
+
+def weight_problem(kind: str, weights: list[float]) -> str | None:
+    """Why these option weights (percent, one per option) do not fit the kind, or None.
+
+    A multiple-answer question: the positive weights sum to 100 % (± WEIGHT_TOLERANCE).
+    A single-answer or true/false question: exactly one option weighs 100 % and the
+    others at most 0 (a negative weight is a penalty; partial credit for a "nearly
+    right" single answer is refused, as before issue 15).
+    """
+    if any(not -100 <= w <= 100 for w in weights):
+        return "Trọng số phải nằm trong khoảng -100% đến 100%."
+    positive = [w for w in weights if w > 0]
+    if kind == MULTIPLE:
+        total = sum(positive)
+        if abs(round(total - 100, 6)) > WEIGHT_TOLERANCE:
+            return f"Tổng trọng số các phương án đúng là {vn_number(total, 3)}%; câu nhiều đáp án cần tổng bằng 100%."
+        return None
+    if len(positive) != 1 or positive[0] != 100:
+        return "Không hỗ trợ điểm từng phần (%n%) trong câu một đáp án: phương án đúng phải có trọng số 100%."
+    return None
+
+
+def describe_weights(options: list[dict]) -> str:
+    """ "A 50%, B 50%, C -100%": the weighted options by letter, for import reports."""
+    return ", ".join(
+        f"{LETTERS[i] if i < len(LETTERS) else o['id']} {vn_number(o['weight'])}%"
+        for i, o in enumerate(options)
+        if o.get("weight")
+    )
+
+
+# --- GIFT text markers -----------------------------------------------------------------
+
+
+class _TextOnly(HTMLParser):
+    """Author HTML reduced to its text: tags dropped, entities decoded, the contents of
+    script and style dropped, and line-breaking tags turned into line breaks. Our pages
+    show question text as escaped plain text; no author markup ever reaches a page."""
+
+    BREAKS = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}
+    HIDDEN = {"script", "style"}
+
+    def __init__(self, newline: str):
+        super().__init__(convert_charrefs=True)
+        self.newline, self.parts, self.hidden = newline, [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        elif tag in self.BREAKS:
+            self.parts.append(self.newline)
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in self.BREAKS and tag != "br":
+            self.parts.append(self.newline)
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in self.BREAKS:
+            self.parts.append(self.newline)
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str, newline: str = "\n") -> str:
+    parser = _TextOnly(newline)
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.parts)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -198,6 +307,19 @@ def _gift_text(raw: str) -> str:
     return re.sub(r" *\ue006 *", "\n", text).strip()
 
 
+def _marked_text(raw: str) -> str:
+    """Question or option text with GIFT's leading format marker recognised: ``[html]``
+    text is reduced to plain text (html_to_text), ``[moodle]``, ``[plain]`` and
+    ``[markdown]`` are dropped and the text kept as written (shown escaped)."""
+    marker = _FORMAT_RE.match(raw)
+    if not marker:
+        return _gift_text(raw)
+    raw = raw[marker.end() :]
+    if marker[1].lower() == "html":
+        raw = html_to_text(raw, _NEWLINE)
+    return _gift_text(raw)
+
+
 class _GiftError(ValueError):
     def __init__(self, line: int, reason: str):
         super().__init__(reason)
@@ -207,7 +329,10 @@ class _GiftError(ValueError):
 def parse_gift(text: str) -> tuple[list[Item], list[Error]]:
     """GIFT, limited to what our bank holds: single choice (``=`` right, ``~`` wrong),
     multiple answers (only ``~`` with ``%n%`` weights; a positive weight is a correct
-    option) and true/false. Every other GIFT type is rejected, naming it.
+    option) and true/false. Every other GIFT type is rejected, naming it. Weights are
+    kept on the options (`_gift_choice`); ``[html]``, ``[moodle]``, ``[plain]`` and
+    ``[markdown]`` at the start of question or option text are recognised
+    (`_marked_text`); feedback, with or without a marker, is dropped.
 
     Questions are separated by blank lines; ``//`` lines are comments; ``$CATEGORY:``
     sets the category code for the questions after it (its last path segment).
@@ -314,13 +439,7 @@ def _gift_question(block: list[tuple[int, str]]) -> Item:
             "Có nội dung sau dấu “}” (câu điền khuyết, missing word) — không được hỗ trợ; hãy đặt {…} ở cuối câu hỏi.",
         )
 
-    marker = _FORMAT_RE.match(stem)
-    if marker:
-        stem = stem[marker.end() :]
-        if marker[1].lower() == "html":
-            # Never render author HTML: keep only its text.
-            stem = html.unescape(strip_tags(stem))
-    question_text = _gift_text(stem) or title
+    question_text = _marked_text(stem) or title
     if not question_text:
         raise _GiftError(first, "Thiếu nội dung câu hỏi.")
 
@@ -338,6 +457,15 @@ def _gift_question(block: list[tuple[int, str]]) -> Item:
 
 
 def _gift_choice(answers: str, question_text: str, title: str, line: int, first: int) -> Item:
+    """Choice questions, as Moodle's GIFT reader decides them: with an ``=`` it is
+    single-answer, with only ``~`` multiple-answer (Moodle: "multiple answers are
+    enabled if no single answer is 100% correct").
+
+    Weights (``~%50%``, ``~%-100%``; ``=`` is 100 %) are kept per option: an exam
+    scored "partial credit" uses them, an all-or-nothing exam uses only the correct
+    flags (the import report warns, bank.import_items). Without any ``%n%`` the options
+    carry no weight at all, as before issue 15.
+    """
     parts = re.split(r"([=~])", answers)
     if parts[0].strip():
         raise _GiftError(
@@ -350,9 +478,9 @@ def _gift_choice(answers: str, question_text: str, title: str, line: int, first:
         if match:
             weight = float(match[1])
             if not -100 <= weight <= 100:
-                raise _GiftError(line, f"Trọng số “%{match[1]}%” phải nằm trong khoảng −100% đến 100%.")
+                raise _GiftError(line, f"Trọng số “%{match[1]}%” phải nằm trong khoảng -100% đến 100%.")
             body = body[match.end() :]
-        answer_text = _gift_text(body.split("#", 1)[0])  # per-answer feedback dropped
+        answer_text = _marked_text(body.split("#", 1)[0])  # per-answer feedback dropped
         if not answer_text:
             raise _GiftError(line, f"Có phương án “{marker}” không có nội dung.")
         parsed.append((marker, weight, answer_text))
@@ -363,24 +491,28 @@ def _gift_choice(answers: str, question_text: str, title: str, line: int, first:
     texts = [t for _, _, t in parsed]
     if len(set(texts)) != len(texts):
         raise _GiftError(first, "Có hai phương án trùng nội dung.")
+    weighted = any(w is not None for _, w, _ in parsed)
+    weights = [(100.0 if m == "=" else 0.0) if w is None else w for m, w, _ in parsed]
 
     if any(m == "=" for m, _, _ in parsed):
         correct = {i for i, (m, _, _) in enumerate(parsed) if m == "="}
         if len(correct) > 1:
             raise _GiftError(first, "Câu một đáp án có nhiều hơn một dấu “=”; câu nhiều đáp án dùng “~%n%”.")
-        if any(w is not None and w > 0 and m == "~" for m, w, _ in parsed) or any(
-            w is not None and w != 100 and m == "=" for m, w, _ in parsed
-        ):
-            # We score all-or-nothing; negative weights on wrong options are dropped
-            # (the exam's negative marking applies instead), partial credit is not.
-            raise _GiftError(first, "Không hỗ trợ điểm từng phần (%n%) trong câu một đáp án.")
-        return Item(SINGLE, question_text, numbered_options(texts, correct), first, title=title)
-    correct = {i for i, (_, w, _) in enumerate(parsed) if w is not None and w > 0}
+        problem = weight_problem(SINGLE, weights)
+        if problem:
+            raise _GiftError(first, problem)
+        return Item(
+            SINGLE, question_text, numbered_options(texts, correct, weights if weighted else None), first, title=title
+        )
+    correct = {i for i, w in enumerate(weights) if w > 0}
     if not correct:
         raise _GiftError(
             first, "Câu nhiều đáp án (chỉ dùng “~”) cần ít nhất một phương án có trọng số dương, ví dụ “~%50%”."
         )
-    return Item(MULTIPLE, question_text, numbered_options(texts, correct), first, title=title)
+    problem = weight_problem(MULTIPLE, weights)
+    if problem:
+        raise _GiftError(first, problem)
+    return Item(MULTIPLE, question_text, numbered_options(texts, correct, weights), first, title=title)
 
 
 # --- Excel -------------------------------------------------------------------------
@@ -393,8 +525,12 @@ XLSX_COLUMNS: list[tuple[str, str, bool]] = [
     ("text", "Nội dung", True),
     *[(letter, f"Phương án {letter}", letter in "AB") for letter in LETTERS],
     ("answer", "Đáp án", True),
+    ("weights", "Trọng số (%)", False),
     ("tags", "Thẻ", False),
 ]
+# "A: 50; B: 50; C: -100" (or A=50). Pairs are separated by ";" or a line break, never
+# by "," which is the Vietnamese decimal mark ("33,33").
+XLSX_WEIGHT_RE = re.compile(r"^([A-Fa-f])\s*[:=]\s*(.+)$")
 DIFFICULTY_LABELS = {"dễ": 1, "de": 1, "1": 1, "trung bình": 2, "trung binh": 2, "2": 2, "khó": 3, "kho": 3, "3": 3}
 KIND_LABELS = {
     "một đáp án": SINGLE,
@@ -511,10 +647,50 @@ def _xlsx_item(values: dict, row: int) -> Item:
         raise ValueError(f"Loại “{KIND_NAMES[kind]}” phải có đúng một đáp án, tệp ghi “{answer}”.")
     if kind == TRUE_FALSE and len(texts) != 2:
         raise ValueError("Câu Đúng-Sai phải có đúng hai phương án.")
+    weights = _xlsx_weights(values.get("weights"), texts, correct, kind)
     category = _cell(values.get("category")) or None
     return Item(
-        kind, text, numbered_options(texts, correct), row, category, difficulty, split_tags(_cell(values.get("tags")))
+        kind,
+        text,
+        numbered_options(texts, correct, weights),
+        row,
+        category,
+        difficulty,
+        split_tags(_cell(values.get("tags"))),
     )
+
+
+def _xlsx_weights(value, texts: list[str], correct: set[int], kind: str) -> list[float] | None:
+    """The Trọng số (%) cell: "A: 50; B: 50; C: -100", options not named weigh 0.
+    The options with a positive weight must be exactly the Đáp án column's."""
+    cell = _cell(value)
+    if not cell:
+        return None
+    weights = [0.0] * len(texts)
+    named: set[int] = set()
+    for pair in re.split(r"[;\n]+", cell):
+        if not pair.strip():
+            continue
+        match = XLSX_WEIGHT_RE.match(pair.strip())
+        if not match:
+            raise ValueError(f"Trọng số “{_short(pair.strip())}” phải ghi dạng “A: 50; B: 50; C: -100”.")
+        index = ord(match[1].upper()) - ord("A")
+        if index >= len(texts):
+            raise ValueError(f"Trọng số cho phương án {match[1].upper()} nhưng câu hỏi không có phương án này.")
+        if index in named:
+            raise ValueError(f"Phương án {match[1].upper()} có hai trọng số.")
+        named.add(index)
+        weights[index] = parse_weight(match[2])
+    problem = weight_problem(kind, weights)
+    if problem:
+        raise ValueError(problem)
+    positive = {i for i, w in enumerate(weights) if w > 0}
+    if positive != correct:
+        raise ValueError(
+            f"Các phương án có trọng số dương ({', '.join(LETTERS[i] for i in sorted(positive)) or 'không có'}) "
+            f"phải trùng với cột Đáp án ({', '.join(LETTERS[i] for i in sorted(correct))})."
+        )
+    return weights
 
 
 def template_xlsx() -> bytes:
@@ -538,6 +714,7 @@ def template_xlsx() -> bytes:
             "",
             "",
             "B",
+            "",
             "Hiến pháp",
         ]
     )
@@ -554,6 +731,7 @@ def template_xlsx() -> bytes:
             "",
             "",
             "A,B",
+            "A: 50; B: 50; C: -100; D: -100",
             "Bộ máy nhà nước",
         ]
     )
@@ -570,6 +748,7 @@ def template_xlsx() -> bytes:
             "",
             "",
             "A",
+            "",
             "Hiến pháp",
         ]
     )
@@ -579,7 +758,7 @@ def template_xlsx() -> bytes:
     ws.add_data_validation(kinds)
     levels.add("B2:B2000")
     kinds.add("C2:C2000")
-    widths = {"A": 12, "B": 12, "C": 14, "D": 60, "K": 10, "L": 18}
+    widths = {"A": 12, "B": 12, "C": 14, "D": 60, "K": 10, "L": 30, "M": 18}
     for column in ws.columns:
         letter = column[0].column_letter
         ws.column_dimensions[letter].width = widths.get(letter, 24)
@@ -592,6 +771,13 @@ def template_xlsx() -> bytes:
         "Loại: Một đáp án, Nhiều đáp án hoặc Đúng-Sai; để trống thì suy ra từ cột Đáp án.",
         f"Phương án A đến {LETTERS[-1]}: ít nhất hai phương án, điền liên tiếp từ A.",
         "Đáp án: chữ cái của phương án đúng, ví dụ B; nhiều đáp án ghi A,C.",
+        "Trọng số (%): không bắt buộc; dùng khi kỳ thi chấm “tính điểm từng phần”. Ghi dạng "
+        "“A: 50; C: 50; D: -100” (cách nhau bằng dấu chấm phẩy, số thập phân dùng dấu phẩy, ví dụ 33,33); "
+        "phương án không ghi có trọng số 0.",
+        "Câu nhiều đáp án: tổng trọng số các phương án đúng phải bằng 100%; phương án có trọng số dương "
+        "phải trùng với cột Đáp án; trọng số âm là điểm trừ khi chọn phương án sai (điểm mỗi câu không âm).",
+        "Câu một đáp án: phương án đúng 100%, các phương án sai có thể ghi trọng số âm; không có điểm từng phần.",
+        "Kỳ thi chấm “đúng hoàn toàn mới được điểm” bỏ qua trọng số: chỉ chọn đúng và đủ các đáp án mới được điểm.",
         "Câu Đúng-Sai: có thể để trống các phương án (tự điền Đúng/Sai), đáp án ghi A (Đúng) hoặc B (Sai).",
         "Thẻ: các từ khóa cách nhau bằng dấu phẩy.",
         "Câu hỏi mới nhập ở trạng thái Bản nháp; cần thẩm định và phê duyệt trước khi dùng cho đề thi.",

@@ -102,11 +102,16 @@ def score_statistics(totals: np.ndarray) -> dict:
 # --- the analysis over plain values ------------------------------------------------------
 
 
-def analyse(answers: Iterable[tuple], keys: Mapping[int, Mapping]) -> dict:
+def analyse(answers: Iterable[tuple], keys: Mapping[int, Mapping], mode: str = scoring.ALL_OR_NOTHING) -> dict:
     """Item and test statistics from plain answers.
 
     answers: (attempt_id, version_id, selected option ids or None), one per paper item.
-    keys: {version_id: {"kind", "options": [{"id", "text", "correct"}]}}, in report order.
+    keys: {version_id: {"kind", "options": [{"id", "text", "correct", "weight"?}]}}, in
+    report order. mode: the exam's scoring mode. Every statistic is computed on the
+    mark each answer was awarded (scoring.item_mark, 0..1): 1/0 all-or-nothing, the
+    weighted share under partial credit — so facility is the mean mark, as in Moodle.
+    The exam's negative marking is left out: it is the same for every item and would
+    only shift the figures, not rank the items differently.
 
     Papers drawn at random from a bank differ between candidates, so every item is
     analysed over the attempts that had it. The test's α is exact when everyone sat the
@@ -126,7 +131,8 @@ def analyse(answers: Iterable[tuple], keys: Mapping[int, Mapping]) -> dict:
         key = keys[version_id]
         correct = [o["id"] for o in key["options"] if o.get("correct")]
         a, v = a_index[attempt_id], v_index[version_id]
-        marks[a, v] = 1.0 if scoring.outcome(key["kind"], correct, selected) == scoring.RIGHT else 0.0
+        weights = scoring.option_weights(key["options"])
+        marks[a, v] = scoring.item_mark(key["kind"], correct, selected, weights, mode)[0]
         chosen[(a, v)] = frozenset(selected or ())
 
     had = ~np.isnan(marks)
@@ -134,7 +140,7 @@ def analyse(answers: Iterable[tuple], keys: Mapping[int, Mapping]) -> dict:
     lengths = had.sum(axis=1)
     n = len(attempt_ids)
 
-    # Kelley's groups over the share of the paper answered right (ties cut by attempt id).
+    # Kelley's groups over the share of the paper's marks earned (ties cut by attempt id).
     upper: set[int] = set()
     lower: set[int] = set()
     group_size = None
@@ -242,6 +248,7 @@ def _item(key, v, rows, marks, totals, chosen, upper, lower) -> dict:
                 "letter": LETTERS[i] if i < len(LETTERS) else option["id"],
                 "text": option.get("text", ""),
                 "key": bool(option.get("correct")),
+                "weight": option.get("weight"),
                 **shares(picked),
             }
         )
@@ -317,7 +324,7 @@ def item_analysis(exam: Exam, hidden: frozenset[int] | set[int] = frozenset()) -
     )
     versions.sort(key=lambda v: (part_order.get(part_of[v["pk"]], len(parts)), v["question_id"], v["number"]))
     keys = {v["pk"]: v for v in versions}
-    report = analyse(((a, v, s) for a, v, _p, s in rows), keys)
+    report = analyse(((a, v, s) for a, v, _p, s in rows), keys, exam.scoring)
     titles = {p.pk: p.title for p in parts}
     for number, item in enumerate(report["items"], start=1):
         version = keys[item["version_id"]]
@@ -332,7 +339,7 @@ def item_analysis(exam: Exam, hidden: frozenset[int] | set[int] = frozenset()) -
         )
         if item["hidden"]:
             item.update(text="", options=[], flags=[{**f, "detail": ""} for f in item["flags"]])
-    report["exam"] = {"id": exam.pk, "title": exam.title}
+    report["exam"] = {"id": exam.pk, "title": exam.title, "scoring": exam.scoring}
     report["flag_counts"] = {
         code: sum(any(f["code"] == code for f in item["flags"]) for item in report["items"]) for code in flag_labels()
     }
@@ -350,8 +357,11 @@ def item_analysis(exam: Exam, hidden: frozenset[int] | set[int] = frozenset()) -
 # --- exports -------------------------------------------------------------------------------
 
 
-def results_frame(exam: Exam) -> pd.DataFrame:
-    data = results.result_rows(exam)
+def results_frame(exam: Exam, data: dict | None = None) -> pd.DataFrame:
+    """One row per candidate: parts, total, the answer counts (right, partly right —
+    partial credit only —, wrong, blank), time used (mm:ss), result and rank."""
+    data = data or results.result_rows(exam)
+    partial = exam.scoring == Exam.Scoring.PARTIAL
     part_columns = [p["title"] for p in data["parts"]]
     records = [
         [
@@ -361,24 +371,42 @@ def results_frame(exam: Exam) -> pd.DataFrame:
             row["unit_name"],
             *row["parts"],
             row["score"],
+            row["right"],
+            *([row["partial"]] if partial else []),
+            row["wrong"],
+            row["blank"],
+            row["time_used_text"],
             row["result"],
             row["rank"],
         ]
         for i, row in enumerate(data["rows"], start=1)
     ]
-    columns = ["STT", "Họ và tên", "Mã", "Đơn vị", *part_columns, "Tổng điểm", "Kết quả", "Xếp hạng"]
+    counts = ["Số câu đúng", *(["Số câu đúng một phần"] if partial else []), "Số câu sai", "Số câu bỏ trống"]
+    columns = [
+        "STT",
+        "Họ và tên",
+        "Mã",
+        "Đơn vị",
+        *part_columns,
+        "Tổng điểm",
+        *counts,
+        "Thời gian làm bài (phút:giây)",
+        "Kết quả",
+        "Xếp hạng",
+    ]
     return pd.DataFrame(records, columns=columns)
 
 
 def results_xlsx(exam: Exam) -> bytes:
     """The results list as a workbook: the list, then the rules it was made by."""
-    frame = results_frame(exam)
     data = results.result_rows(exam)
+    frame = results_frame(exam, data)
     notes = pd.DataFrame(
         {
-            "Nội dung": ["Kỳ thi", "Điều kiện đạt", "Quy tắc xếp hạng", "Công bố"],
+            "Nội dung": ["Kỳ thi", "Cách tính điểm", "Điều kiện đạt", "Quy tắc xếp hạng", "Công bố"],
             "Giá trị": [
                 exam.title,
+                data["scoring_rule"],
                 data["pass_rule"],
                 data["tie_break"],
                 exam.published_at.strftime("%d/%m/%Y %H:%M") if exam.published_at else "Chưa công bố",

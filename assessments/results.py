@@ -14,10 +14,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import access, scoring
+from assessments import access, scoring, sealing
 from assessments.models import Attempt, Exam, ExamPart, PaperItem, QuestionVersion
 from assessments.papers import ExamError
 from hr_system.models import AuditLog
+from hr_system.templatetags.numbers import vn_number
 from hr_system.text import name_sort_key
 
 TIE_BREAKS = scoring.DEFAULT_TIE_BREAKS
@@ -40,36 +41,36 @@ def _parts(exam_id: int) -> list[ExamPart]:
 
 
 def _papers(items) -> dict[int, list[dict]]:
-    """{attempt id: [{part_id, kind, correct, selected}]} from a PaperItem queryset:
-    one query for the items with their responses, one for the versions they use."""
+    """{attempt id: [{part_id, kind, correct, selected, weights}]} from a PaperItem
+    queryset: one query for the items with their responses, one for the versions."""
     rows = list(
         items.order_by("attempt_id", "position").values_list(
             "attempt_id", "part_id", "version_id", "response__selected"
         )
     )
     versions = {
-        pk: (kind, [o["id"] for o in options if o.get("correct")])
-        for pk, kind, options in QuestionVersion.objects.filter(pk__in={r[2] for r in rows}).values_list(
-            "pk", "kind", "options"
-        )
+        version.pk: (version.kind, sorted(version.correct_ids()), version.weights())
+        for version in QuestionVersion.objects.filter(pk__in={r[2] for r in rows}).only("pk", "kind", "options")
     }
     papers: dict[int, list[dict]] = {}
     for attempt_id, part_id, version_id, selected in rows:
-        kind, correct = versions[version_id]
+        kind, correct, weights = versions[version_id]
         papers.setdefault(attempt_id, []).append(
-            {"part_id": part_id, "kind": kind, "correct": correct, "selected": selected or []}
+            {"part_id": part_id, "kind": kind, "correct": correct, "selected": selected or [], "weights": weights}
         )
     return papers
 
 
 def _apply(attempt: Attempt, exam: Exam, parts: list[ExamPart], paper: list[dict]) -> bool:
-    """Score `paper` into `attempt`'s fields; True when the stored result changed."""
+    """Score `paper` into `attempt`'s fields; True when the stored result changed.
+    The exam's scoring mode decides whether option weights count (scoring module)."""
     result = scoring.score_paper(
         paper,
         {p.pk: (float(p.pass_percent) if p.pass_percent is not None else None) for p in parts},
         float(exam.negative_mark),
         exam.floor_at_zero,
         float(exam.pass_percent) if exam.pass_percent is not None else None,
+        exam.scoring,
     )
     before = (attempt.score, attempt.passed)
     attempt.score = Decimal(str(result["score"])).quantize(Decimal("0.01"))
@@ -87,6 +88,7 @@ def score_attempt(attempt: Attempt) -> Attempt:
     """
     if attempt.status != Attempt.Status.FINALIZED:
         raise ResultsError(_("Chỉ chấm điểm bài đã nộp."), status=409)
+    sealing.check_unsealed(attempt)  # a sealed sitting's results change only through re-marking
     exam = attempt.exam
     paper = _papers(PaperItem.objects.filter(attempt_id=attempt.pk)).get(attempt.pk, [])
     _apply(attempt, exam, _parts(exam.pk), paper)
@@ -96,6 +98,7 @@ def score_attempt(attempt: Attempt) -> Attempt:
 
 def _score_many(exam: Exam, attempts_q: Q) -> tuple[int, int]:
     """Score the exam's finalized attempts matching `attempts_q`; (scored, changed)."""
+    attempts_q &= sealing.unsealed_q()  # sealed sittings are left as sealed (re-marking only)
     attempts = list(exam.attempts.filter(attempts_q, status=Attempt.Status.FINALIZED).order_by("pk"))
     if not attempts:
         return 0, 0
@@ -120,13 +123,27 @@ def score_exam(exam: Exam) -> int:
         return _score_many(exam, Q())[0]
 
 
+def limit_seconds(exam: Exam, extra_seconds: int) -> int:
+    """A candidate's writing time: the exam's time limit plus their own extra time."""
+    return exam.time_limit * 60 + (extra_seconds or 0)
+
+
+def time_used(attempt: Attempt) -> int | None:
+    """Seconds the candidate wrote (scoring.time_used); None until finalized."""
+    if attempt.status != Attempt.Status.FINALIZED:
+        return None
+    return scoring.time_used(
+        attempt.started_at, attempt.finalized_at, limit_seconds(attempt.exam, attempt.extra_seconds), attempt.deadline
+    )
+
+
 def rank_exam(exam: Exam) -> int:
     """Rank the exam's scored, finalized attempts with the tie-break chain of
     scoring.rank; every other attempt loses any rank it had. Returns how many ranked."""
     rows = []
-    for pk, score, parts, finalized_at in exam.attempts.filter(
+    for pk, score, parts, started_at, finalized_at, deadline, extra in exam.attempts.filter(
         status=Attempt.Status.FINALIZED, score__isnull=False
-    ).values_list("pk", "score", "part_scores", "finalized_at"):
+    ).values_list("pk", "score", "part_scores", "started_at", "finalized_at", "deadline", "extra_seconds"):
         parts = parts or []
         rows.append(
             {
@@ -134,7 +151,7 @@ def rank_exam(exam: Exam) -> int:
                 "score": score,
                 "first_part": parts[0]["score"] if parts else None,
                 "wrong": sum(p.get("wrong", 0) for p in parts),
-                "finalized_at": finalized_at,
+                "time_used": scoring.time_used(started_at, finalized_at, limit_seconds(exam, extra), deadline),
             }
         )
     ranks = scoring.rank(rows, TIE_BREAKS)
@@ -229,10 +246,12 @@ def correct_key(*, acting_user, version: QuestionVersion, correct_ids: list[str]
                 "version_id",
                 403,
             )
-        version.options = [{**o, "correct": o["id"] in new_key} for o in version.options]
+        old_weights = version.weights()
+        version.options = rekeyed_options(version.options, new_key)
         version.save(update_fields=["options"])
 
         exam_ids = [e.pk for e in exams]
+        sealed = Attempt.objects.filter(had_version, sitting__sealed_at__isnull=False).count()  # not re-scored
         rescored = changed = 0
         for exam in exams:
             n, c = _score_many(exam, had_version)
@@ -246,6 +265,8 @@ def correct_key(*, acting_user, version: QuestionVersion, correct_ids: list[str]
                 question_id=version.question_id,
                 old_key=old_key,
                 new_key=new_key,
+                old_weights=old_weights,
+                new_weights=version.weights(),
                 reason=reason,
                 rescored=n,
                 changed=c,
@@ -257,10 +278,13 @@ def correct_key(*, acting_user, version: QuestionVersion, correct_ids: list[str]
             question_id=version.question_id,
             old_key=old_key,
             new_key=new_key,
+            old_weights=old_weights,
+            new_weights=version.weights(),
             reason=reason,
             exams=exam_ids,
             rescored=rescored,
             changed=changed,
+            sealed=sealed,
         )
     return {
         "version_id": version.pk,
@@ -269,7 +293,27 @@ def correct_key(*, acting_user, version: QuestionVersion, correct_ids: list[str]
         "exams": exam_ids,
         "rescored": rescored,
         "changed": changed,
+        "sealed": sealed,  # attempts of sealed sittings: changed only through re-marking
     }
+
+
+def rekeyed_options(options: list[dict], new_key: list[str]) -> list[dict]:
+    """Options with the corrected key. A weighted question (partial credit) gets weights
+    that fit the new key: its correct options share 100 % equally (two decimals, the
+    last one takes the rounding), a wrong option keeps a penalty (negative weight) it
+    had and loses any positive one. Unweighted options only change their flags."""
+    if not any("weight" in o for o in options):
+        return [{**o, "correct": o["id"] in new_key} for o in options]
+    share = round(100 / len(new_key), 2)
+    shares = {oid: share for oid in new_key[:-1]} | {new_key[-1]: round(100 - share * (len(new_key) - 1), 2)}
+    return [
+        {
+            **o,
+            "correct": o["id"] in shares,
+            "weight": shares[o["id"]] if o["id"] in shares else min(0.0, float(o.get("weight", 0))),
+        }
+        for o in options
+    ]
 
 
 # --- what the lists and notices show -------------------------------------------------
@@ -283,6 +327,8 @@ def status_label(attempt: Attempt, now=None) -> str:
         return _("Đạt") if attempt.passed else _("Không đạt")
     if attempt.status == Attempt.Status.TERMINATED:
         return _("Bị đình chỉ")
+    if attempt.status == Attempt.Status.ABSENT:  # a sitting's late-entry limit passed (issue 15)
+        return _("Vắng thi")
     if attempt.status == Attempt.Status.NOT_STARTED:
         closed = (now or timezone.now()) > attempt.exam.closes_at
         return _("Vắng thi") if closed else _("Chưa thi")
@@ -300,6 +346,7 @@ def result_rows(exam: Exam) -> dict:
     rows = []
     for attempt in attempts:
         by_part = {p.get("part_id"): p for p in attempt.part_scores or []}
+        used = time_used(attempt)
         rows.append(
             {
                 "attempt_id": attempt.pk,
@@ -318,27 +365,51 @@ def result_rows(exam: Exam) -> dict:
                 "passed": attempt.passed if attempt.status == Attempt.Status.FINALIZED else None,
                 "result": status_label(attempt, now),
                 "rank": attempt.rank,
+                **answer_counts(attempt),
+                "time_used": used,
+                "time_used_text": scoring.mm_ss(used),
             }
         )
     return {
         "parts": [{"id": p.pk, "title": p.title, "pass_percent": p.pass_percent} for p in parts],
         "rows": rows,
+        "scoring": exam.scoring,
+        "scoring_rule": scoring_rule(exam),
         "tie_break": scoring.describe_tie_breaks(TIE_BREAKS),
+        "tie_break_steps": [str(scoring.TIE_BREAK_LABELS[t]) for t in TIE_BREAKS],
         "pass_rule": pass_rule(exam, parts),
     }
 
 
+def answer_counts(attempt: Attempt) -> dict:
+    """{right, partial, wrong, blank} of a scored attempt (None each until scored)."""
+    scored = attempt.status == Attempt.Status.FINALIZED and attempt.score is not None
+    parts = [p for p in attempt.part_scores or [] if isinstance(p, dict)] if scored else []
+    return {outcome: sum(p.get(outcome, 0) for p in parts) if scored else None for outcome in scoring.OUTCOMES}
+
+
+def scoring_rule(exam: Exam) -> str:
+    """How a question earns its mark on this exam, for the results page and documents."""
+    if exam.scoring == Exam.Scoring.PARTIAL:
+        return _(
+            "Tính điểm từng phần: mỗi câu được tổng trọng số của các phương án đã chọn (trọng số âm là điểm trừ "
+            "trong câu đó), điểm mỗi câu từ 0 đến 1; câu không có trọng số chỉ được điểm khi chọn đúng và đủ."
+        )
+    return _("Đúng hoàn toàn mới được điểm: mỗi câu được 1 điểm khi chọn đúng và đủ các đáp án, ngược lại 0 điểm.")
+
+
 def pass_rule(exam: Exam, parts: list[ExamPart] | None = None) -> str:
     parts = _parts(exam.pk) if parts is None else parts
-    text = _("Đạt khi tổng điểm từ %(p)s%% số điểm tối đa trở lên") % {"p": f"{float(exam.pass_percent):g}"}
+    text = _("Đạt khi tổng điểm từ %(p)s%% số điểm tối đa trở lên") % {"p": vn_number(exam.pass_percent)}
     marked = [p for p in parts if p.pass_percent is not None]
     if marked:
         text += _(" và mỗi phần đạt mức tối thiểu: %(parts)s") % {
-            "parts": "; ".join(f"{p.title} {float(p.pass_percent):g}%" for p in marked)
+            "parts": "; ".join(f"{p.title} {vn_number(p.pass_percent)}%" for p in marked)
         }
-    if exam.negative_mark:
+    # In partial-credit mode the option weights are the penalty (scoring module).
+    if exam.negative_mark and exam.scoring != Exam.Scoring.PARTIAL:
         text += _("; mỗi câu trả lời sai bị trừ %(m)s điểm, câu bỏ trống không bị trừ") % {
-            "m": f"{float(exam.negative_mark):g}"
+            "m": vn_number(exam.negative_mark)
         }
     return text + "."
 
@@ -355,6 +426,7 @@ def candidate_result(attempt: Attempt) -> dict:
     parts = _parts(exam.pk)
     by_part = {p.get("part_id"): p for p in attempt.part_scores or []}
     published = exam.published_at is not None
+    used = time_used(attempt)
     return {
         "exam_id": exam.pk,
         "exam_title": exam.title,
@@ -372,6 +444,7 @@ def candidate_result(attempt: Attempt) -> dict:
                 "pass_percent": float(p.pass_percent) if p.pass_percent is not None else None,
                 "passed": by_part.get(p.pk, {}).get("passed"),
                 "right": by_part.get(p.pk, {}).get("right"),
+                "partial": by_part.get(p.pk, {}).get("partial"),
                 "wrong": by_part.get(p.pk, {}).get("wrong"),
                 "blank": by_part.get(p.pk, {}).get("blank"),
             }
@@ -384,6 +457,10 @@ def candidate_result(attempt: Attempt) -> dict:
         "rank": attempt.rank if published else None,
         "ranked_count": exam.attempts.filter(rank__isnull=False).count() if published else None,
         "published_at": exam.published_at,
+        "time_used": used,
+        "time_used_text": scoring.mm_ss(used),
+        "partial_credit": exam.scoring == Exam.Scoring.PARTIAL,
+        "scoring_rule": scoring_rule(exam),
         "tie_break": scoring.describe_tie_breaks(TIE_BREAKS),
         "pass_rule": pass_rule(exam, parts),
     }

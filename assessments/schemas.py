@@ -61,11 +61,15 @@ class OptionOut(Schema):
     id: str
     text: str
     correct: bool
+    weight: float | None = Field(
+        None, description="Trọng số (%) khi chấm điểm từng phần; null nếu câu không có trọng số"
+    )
 
 
 class OptionIn(InSchema):
     text: str = Field(..., max_length=2000)
     correct: bool = False
+    weight: float | None = Field(None, ge=-100, le=100, description="Trọng số (%), xem bank.clean_content")
 
 
 class VersionOut(Schema):
@@ -199,7 +203,28 @@ class ExamIn(InSchema):
     results_policy: Exam.Results = Exam.Results.PUBLISHED
     layout: Exam.Layout = Exam.Layout.ONE
     grace_seconds: int = 10
+    scoring: Exam.Scoring = Exam.Scoring.ALL_OR_NOTHING
+    late_entry_minutes: int | None = Field(None, description="phút; bỏ trống = theo quy định (Thông tư 22/2025/TT-BNV)")
+    require_checkin: bool = False
+    remark_window_days: int | None = Field(None, description="ngày; bỏ trống = theo quy định")
     parts: list[PartIn]
+
+
+class ExamPatch(InSchema):
+    """Settings that may change until the exam's first sitting starts (without sittings,
+    until its first candidate starts). Absent fields keep their value."""
+
+    title: str | None = Field(None, max_length=200)
+    opens_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+    time_limit: int | None = Field(None, description="phút")
+    late_entry_minutes: int | None = Field(None, description="phút; null = theo quy định")
+    require_checkin: bool | None = None
+    scoring: Exam.Scoring | None = None
+    remark_window_days: int | None = Field(None, description="ngày; null = theo quy định")
+    pass_percent: Decimal | None = None
+    negative_mark: Decimal | None = None
+    results_policy: Exam.Results | None = None
 
 
 class RuleOut(Schema):
@@ -247,6 +272,13 @@ class ExamOut(Schema):
     results_policy: str
     layout: str
     grace_seconds: int
+    scoring: str
+    late_entry_minutes: int | None
+    late_entry_limit: int = Field(..., description="phút áp dụng (của kỳ thi, hoặc theo quy định)")
+    require_checkin: bool
+    remark_window_days: int | None
+    remark_days: int
+    editable: bool = Field(..., description="cài đặt còn được sửa (chưa ca thi nào bắt đầu)")
     published_at: dt.datetime | None
     papers_generated_at: dt.datetime | None
     candidates: int
@@ -359,12 +391,14 @@ class StartOut(Schema):
 
 
 class PaperOptionOut(Schema):
-    id: str
+    id: str = Field(..., description="mã phương án ổn định (như lưu trong phiên bản câu hỏi)")
+    order: int = Field(..., description="thứ tự hiển thị trong đề của thí sinh (từ 1)")
     text: str
 
 
 class PaperItemOut(Schema):
     position: int
+    version_id: int = Field(..., description="mã phiên bản câu hỏi (ổn định)")
     part: str
     kind: str
     text: str
@@ -379,6 +413,7 @@ class PaperOut(Schema):
     title: str
     layout: str
     status: str
+    started_at: dt.datetime | None = Field(None, description="giờ bắt đầu tính giờ (giờ bắt đầu ca thi nếu có)")
     deadline: dt.datetime
     server_now: dt.datetime
     remaining_seconds: int | None
@@ -469,6 +504,12 @@ class ResultRowOut(Schema):
     passed: bool | None
     result: str
     rank: int | None
+    right: int | None
+    partial: int | None
+    wrong: int | None
+    blank: int | None
+    time_used: int | None = Field(None, description="Giây làm bài (results.time_used)")
+    time_used_text: str
 
 
 class ExamResultsOut(Schema):
@@ -477,8 +518,11 @@ class ExamResultsOut(Schema):
     published_at: dt.datetime | None
     results_policy: str
     parts: list[ResultPartOut]
+    scoring: str
+    scoring_rule: str
     pass_rule: str
     tie_break: str
+    tie_break_steps: list[str]
     rows: list[ResultRowOut]
 
 
@@ -500,6 +544,7 @@ class KeyCorrectionOut(Schema):
     exams: list[int]
     rescored: int
     changed: int
+    sealed: int = Field(0, description="attempts of sealed sittings not re-scored: only re-marking changes them")
 
 
 class CandidatePartOut(Schema):
@@ -510,6 +555,7 @@ class CandidatePartOut(Schema):
     pass_percent: float | None
     passed: bool | None
     right: int | None
+    partial: int | None = None
     wrong: int | None
     blank: int | None
 
@@ -530,5 +576,66 @@ class CandidateResultOut(Schema):
     rank: int | None
     ranked_count: int | None
     published_at: dt.datetime | None
+    time_used: int | None = None
+    time_used_text: str = ""
+    scoring_rule: str = ""
     pass_rule: str
     tie_break: str
+
+
+# --- sittings (ca thi) -------------------------------------------------------------------
+
+
+class SittingIn(InSchema):
+    name: str = Field(..., max_length=100)
+    venue: str = Field(..., max_length=200)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    proctors: list[str] = Field(default_factory=list, max_length=50, description="Tên đăng nhập của giám thị")
+    employees: list[str] = Field(default_factory=list, max_length=20000, description="Mã chấm công của thí sinh")
+
+
+class SittingPatch(InSchema):
+    name: str | None = Field(None, max_length=100)
+    venue: str | None = Field(None, max_length=200)
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+    proctors: list[str] | None = Field(None, max_length=50, description="Tên đăng nhập của giám thị")
+
+
+class SittingCandidatesIn(InSchema):
+    employees: list[str] = Field(..., min_length=1, max_length=20000, description="Mã chấm công")
+
+
+class SittingOut(Schema):
+    id: int
+    exam_id: int
+    name: str
+    venue: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    entry_closes_at: dt.datetime
+    ended_at: dt.datetime | None
+    sealed_at: dt.datetime | None
+    proctors: list[str]
+    candidates: int
+    counts: dict[str, int]
+
+
+class SittingCandidatesOut(Schema):
+    placed: int
+    candidates: int
+
+
+class CheckInIn(InSchema):
+    seat: str = Field("", max_length=40)
+
+
+class CheckInOut(Schema):
+    attempt_id: int
+    employee: str
+    full_name: str
+    seat: str
+    status: str
+    checked_in_at: dt.datetime | None
+    checked_in_by: str | None

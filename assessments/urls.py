@@ -3,7 +3,7 @@ exam pages and the proctors' monitor, the exam managers' pages, and the results.
 
 from django.urls import path
 
-from assessments.views import bank, exams, results, take
+from assessments.views import bank, exams, remarks, results, sitting_records, sittings, take
 
 urlpatterns = [
     # The question bank.
@@ -25,6 +25,30 @@ urlpatterns = [
     path("assessments/exams/", exams.exam_list, name="exam_list"),
     path("assessments/exams/new/", exams.exam_create, name="exam_create"),
     path("assessments/exams/<int:exam_id>/", exams.exam_detail, name="exam_detail"),
+    path("assessments/exams/<int:exam_id>/settings/", sittings.exam_settings, name="exam_settings"),
+    # Sittings (ca thi): set-up by the exam's managers, check-in at the door by its proctors.
+    path("assessments/exams/<int:exam_id>/sittings/new/", sittings.sitting_create, name="sitting_create"),
+    path("assessments/exams/<int:exam_id>/sittings/<int:sitting_id>/edit/", sittings.sitting_edit, name="sitting_edit"),
+    path("assessments/sittings/", sittings.my_sittings, name="my_sittings"),
+    path("assessments/sittings/<int:sitting_id>/", sittings.sitting_checkin, name="sitting_checkin"),
+    path(
+        "assessments/sittings/<int:sitting_id>/action/", sittings.sitting_checkin_action, name="sitting_checkin_action"
+    ),
+    # A sitting's records: incidents, minutes, signing list, seal.
+    path("assessments/sittings/<int:sitting_id>/records/", sitting_records.sitting_records, name="sitting_records"),
+    path("assessments/sittings/<int:sitting_id>/incidents/", sitting_records.sitting_incident, name="sitting_incident"),
+    path(
+        "assessments/sittings/<int:sitting_id>/minutes.pdf",
+        sitting_records.sitting_minutes_pdf,
+        name="sitting_minutes_pdf",
+    ),
+    path(
+        "assessments/sittings/<int:sitting_id>/sign-list.pdf",
+        sitting_records.sitting_sign_list_pdf,
+        name="sitting_sign_list_pdf",
+    ),
+    path("assessments/sittings/<int:sitting_id>/seal/", sitting_records.sitting_seal, name="sitting_seal"),
+    path("assessments/sittings/<int:sitting_id>/verify/", sitting_records.sitting_verify, name="sitting_verify"),
     # Results.
     path("assessments/results/", results.results_index, name="results_index"),
     path("assessments/results/<int:exam_id>/", results.results_exam, name="results_exam"),
@@ -47,4 +71,10 @@ urlpatterns = [
     ),
     path("assessments/results/<int:exam_id>/mine/", results.results_mine, name="results_mine"),
     path("assessments/results/<int:exam_id>/mine.pdf", results.results_mine_pdf, name="results_mine_pdf"),
+    # Re-marking (phúc khảo).
+    path("assessments/results/<int:exam_id>/remark/", remarks.remark_request, name="remark_request"),
+    path("assessments/results/<int:exam_id>/remarks/", remarks.remark_list, name="remark_list"),
+    path("assessments/remarks/<int:remark_id>/", remarks.remark_review, name="remark_review"),
+    path("assessments/remarks/<int:remark_id>/decide/", remarks.remark_decide, name="remark_decide"),
+    path("assessments/remarks/<int:remark_id>/decision.pdf", remarks.remark_decision_pdf, name="remark_decision_pdf"),
 ]

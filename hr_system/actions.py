@@ -16,6 +16,15 @@ UPDATABLE_FIELDS = [f for f, _, _ in roster.COLUMNS if f not in ("code", "unit")
 # An attendance code held by someone (in the caller's scope or not): the answer is the
 # same either way and names no person, unit or date of the holder.
 CODE_TAKEN = "Mã chấm công đã được sử dụng."
+# The same for a citizen-ID number (căn cước): never say whose it is.
+CITIZEN_ID_TAKEN = "Số định danh cá nhân này đã được dùng cho cán bộ khác."
+
+
+def citizen_id_taken(value: str | None, *, exclude_pk: int | None = None) -> bool:
+    """Whether another employee (in scope or not) already holds this citizen-ID number."""
+    if not value:
+        return False
+    return Employee.objects.filter(citizen_id=value).exclude(pk=exclude_pk).exists()
 
 
 @dataclass
@@ -52,6 +61,10 @@ def import_employees(
     report = EmployeeImportReport(dry_run=dry_run, total_rows=len(rows), rejected=list(checked.rejected))
 
     existing = {code: (pk, unit_id) for code, pk, unit_id in Employee.objects.values_list("code", "pk", "unit_id")}
+    # Citizen-ID numbers held, and by whose code: a number held by someone else is
+    # refused without naming them; an empty cell keeps the number on record.
+    holders = dict(Employee.objects.filter(citizen_id__isnull=False).values_list("citizen_id", "code"))
+    held_by_code = {code: number for number, code in holders.items()}
     in_scope = set(unit_ids.values())
     rows: list[Employee] = []
     for number, values in checked.rows:
@@ -59,6 +72,11 @@ def import_employees(
         if current is not None and current[1] not in in_scope:
             report.rejected.append(Rejected(number, CODE_TAKEN, code=values["code"]))
             continue
+        if values.get("citizen_id") and holders.get(values["citizen_id"], values["code"]) != values["code"]:
+            report.rejected.append(Rejected(number, CITIZEN_ID_TAKEN, code=values["code"]))
+            continue
+        if not values.get("citizen_id"):
+            values["citizen_id"] = held_by_code.get(values["code"])
         rows.append(Employee(**values))
         if current is None:
             report.created += 1
@@ -92,6 +110,7 @@ def import_employees(
 EDITABLE_FIELDS = (
     "full_name",
     "date_of_birth",
+    "citizen_id",
     "gender",
     "category",
     "job_title",

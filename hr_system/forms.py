@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hr_system import access, widgets
-from hr_system.actions import EDITABLE_FIELDS
+from hr_system.actions import CITIZEN_ID_TAKEN, EDITABLE_FIELDS
 from hr_system.models import Employee
 
 
@@ -30,6 +30,8 @@ class EmployeeForm(ErrorsBesideFields, forms.ModelForm):
     class Meta:
         model = Employee
         fields = list(EDITABLE_FIELDS)
+        # A number held by someone else: said without naming them (actions.CITIZEN_ID_TAKEN).
+        error_messages = {"citizen_id": {"unique": CITIZEN_ID_TAKEN}}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,6 +40,11 @@ class EmployeeForm(ErrorsBesideFields, forms.ModelForm):
             if isinstance(field, forms.DateField):
                 field.widget = widgets.DateInput()
         self.fields["unit"].error_messages["invalid_choice"] = _("Không có đơn vị này trong phạm vi bạn quản lý.")
+        self.fields["citizen_id"].widget.attrs.update(inputmode="numeric", autocomplete="off", maxlength="12")
+
+    def clean_citizen_id(self):
+        # Not recorded is NULL, never "": NULLs do not collide in the unique column.
+        return self.cleaned_data.get("citizen_id") or None
 
     def clean(self):
         data = super().clean()

@@ -1,6 +1,6 @@
 """hr_system's own API: org units and people. Mounted by the composition root."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -11,8 +11,9 @@ from pydantic import Field
 
 from hr_system import access, actions
 from hr_system.api_base import ApiError, PageNumber, invalid
-from hr_system.models import AuditLog, Employee, OrgUnit, Role
+from hr_system.models import AuditLog, Employee, OrgUnit, Role, citizen_id_validator
 from hr_system.schemas import (
+    EmployeeDetailOut,
     EmployeeFilter,
     EmployeeIn,
     EmployeeOut,
@@ -136,9 +137,31 @@ def import_employees(
     return report.as_dict()
 
 
-@people.get("/employees/{code}", response=EmployeeOut)
+def _detail(request, employee: Employee) -> Employee:
+    """The employee as EmployeeDetailOut shows it: the citizen-ID number only to an HR
+    officer whose scope covers the person."""
+    hr = access.employees_for(request.user, write=True).filter(pk=employee.pk).exists()
+    employee.shown_citizen_id = employee.citizen_id if hr else None
+    return employee
+
+
+def _citizen_id(value: str | None, employee: Employee | None = None) -> str | None:
+    """A citizen-ID number from the API: 12 digits, not someone else's (422 otherwise)."""
+    value = (value or "").strip() or None
+    if value is None:
+        return None
+    try:
+        citizen_id_validator(value)
+    except ValidationError as exc:
+        raise invalid("citizen_id", exc.messages[0]) from None
+    if actions.citizen_id_taken(value, exclude_pk=employee.pk if employee else None):
+        raise invalid("citizen_id", actions.CITIZEN_ID_TAKEN)
+    return value
+
+
+@people.get("/employees/{code}", response=EmployeeDetailOut)
 def get_employee(request, code: str):
-    return access.get_employee_for_user(request.user, code)
+    return _detail(request, access.get_employee_for_user(request.user, code))
 
 
 def _unit_for_write(user, code: str) -> OrgUnit:
@@ -153,12 +176,13 @@ def _check_dates(employee: Employee) -> None:
         raise invalid("leave_date", "Ngày nghỉ việc phải sau ngày bắt đầu.")
 
 
-@people.post("/employees", response={201: EmployeeOut})
+@people.post("/employees", response={201: EmployeeDetailOut})
 def create_employee(request, payload: EmployeeIn):
     access.require_role(request.user, Role.Kind.HR_OFFICER)
     data = payload.dict()
     data["unit"] = _unit_for_write(request.user, data["unit"])
     data["gender"] = data["gender"] or ""
+    data["citizen_id"] = _citizen_id(data.get("citizen_id"))
     employee = Employee(**data)
     _check_dates(employee)
     try:
@@ -166,11 +190,13 @@ def create_employee(request, payload: EmployeeIn):
             employee.save()
             AuditLog.record(user=request.user, action="employee.create", obj=employee, code=employee.code)
     except IntegrityError:
+        if employee.citizen_id and actions.citizen_id_taken(employee.citizen_id):
+            raise invalid("citizen_id", actions.CITIZEN_ID_TAKEN) from None
         raise invalid("code", actions.CODE_TAKEN) from None
-    return Status(201, employee)
+    return Status(201, _detail(request, employee))
 
 
-@people.patch("/employees/{code}", response=EmployeeOut)
+@people.patch("/employees/{code}", response=EmployeeDetailOut)
 def update_employee(request, code: str, payload: EmployeePatch):
     employee = access.get_employee_for_user(request.user, code, write=True)
     changes = payload.dict(exclude_unset=True)
@@ -178,13 +204,18 @@ def update_employee(request, code: str, payload: EmployeePatch):
         changes["unit"] = _unit_for_write(request.user, changes["unit"])
     if changes.get("gender", "") is None:
         changes["gender"] = ""
+    if "citizen_id" in changes:
+        changes["citizen_id"] = _citizen_id(changes["citizen_id"], employee)
     for name, value in changes.items():  # null only where EmployeePatch.nullable allows it
         setattr(employee, name, value)
     _check_dates(employee)
-    with transaction.atomic():
-        employee.save()
-        AuditLog.record(user=request.user, action="employee.update", obj=employee, changes=sorted(changes))
-    return employee
+    try:
+        with transaction.atomic():
+            employee.save()
+            AuditLog.record(user=request.user, action="employee.update", obj=employee, changes=sorted(changes))
+    except IntegrityError:
+        raise invalid("citizen_id", actions.CITIZEN_ID_TAKEN) from None
+    return _detail(request, employee)
 
 
 @org.get("/units-summary", response=list[UnitSummaryOut])

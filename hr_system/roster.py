@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from openpyxl import Workbook
 
 from hr_system import spreadsheets, uploads
-from hr_system.models import EMPLOYEE_CODE_RE, Employee
+from hr_system.models import CITIZEN_ID_RE, EMPLOYEE_CODE_RE, Employee
 from hr_system.uploads import Rejected
 
 # (field, Vietnamese header shown in the template, required)
@@ -23,6 +23,7 @@ COLUMNS: list[tuple[str, str, bool]] = [
     ("code", "Mã chấm công", True),
     ("full_name", "Họ và tên", True),
     ("date_of_birth", "Ngày sinh", False),
+    ("citizen_id", "Số định danh cá nhân", False),
     ("gender", "Giới tính", False),
     ("category", "Loại", True),
     ("job_title", "Chức vụ", False),
@@ -58,6 +59,7 @@ for value, label in Employee.Category.choices:
 CATEGORIES.update({"hđlđ": "contract_worker", "hdld": "contract_worker", "hợp đồng": "contract_worker"})
 
 _CODE_RE = re.compile(EMPLOYEE_CODE_RE)
+_CITIZEN_ID_RE = re.compile(CITIZEN_ID_RE)
 
 
 class RosterFileError(uploads.UploadRejected):
@@ -162,6 +164,23 @@ def _decimal(value, label: str) -> Decimal | None:
     return number
 
 
+def _citizen_id(value) -> str | None:
+    """The 12-digit citizen-ID number, or None when the cell is empty. A number cell
+    lost its leading zeros in the spreadsheet: refused with a hint (the value is never
+    echoed back: it is personal data)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = str(int(value)) if float(value).is_integer() else str(value)
+        if _CITIZEN_ID_RE.match(text):
+            return text
+        raise ValueError("Số định danh cá nhân phải gồm đúng 12 chữ số (định dạng ô là Văn bản để giữ số 0 ở đầu)")
+    text = "".join(str(value).split())
+    if not _CITIZEN_ID_RE.match(text):
+        raise ValueError("Số định danh cá nhân phải gồm đúng 12 chữ số")
+    return text
+
+
 def clean_row(raw: dict, unit_ids: dict[str, int]) -> dict:
     """Turn one raw row into Employee field values, or raise ValueError with the reason."""
     code = _text(raw.get("code"))
@@ -202,6 +221,7 @@ def clean_row(raw: dict, unit_ids: dict[str, int]) -> dict:
         except ValueError as exc:
             label = dict((f, h) for f, h, _ in COLUMNS)[name]
             raise ValueError(f"{label} sai định dạng ngày (dd/mm/yyyy): '{exc}'") from None
+    values["citizen_id"] = _citizen_id(raw.get("citizen_id"))
     values["hardship_years"] = _decimal(raw.get("hardship_years"), "Số năm vùng khó khăn") or Decimal(0)
     values["distance_km"] = _decimal(raw.get("distance_km"), "Khoảng cách")
     if values["start_date"] and values["leave_date"] and values["leave_date"] < values["start_date"]:
@@ -213,6 +233,7 @@ def validate(rows: list[tuple[int, dict]], unit_ids: dict[str, int]) -> Validate
     """Validate every row; a code appearing twice in the file rejects the later rows."""
     result = Validated()
     seen: dict[str, int] = {}
+    seen_ids: dict[str, int] = {}
     for number, raw in rows:
         try:
             values = clean_row(raw, unit_ids)
@@ -223,7 +244,15 @@ def validate(rows: list[tuple[int, dict]], unit_ids: dict[str, int]) -> Validate
         if first is not None:
             result.rejected.append(Rejected(number, f"Trùng mã chấm công với dòng {first}", code=values["code"]))
             continue
+        first = seen_ids.get(values["citizen_id"]) if values["citizen_id"] else None
+        if first is not None:
+            result.rejected.append(
+                Rejected(number, f"Trùng số định danh cá nhân với dòng {first}", code=values["code"])
+            )
+            continue
         seen[values["code"]] = number
+        if values["citizen_id"]:
+            seen_ids[values["citizen_id"]] = number
         result.rows.append((number, values))
     return result
 
@@ -239,6 +268,7 @@ def template_workbook() -> bytes:
             "1001",
             "Nguyễn Văn An",
             "15/03/1985",
+            "",
             "Nam",
             "Công chức",
             "Chuyên viên",

@@ -154,9 +154,17 @@ class EmployeeOut(Schema):
         return obj.user_id is not None
 
 
+class EmployeeDetailOut(EmployeeOut):
+    """One employee. The citizen-ID number only for HR officers whose scope covers the
+    person (null for everyone else); lists never carry it."""
+
+    citizen_id: str | None = Field(None, alias="shown_citizen_id", description="Số định danh cá nhân (12 chữ số)")
+
+
 class EmployeeFields(InSchema):
     full_name: str = Field(..., min_length=1, max_length=120)
     date_of_birth: dt.date | None = None
+    citizen_id: str | None = Field(None, max_length=32, description="Số định danh cá nhân (căn cước): 12 chữ số")
     gender: Employee.Gender | None = None
     category: Employee.Category
     job_title: str = Field("", max_length=120)
@@ -177,11 +185,21 @@ class EmployeeIn(EmployeeFields):
 
 class EmployeePatch(PatchSchema):
     nullable = frozenset(
-        {"date_of_birth", "gender", "sector_start", "unit_start", "distance_km", "start_date", "leave_date"}
+        {
+            "date_of_birth",
+            "citizen_id",
+            "gender",
+            "sector_start",
+            "unit_start",
+            "distance_km",
+            "start_date",
+            "leave_date",
+        }
     )
 
     full_name: str | None = Field(None, min_length=1, max_length=120)
     date_of_birth: dt.date | None = None
+    citizen_id: str | None = Field(None, max_length=32, description="Số định danh cá nhân (căn cước): 12 chữ số")
     gender: Employee.Gender | None = None
     category: Employee.Category | None = None
     job_title: str | None = Field(None, max_length=120)

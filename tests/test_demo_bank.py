@@ -46,7 +46,11 @@ def test_every_shipped_bank_file_imports_without_rejected_rows(db, filename):
     report = bank.import_items(
         acting_user=author, items=items, category=category, difficulty=difficulty, errors=errors, dry_run=True
     )
-    assert errors == [] and report.rejected == [] and report.warnings == []
+    assert errors == [] and report.rejected == []
+    # The only warnings: weighted questions are scored all-or-nothing unless the exam chooses partial credit.
+    weighted = sorted(i.line for i in items if any("weight" in o for o in i.options))
+    assert sorted(w.row for w in report.warnings) == weighted
+    assert all("trọng số từng phần" in w.reason for w in report.warnings)
     assert report.created == len(items) >= 10
 
 

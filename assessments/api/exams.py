@@ -25,7 +25,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 from ninja.renderers import JSONRenderer
 
-from assessments import access, attempts, results
+from assessments import access, attempts, results, sittings
 from assessments.metrics import ANSWER_SAVE_SECONDS
 from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
 from assessments.papers import ExamError, generate_papers
@@ -38,6 +38,7 @@ from assessments.schemas import (
     ExamExtendIn,
     ExamIn,
     ExamOut,
+    ExamPatch,
     ExamSummaryOut,
     ExtendedOut,
     ExtendIn,
@@ -95,6 +96,14 @@ def _client_ip(request) -> str:
 # --- management ------------------------------------------------------------------------
 
 
+def _editable(exam: Exam) -> bool:
+    try:
+        sittings.check_editable(exam)
+    except ExamError:
+        return False
+    return True
+
+
 def exam_detail(exam: Exam) -> dict:
     parts = exam.parts.prefetch_related("rules__category").order_by("order", "pk")
     candidates = exam.attempts.count()
@@ -117,6 +126,13 @@ def exam_detail(exam: Exam) -> dict:
         "results_policy": exam.results_policy,
         "layout": exam.layout,
         "grace_seconds": exam.grace_seconds,
+        "scoring": exam.scoring,
+        "late_entry_minutes": exam.late_entry_minutes,
+        "late_entry_limit": exam.late_entry_limit(),
+        "require_checkin": exam.require_checkin,
+        "remark_window_days": exam.remark_window_days,
+        "remark_days": exam.remark_days(),
+        "editable": _editable(exam),
         "published_at": exam.published_at,
         "papers_generated_at": exam.papers_generated_at,
         "candidates": candidates,
@@ -180,6 +196,10 @@ def create_exam(request, payload: ExamIn):
             results_policy=payload.results_policy,
             layout=payload.layout,
             grace_seconds=payload.grace_seconds,
+            scoring=payload.scoring,
+            late_entry_minutes=payload.late_entry_minutes,
+            require_checkin=payload.require_checkin,
+            remark_window_days=payload.remark_window_days,
         )
     return Status(201, exam_detail(exam))
 
@@ -212,6 +232,31 @@ def my_exams(request):
 @router.get("/{int:exam_id}", response=ExamOut)
 def get_exam(request, exam_id: int):
     return exam_detail(access.get_managed_exam(request.user, exam_id))
+
+
+@router.patch("/{int:exam_id}", response=ExamOut)
+def update_exam(request, exam_id: int, payload: ExamPatch):
+    """Change the exam's settings (window, time limit, late entry, check-in, scoring,
+    re-marking window…) until its first sitting starts; 409 afterwards. Audited with
+    the before and after values. `late_entry_minutes` / `remark_window_days` null:
+    back to the rule's default."""
+    exam = access.get_managed_exam(request.user, exam_id)
+    changes = payload.model_dump(exclude_unset=True)
+    for field in ("title", "opens_at", "closes_at", "time_limit", "require_checkin", "scoring"):
+        if field in changes and changes[field] is None:
+            raise invalid(field, "Trường này không được để trống.")
+    for field in ("opens_at", "closes_at"):
+        if field in changes:
+            changes[field] = _aware(changes[field])
+    for field in ("scoring", "results_policy"):
+        if changes.get(field) is not None:
+            changes[field] = str(getattr(changes[field], "value", changes[field]))
+    for field in ("pass_percent", "negative_mark", "results_policy"):
+        if field in changes and changes[field] is None:
+            raise invalid(field, "Trường này không được để trống.")
+    with exam_errors():
+        exam = sittings.update_exam(acting_user=request.user, exam=exam, **changes)
+    return exam_detail(exam)
 
 
 def _without_paper(exam: Exam) -> int:
@@ -390,7 +435,11 @@ def paper(request, exam_id: int):
                 "kind": kind,
                 "text": text,
                 "image": storage.url(image) if image else None,
-                "options": [{"id": oid, "text": texts.get(oid, "")} for oid in option_order],
+                "version_id": version_id,
+                "options": [
+                    {"id": oid, "order": order, "text": texts.get(oid, "")}
+                    for order, oid in enumerate(option_order, start=1)
+                ],
                 "selected": list(selected or []),
                 "seq": seq,
             }
@@ -401,6 +450,7 @@ def paper(request, exam_id: int):
         "title": attempt.exam.title,
         "layout": attempt.exam.layout,
         "status": attempt.status,
+        "started_at": attempt.started_at,
         "deadline": attempt.deadline,
         "server_now": now,
         "remaining_seconds": attempts.remaining_seconds(attempt, now),

@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import access, attempts
+from assessments import access, attempts, sittings
 from assessments.forms import BlueprintForm, CandidatesForm, ExamForm, show_exam_error
 from assessments.models import BlueprintRule, Exam, PaperItem, QuestionVersion
 from assessments.papers import ExamError, exam_pool, generate_papers, with_approved_counts
@@ -123,7 +123,7 @@ def exam_detail(request, exam_id: int):
         if form.is_valid() and _add_candidates(request, exam, form):
             return redirect("exam_detail", exam_id=exam.pk)
     has_paper = Exists(PaperItem.objects.filter(attempt=OuterRef("pk")))
-    candidates = exam.attempts.select_related("employee__unit").annotate(has_paper=has_paper)
+    candidates = exam.attempts.select_related("employee__unit", "sitting").annotate(has_paper=has_paper)
     parts = blueprint_parts(exam)
     return render(
         request,
@@ -139,8 +139,19 @@ def exam_detail(request, exam_id: int):
             "without_paper": exam.attempts.exclude(has_paper).count(),
             "shown_limit": SHOWN_CANDIDATES,
             "form": form,
+            "sittings": exam.sittings.annotate(n_candidates=Count("attempts")).prefetch_related("proctors"),
+            "unassigned": exam.attempts.filter(sitting__isnull=True).count(),
+            "editable": _editable(exam),
         },
     )
+
+
+def _editable(exam: Exam) -> bool:
+    try:
+        sittings.check_editable(exam)
+    except ExamError:
+        return False
+    return True
 
 
 def _add_candidates(request, exam: Exam, form: CandidatesForm) -> bool:

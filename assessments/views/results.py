@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import reports, results
+from assessments import remarks, reports, results
 from assessments.access import (
     MANAGERS,
     check_no_conflict,
@@ -21,7 +21,7 @@ from assessments.access import (
     hidden_versions,
     questions_for,
 )
-from assessments.models import Attempt, PaperItem, QuestionVersion
+from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
 from hr_system import access
 from hr_system.models import Employee
 
@@ -57,7 +57,9 @@ def results_exam(request, exam_id: int):
         {
             "exam": exam,
             "can_publish": exam.published_at is None,
+            "partial": exam.scoring == Exam.Scoring.PARTIAL,
             "unscored": sum(1 for r in data["rows"] if r["status"] == Attempt.Status.FINALIZED and r["score"] is None),
+            "remarks_pending": remarks.pending_count(exam),
             **data,
         },
     )
@@ -169,6 +171,12 @@ def results_key_correction(request, exam_id: int):
                 "c": outcome["changed"],
             },
         )
+        if outcome["sealed"]:
+            messages.warning(
+                request,
+                _("%(n)s bài thuộc ca thi đã niêm phong không được chấm lại; kết quả chỉ thay đổi qua phúc khảo.")
+                % {"n": outcome["sealed"]},
+            )
     return redirect("results_item_analysis", exam_id=exam.pk)
 
 
@@ -178,7 +186,9 @@ def results_mine(request, exam_id: int):
     if not attempt.exam.results_visible():
         return render(request, "assessments/results/mine.html", {"exam": attempt.exam, "r": None}, status=403)
     return render(
-        request, "assessments/results/mine.html", {"exam": attempt.exam, "r": results.candidate_result(attempt)}
+        request,
+        "assessments/results/mine.html",
+        {"exam": attempt.exam, "r": results.candidate_result(attempt), "remark": remarks.candidate_panel(attempt)},
     )
 
 

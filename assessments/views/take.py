@@ -25,22 +25,39 @@ MONITOR_REFRESH_SECONDS = 30
 
 @login_required
 def take_list(request):
-    """Every exam the caller is a candidate of, newest first."""
-    rows = Attempt.objects.filter(employee__user=request.user).select_related("exam").order_by("-exam__opens_at", "-pk")
+    """Every exam the caller is a candidate of, newest first; with a sitting (ca thi),
+    its venue and programmed start, and the way in only while entry is open. Below, the
+    sittings the caller proctors, if any."""
+    rows = (
+        Attempt.objects.filter(employee__user=request.user)
+        .select_related("exam", "sitting")
+        .order_by("-exam__opens_at", "-pk")
+    )
     now = timezone.now()
     items = []
     for attempt in rows:
-        exam = attempt.exam
+        exam, sitting = attempt.exam, attempt.sitting
         if attempt.status in attempts.CLOSED_STATUSES:
             action, url = _("Xem kết quả"), reverse("take_result", args=[exam.pk])
         elif attempt.status in attempts.OPEN_STATUSES:
             action, url = _("Tiếp tục làm bài"), reverse("take_exam", args=[exam.pk])
+        elif attempt.status == Status.ABSENT:
+            action, url = "", ""
+        elif sitting is not None:
+            sitting.exam = exam
+            entry_open = sitting.starts_at <= now <= sitting.entry_closes_at and sitting.ended_at is None
+            action, url = (_("Vào thi"), reverse("take_exam", args=[exam.pk])) if entry_open else ("", "")
         elif exam.is_open(now):
             action, url = _("Vào thi"), reverse("take_exam", args=[exam.pk])
         else:
             action, url = "", ""
-        items.append({"attempt": attempt, "exam": exam, "action": action, "url": url})
-    return render(request, "assessments/take/list.html", {"items": items})
+        items.append({"attempt": attempt, "exam": exam, "sitting": sitting, "action": action, "url": url})
+    proctoring = access.sittings_proctored_by(request.user).filter(proctors=request.user, sealed_at__isnull=True)
+    return render(
+        request,
+        "assessments/take/list.html",
+        {"items": items, "proctoring": proctoring.select_related("exam").order_by("starts_at", "pk")[:50]},
+    )
 
 
 @login_required
@@ -49,13 +66,20 @@ def take_exam(request, exam_id: int):
     attempt = access.get_own_attempt(request.user, exam_id)
     if attempt.status in attempts.CLOSED_STATUSES or attempts.is_overdue(attempt, timezone.now()):
         return redirect("take_result", exam_id=exam_id)
+    if attempt.status == Status.ABSENT:
+        messages.error(request, _("Bạn đã bị ghi nhận vắng thi vì không vào phòng thi trước giờ cho phép vào muộn."))
+        return redirect("take_list")
     exam = attempt.exam
+    sitting = attempt.sitting
+    if sitting is not None:
+        sitting.exam = exam
     return render(
         request,
         "assessments/take/exam.html",
         {
             "attempt": attempt,
             "exam": exam,
+            "sitting": sitting,
             "needs_code": bool(exam.access_code_hash),
             "api_base": f"/api/v1/assessments/exams/{exam.pk}",
         },
@@ -68,7 +92,7 @@ def take_result(request, exam_id: int):
     now = timezone.now()
     if attempt.status in attempts.OPEN_STATUSES and not attempts.is_overdue(attempt, now):
         return redirect("take_exam", exam_id=exam_id)
-    if attempt.status == Status.NOT_STARTED:
+    if attempt.status in (Status.NOT_STARTED, Status.ABSENT):
         return redirect("take_list")
     closed = attempt.status in attempts.CLOSED_STATUSES
     return render(

@@ -348,7 +348,7 @@ def test_api_question_lifecycle_with_filters_and_correct_flags(board, login):
     r = client.post(f"{API}/questions", body, content_type="application/json")
     assert r.status_code == 201, r.content
     created = r.json()
-    assert created["latest"]["options"][1] == {"id": "b", "text": "Ủy ban nhân dân", "correct": True}
+    assert created["latest"]["options"][1] == {"id": "b", "text": "Ủy ban nhân dân", "correct": True, "weight": None}
     assert created["latest"]["status"] == "draft" and created["latest"]["author"] == "board_a"
     qid = created["id"]
     other = new_question(board.board_a, board.law_a, "Câu khác?")

@@ -181,8 +181,8 @@ def test_a_full_sitting_never_reveals_the_key(setup, cast):
     body = assert_no_key(r)
     assert [i["position"] for i in body["items"]] == [1, 2, 3]
     item = body["items"][0]
-    assert set(item) == {"position", "part", "kind", "text", "image", "options", "selected", "seq"}
-    assert all(set(o) == {"id", "text"} for o in item["options"])
+    assert set(item) == {"position", "version_id", "part", "kind", "text", "image", "options", "selected", "seq"}
+    assert all(set(o) == {"id", "order", "text"} for o in item["options"])
     order = attempt_of(exam, cast.emp_a).items.get(position=1).option_order
     assert [o["id"] for o in item["options"]] == order  # the candidate's own option order
     for position, seq in ((1, 1), (2, 2)):

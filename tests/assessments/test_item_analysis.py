@@ -215,3 +215,38 @@ def test_random_forms_analyse_each_item_over_those_who_had_it():
     totals = np.array([2.0, 1.0, 1.0, 0.0])
     expected = 2 / 1 * (1 - np.mean(per_paper) / totals.var(ddof=1))
     assert report["test"]["alpha"] == pytest.approx(expected)
+
+
+# --- partial credit (issue 15): statistics on the marks awarded ----------------------------
+
+WEIGHTED = {"a": 50, "b": 50, "c": -100, "d": 0}
+# Six candidates, two multiple-answer questions weighted A 50 %, B 50 %, C -100 %.
+PICKS = [("ab", "ab"), ("ab", "a"), ("a", "ab"), ("a", "b"), ("ac", "c"), ("c", "")]
+
+
+def weighted_keys():
+    options = [{"id": o, "text": o, "correct": w > 0, "weight": w} for o, w in WEIGHTED.items()]
+    return {200: {"kind": "multiple", "options": options}, 201: {"kind": "multiple", "options": options}}
+
+
+def weighted_answers():
+    return [(n, 200 + i, list(p)) for n, row in enumerate(PICKS, start=1) for i, p in enumerate(row)]
+
+
+def test_partial_credit_statistics_use_the_marks_awarded():
+    report = reports.analyse(weighted_answers(), weighted_keys(), "partial")
+    marks = np.array([[1, 1], [1, 0.5], [0.5, 1], [0.5, 0.5], [0, 0], [0, 0]])
+    totals = marks.sum(axis=1)
+    for i, item in enumerate(report["items"]):
+        assert item["facility"] == pytest.approx(100 * marks[:, i].mean())
+        assert item["sd"] == pytest.approx(100 * marks[:, i].std(ddof=1))
+        rest = totals - marks[:, i]
+        assert item["discrimination_index"] == pytest.approx(100 * np.corrcoef(marks[:, i], rest)[0, 1])
+    k = 2
+    alpha = k / (k - 1) * (1 - marks.var(axis=0, ddof=1).sum() / totals.var(ddof=1))
+    assert report["test"]["alpha"] == pytest.approx(alpha)
+    assert report["test"]["mean"] == pytest.approx(totals.mean())
+    assert [o["weight"] for o in report["items"][0]["options"]] == [50, 50, -100, 0]
+    # The same answers all-or-nothing: only "ab" earns a mark.
+    strict = reports.analyse(weighted_answers(), weighted_keys())
+    assert [i["facility"] for i in strict["items"]] == pytest.approx([100 * 2 / 6, 100 * 2 / 6])

@@ -202,7 +202,11 @@ def test_excel_template_round_trip():
     assert correct_texts(multi) == ["Chính phủ", "Ủy ban nhân dân các cấp"]
     assert true_false.kind == "true_false" and correct_texts(true_false) == ["Đúng"]
     header = [c.value for c in load_workbook(io.BytesIO(parsers.template_xlsx())).active[1]]
-    assert header[:4] == ["Chủ đề", "Mức độ", "Loại", "Nội dung"] and header[-2:] == ["Đáp án", "Thẻ"]
+    assert header[:4] == ["Chủ đề", "Mức độ", "Loại", "Nội dung"]
+    assert header[-3:] == ["Đáp án", "Trọng số (%)", "Thẻ"]
+    # The template shows the weight column on its multiple-answer example; the others have none.
+    assert [o.get("weight") for o in multi.options] == [50, 50, -100, -100]
+    assert all("weight" not in o for o in single.options + true_false.options)
 
 
 def workbook(*rows) -> bytes:
@@ -218,7 +222,7 @@ def workbook(*rows) -> bytes:
 
 def test_excel_rows_rejected_with_their_row_number():
     data = workbook(
-        ["", 3, "", "Câu hợp lệ, mức 3?", "Có", "Không", "", "", "", "", "a", "x; y"],
+        ["", 3, "", "Câu hợp lệ, mức 3?", "Có", "Không", "", "", "", "", "a", "", "x; y"],
         ["", "Rất khó", "", "Mức độ sai?", "Có", "Không", "", "", "", "", "A", ""],
         ["", "", "Một đáp án", "Một đáp án nhưng hai đáp án đúng?", "Có", "Không", "", "", "", "", "A,B", ""],
         ["", "", "", "Đáp án ngoài phương án?", "Có", "Không", "", "", "", "", "E", ""],

@@ -381,11 +381,17 @@ def test_results_excel_has_a_row_per_candidate(world, login):
     r = client.get(f"{API}/exams/{world.exam.pk}/results.xlsx")
     sheet = load_workbook(io.BytesIO(r.content))["Kết quả"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("STT", "Họ và tên", "Mã", "Đơn vị", "Phần I", "Phần II", "Tổng điểm", "Kết quả", "Xếp hạng")
+    assert rows[0] == (
+        *("STT", "Họ và tên", "Mã", "Đơn vị", "Phần I", "Phần II", "Tổng điểm"),
+        *("Số câu đúng", "Số câu sai", "Số câu bỏ trống", "Thời gian làm bài (phút:giây)", "Kết quả", "Xếp hạng"),
+    )
     by_name = {row[1]: row for row in rows[1:]}
     assert set(by_name) == {"Nguyễn Văn An", "Hoàng Văn Bình", "Lò Thị Hương", "Phạm Thị Cúc"}
-    assert by_name["Lò Thị Hương"][4:] == (1, 2, 3, "Đạt", 3)
-    assert by_name["Phạm Thị Cúc"][7:] == ("Không đạt", 4)
+    assert by_name["Lò Thị Hương"][4:] == (1, 2, 3, 3, 1, 0, "30:00", "Đạt", 3)
+    assert by_name["Phạm Thị Cúc"][7:] == (0, 2, 2, "50:00", "Không đạt", 4)
+    notes = dict(list(load_workbook(io.BytesIO(r.content))["Ghi chú"].iter_rows(values_only=True))[1:])
+    assert notes["Cách tính điểm"].startswith("Đúng hoàn toàn mới được điểm")
+    assert "thời gian làm bài ít hơn" in notes["Quy tắc xếp hạng"]
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -434,3 +440,113 @@ def test_other_commune_pages_are_not_found(world, login):
     assert client.get(f"/assessments/results/{world.exam.pk}/").status_code == 404
     assert client.post(f"/assessments/results/{world.exam.pk}/publish/").status_code == 404
     assert Exam.objects.get(pk=world.exam.pk).published_at is None
+
+
+# --- issue 15: time used as the last tie-break, the managers' list, partial credit --------
+
+
+def test_closed_by_the_deadline_61_ms_apart_share_the_rank(world):
+    # Two more candidates with An's answers: one clicked Start 61 ms after the other and
+    # the worker closed both at their own deadline. Before issue 15 the earlier click won.
+    dũng = Employee.objects.create(code="105", full_name="Vì Văn Dũng", unit=world.cast.office_a)
+    em = Employee.objects.create(code="106", full_name="Lường Thị Em", unit=world.cast.office_a)
+    late = []
+    for employee, offset in ((dũng, 0), (em, 61)):
+        attempt = sit(world, employee, "aaab", minutes=60)
+        start = world.t0 + dt.timedelta(minutes=-30, milliseconds=offset)
+        deadline = start + dt.timedelta(minutes=60)
+        Attempt.objects.filter(pk=attempt.pk).update(started_at=start, deadline=deadline, finalized_at=deadline)
+        late.append(attempt.pk)
+    results.score_exam(world.exam)
+    results.rank_exam(world.exam)
+    ranks = dict(Attempt.objects.filter(exam=world.exam).values_list("employee__full_name", "rank"))
+    # An and Bình used 40 minutes; Dũng and Em the whole hour, 61 ms apart: the same rank.
+    assert ranks["Nguyễn Văn An"] == ranks["Hoàng Văn Bình"] == 1
+    assert ranks["Vì Văn Dũng"] == ranks["Lường Thị Em"] == 3
+    rows = {r["full_name"]: r for r in results.result_rows(world.exam)["rows"]}
+    assert rows["Vì Văn Dũng"]["time_used_text"] == rows["Lường Thị Em"]["time_used_text"] == "60:00"
+    assert rows["Nguyễn Văn An"]["time_used"] == 40 * 60
+
+
+def test_less_time_used_ranks_higher_when_all_else_is_equal(world):
+    Attempt.objects.filter(pk=world.binh.pk).update(finalized_at=world.t0 + dt.timedelta(minutes=39, seconds=59))
+    results.score_exam(world.exam)
+    results.rank_exam(world.exam)
+    assert (Attempt.objects.get(pk=world.binh.pk).rank, Attempt.objects.get(pk=world.an.pk).rank) == (1, 2)
+
+
+def test_results_api_lists_counts_and_time_used_for_managers_only(world, login):
+    client = login(world.cast.hr_a)
+    client.post(f"{API}/exams/{world.exam.pk}/score")
+    body = client.get(f"{API}/exams/{world.exam.pk}").json()
+    rows = {r["full_name"]: r for r in body["rows"]}
+    cuc = rows["Phạm Thị Cúc"]
+    assert (cuc["right"], cuc["partial"], cuc["wrong"], cuc["blank"]) == (0, 0, 2, 2)
+    assert (cuc["time_used"], cuc["time_used_text"]) == (50 * 60, "50:00")
+    assert body["scoring"] == "all_or_nothing" and body["scoring_rule"].startswith("Đúng hoàn toàn")
+    assert body["tie_break_steps"][-1].startswith("thời gian làm bài ít hơn")
+    assert login(world.cast.hr_b).get(f"{API}/exams/{world.exam.pk}").status_code == 404
+
+
+def test_results_page_documents_the_chain_and_shows_counts(world, login):
+    Exam.objects.filter(pk=world.exam.pk).update(negative_mark="0.25")
+    client = login(world.cast.hr_a)
+    client.post(f"/assessments/results/{world.exam.pk}/score/")
+    page = client.get(f"/assessments/results/{world.exam.pk}/").content.decode()
+    assert 'id="tie-break-chain"' in page and "Thời gian làm bài ít hơn" in page and "50:00" in page
+    assert "thời điểm bấm “Bắt đầu”" in page
+    assert "bị trừ 0,25 điểm" in page  # decimal comma in the pass rule
+    assert "Đúng một phần" not in page  # only exams scored with partial credit have the column
+    Exam.objects.filter(pk=world.exam.pk).update(scoring=Exam.Scoring.PARTIAL)
+    page = client.get(f"/assessments/results/{world.exam.pk}/").content.decode()
+    assert "Đúng một phần" in page and "Tính điểm từng phần" in page
+    assert "bị trừ 0,25" not in page  # weights are the penalty under partial credit
+
+
+def test_results_pdf_prints_time_used_and_the_scoring_rule(world, login):
+    client = login(world.cast.hr_a)
+    client.post(f"{API}/exams/{world.exam.pk}/score")
+    text = pdf_text(client.get(f"{API}/exams/{world.exam.pk}/results.pdf").content)
+    assert "Thời gian làm bài" in text and "50:00" in text and "Cách tính điểm: Đúng hoàn toàn" in text
+    assert "thời gian làm bài ít hơn" in text
+
+
+def weighted_version(category, text):
+    question = Question.objects.create(category=category)
+    options = [("a", 50), ("b", -100), ("c", 50), ("d", -100)]
+    v = QuestionVersion.objects.create(
+        question=question,
+        kind=QuestionVersion.Kind.MULTIPLE,
+        text=text,
+        options=[{"id": o, "text": f"Phương án {o}", "correct": w > 0, "weight": w} for o, w in options],
+        status=QuestionVersion.Status.APPROVED,
+    )
+    return v
+
+
+def test_partial_credit_candidate_result_and_key_correction_of_a_weighted_item(world, login):
+    category = world.q[0].question.category
+    multi = weighted_version(category, "Những cơ quan nào…")
+    Exam.objects.filter(pk=world.exam.pk).update(scoring=Exam.Scoring.PARTIAL)
+    world.exam.refresh_from_db()
+    item = PaperItem.objects.create(attempt=world.an, position=5, part=world.part1, version=multi)
+    Response.objects.create(attempt=world.an, item=item, selected=["a"])
+    results.score_exam(world.exam)
+    an = Attempt.objects.get(pk=world.an.pk)
+    assert float(an.score) == 3.5 and an.part_scores[0]["partial"] == 1
+    data = results.candidate_result(an)
+    assert data["parts"][0]["partial"] == 1 and data["partial_credit"] is True
+    assert data["time_used_text"] == "40:00"
+    # The key was wrong: "b" is right as well. The weights follow the new key.
+    outcome = results.correct_key(
+        acting_user=world.cast.hr_a, version=multi, correct_ids=["a", "b", "c"], reason="Sót B"
+    )
+    multi.refresh_from_db()
+    assert multi.weights() == {"a": 33.33, "b": 33.33, "c": 33.34, "d": -100.0}
+    assert outcome["changed"] == 1
+    assert float(Attempt.objects.get(pk=world.an.pk).score) == 3.33
+    audit = AuditLog.objects.filter(action="question.key_corrected").get()
+    assert audit.detail["old_weights"]["b"] == -100 and audit.detail["new_weights"]["b"] == 33.33
+    results.publish(acting_user=world.cast.hr_a, exam=world.exam)
+    page = login(world.cast.staff_user).get(f"/assessments/results/{world.exam.pk}/mine/").content.decode()
+    assert "Đúng một phần" in page and "40:00" in page

@@ -13,18 +13,26 @@ from __future__ import annotations
 from django.utils import timezone
 
 from assessments.attempts import finalize_due
+from assessments.sittings import mark_absent_due
 from hr_system.workers import Worker
 
 
 class Command(Worker):
+    absent = 0
     help = "Finalise (and score) every in-progress attempt whose deadline has passed."
     loop_help = "Keep finalising until SIGTERM/Ctrl-C."
 
     def step(self) -> dict:
-        return {"closed": self.handle_one()}
+        closed = self.handle_one()
+        return {"closed": closed, "absent": self.absent}
 
     def handle_one(self) -> int:
-        closed = finalize_due(timezone.now())
+        now = timezone.now()
+        closed = finalize_due(now)
         if closed:
             self.stdout.write(f"{timezone.localtime():%H:%M:%S} đã thu {closed} bài thi đến giờ.")
+        # Sittings (ca thi) whose late-entry limit passed: who never entered is absent.
+        self.absent = mark_absent_due(now)
+        if self.absent:
+            self.stdout.write(f"{timezone.localtime():%H:%M:%S} ghi nhận {self.absent} thí sinh vắng thi.")
         return closed
