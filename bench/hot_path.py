@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import datetime as dt
+import os
 import pstats
 import statistics
 import time
+from functools import partial
 
 from bench import exam_load
 from bench.common import setup_django
@@ -48,7 +49,7 @@ def main() -> None:
     setup_django(f"postgres://postgres@127.0.0.1:5432/{args.db}")
     from django.conf import settings
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, RequestFactory
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
@@ -86,25 +87,22 @@ def main() -> None:
     from hr_system.api_base import TokenAuth
 
     auth_check = TokenAuth()
-    for i, token in enumerate(tokens.values()):
+    request = RequestFactory().get("/api/v1/")  # a request object to check tokens on
+    for token in tokens.values():
         auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-        body = timed(
-            "start",
-            lambda: client.post(
-                f"{base}/start", {"access_code": exam_load.ACCESS_CODE}, content_type="application/json", **auth
-            ),
-        )
+        start = partial(client.post, f"{base}/start", content_type="application/json", **auth)
+        body = timed("start", partial(start, {"access_code": exam_load.ACCESS_CODE}))
         session = {**auth, "HTTP_X_EXAM_SESSION": body["session_token"]}
-        paper = timed("paper", lambda: client.get(f"{base}/paper", **session))
+        paper = timed("paper", partial(client.get, f"{base}/paper", **session))
         item = paper["items"][0]
         answer = {"position": item["position"], "selected": [item["options"][0]["id"]], "seq": paper["max_seq"] + 1}
-        timed("save", lambda: client.post(f"{base}/answers", answer, content_type="application/json", **session))
-        request = client.get("/").wsgi_request if i == 0 else request  # a request object to check tokens on
-        request.axes_ip_address = lockout.address_of(request)
-        ms, locked = cpu_ms(lambda: lockout.token_locked(request))
+        timed("save", partial(client.post, f"{base}/answers", answer, content_type="application/json", **session))
+        for attr in [a for a in vars(request) if a.startswith("axes_")]:
+            delattr(request, attr)  # as a new request: axes stamps its time and address once
+        ms, locked = cpu_ms(partial(lockout.token_locked, request))
         assert not locked
         cpu["lock check"].append(ms)
-        ms, user = cpu_ms(lambda: auth_check.authenticate(request, token))
+        ms, user = cpu_ms(partial(auth_check.authenticate, request, token))
         assert user is not None
         cpu["token check"].append(ms)
 
