@@ -138,8 +138,8 @@ def token_locked(request) -> bool:
 
     The same answer as `AxesProxyHandler.is_locked(request, TOKEN_CREDENTIALS)` (the
     (NO_USERNAME, address) pair's failures, then the address-wide sum), but from ONE
-    query: it runs before every API request, and axes' two aggregates were a third of
-    a candidate's save."""
+    query: it runs before every API request, and axes' two aggregates were a fifth of
+    a candidate's answer save (bench/hot_path.py)."""
     AxesProxyHandler.update_request(request)
     credentials = dict(TOKEN_CREDENTIALS)
     pair = Q(username=username_of(request, credentials))
