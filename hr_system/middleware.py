@@ -29,6 +29,10 @@ API_PREFIX = "/api/"
 
 # C0 controls and DEL, less tab, LF and CR.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A URL path has no business with any control character, line breaks included (a
+# newline also slips past the `.` of URL patterns, so /api/v1/<anything> with one would
+# reach the HTML 404 page instead of the API's envelope).
+PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # A JSON string can carry a control character only escaped (\u0000…\u001f, \u007f);
 # bodies without the escape, or a raw control byte, skip the parse.
 JSON_CONTROL_HINT = re.compile(rb"\\u00[01][0-9a-fA-F]|\\u007[fF]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -72,7 +76,7 @@ def _bad_form(data) -> str | None:
 def control_characters_in_head(request) -> str | None:
     """Where the path, query, headers, cookies or a JSON body carry a control character
     (the name of the field, or "path", "cookie", "body"); None when they do not."""
-    if CONTROL.search(request.path_info):
+    if PATH_CONTROL.search(request.path_info):
         return "path"
     field = _bad_form(request.GET)
     if field is not None:

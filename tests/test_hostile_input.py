@@ -50,6 +50,17 @@ def test_nul_in_a_path_parameter_is_refused(cast, login):
     assert client.get("/employees/1%0001/").status_code == 400
 
 
+def test_a_line_break_in_a_path_is_refused_in_the_envelope(cast, login):
+    """Found by make fuzz: a path segment with %0A escaped every API route, the API's own
+    catch-all included, and got the HTML 404 page."""
+    client = login(cast.hr_a)
+    client.raise_request_exception = False
+    for path in ("/api/v1/assessments/exams/1%0AN/result", "/api/v1/people/employees/%0D", "/api/v1/x%09y"):
+        error = assert_envelope(client.get(path))
+        assert error["code"] == "bad_request" and "path" in error["fields"], path
+    assert client.get("/employees/1%0A/").status_code == 400
+
+
 def test_nul_in_a_json_body_is_refused(cast, login):
     client = login(cast.admin)
     client.raise_request_exception = False
