@@ -15,6 +15,7 @@ from assessments.models import (
     PaperItem,
     Question,
     QuestionVersion,
+    RemarkRequest,
     Sitting,
 )
 from assessments.papers import ExamError
@@ -95,6 +96,38 @@ def get_own_attempt(user, exam_id: int) -> Attempt:
     if attempt is None:
         raise Http404("Bạn không có tên trong danh sách dự thi của kỳ thi này.")
     return attempt
+
+
+def get_managed_remark(user, remark_id: int) -> RemarkRequest:
+    """A re-marking request on an exam the caller manages (403 not a manager, 404 outside scope)."""
+    require_manager(user)
+    remarks = RemarkRequest.objects.select_related("attempt__exam__unit", "attempt__employee__unit", "attempt__sitting")
+    remark = remarks.filter(pk=remark_id, attempt__exam__in=exams_for(user).values("pk")).first()
+    if remark is None:
+        raise Http404("Không tìm thấy đề nghị phúc khảo.")
+    return remark
+
+
+def get_own_remark(user, remark_id: int) -> RemarkRequest:
+    """The caller's own re-marking request; anyone else's is a 404."""
+    remark = None
+    if user.is_authenticated:
+        remarks = RemarkRequest.objects.select_related("attempt__exam__unit", "attempt__employee__unit")
+        remark = remarks.filter(pk=remark_id, attempt__employee__user=user).first()
+    if remark is None:
+        raise Http404("Không tìm thấy đề nghị phúc khảo.")
+    return remark
+
+
+def get_readable_remark(user, remark_id: int) -> RemarkRequest:
+    """A request its candidate or a manager of its exam may read (the decision PDF);
+    to anyone else, another candidate included, it does not exist (404)."""
+    try:
+        return get_own_remark(user, remark_id)
+    except Http404:
+        if not access.has_role(user, *MANAGERS):
+            raise
+    return get_managed_remark(user, remark_id)
 
 
 # --- sittings (ca thi) ------------------------------------------------------------------

@@ -67,9 +67,30 @@ class RemarkRule:
     source: str
 
 
-# Re-marking (phúc khảo) window after results are published. TODO(issue 15): verify;
-# Decree 138/2020/NĐ-CP set 15 days for written tests of recruitment round 2 [U].
-REMARK_RULES = (RemarkRule(effective=dt.date(2020, 11, 27), days=15, source="Nghị định 138/2020/NĐ-CP"),)
+# Re-marking (phúc khảo) window after results are published, in days (a request is
+# accepted until the end of the publication day + `days`, Vietnam time).
+# What could be checked (issue 15, search of stored public pages, December 2026):
+# - Decree 161/2018/NĐ-CP art. 1(4) and 1(10) (amending Decree 24/2010) [S, luatvietnam.vn]:
+#   round 1 on paper: a request within 15 days of the results notice on the recruiting
+#   agency's portal (extendable by up to 15 days in special cases); round 2 written test:
+#   within 15 days of the public posting of round-2 results; round 1 taken as a
+#   computer-based multiple-choice test and round 2 interviews are NOT re-marked.
+# - Decree 138/2020/NĐ-CP (civil servants, replaced 161/2018) and Decree 170/2025/NĐ-CP
+#   (its successor), Decree 115/2020 / 85/2023 (public employees) and Circular
+#   22/2025/TT-BNV: the article fixing the window and whether computer tests may be
+#   re-marked were NOT found in a primary source; 15 days is carried over as the
+#   reported figure [U]. Re-marking here is the board's check of the scoring against
+#   the key (with any key correction); whether the reported "no re-marking of computer
+#   tests" of recruitment round 1 applies to a given exam is the board's call (it may
+#   refuse a request as not admissible); an exam may set its own window
+#   (Exam.remark_window_days).
+REMARK_RULES = (
+    RemarkRule(
+        effective=dt.date(2020, 11, 27),
+        days=15,
+        source="Nghị định 138/2020/NĐ-CP (chưa đối chiếu văn bản gốc); Nghị định 161/2018/NĐ-CP Điều 1 khoản 4, 10",
+    ),
+)
 
 
 def remark_window_days(on: dt.date) -> int:

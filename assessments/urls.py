@@ -3,7 +3,7 @@ exam pages and the proctors' monitor, the exam managers' pages, and the results.
 
 from django.urls import path
 
-from assessments.views import bank, exams, results, sitting_records, sittings, take
+from assessments.views import bank, exams, remarks, results, sitting_records, sittings, take
 
 urlpatterns = [
     # The question bank.
@@ -71,4 +71,10 @@ urlpatterns = [
     ),
     path("assessments/results/<int:exam_id>/mine/", results.results_mine, name="results_mine"),
     path("assessments/results/<int:exam_id>/mine.pdf", results.results_mine_pdf, name="results_mine_pdf"),
+    # Re-marking (phúc khảo).
+    path("assessments/results/<int:exam_id>/remark/", remarks.remark_request, name="remark_request"),
+    path("assessments/results/<int:exam_id>/remarks/", remarks.remark_list, name="remark_list"),
+    path("assessments/remarks/<int:remark_id>/", remarks.remark_review, name="remark_review"),
+    path("assessments/remarks/<int:remark_id>/decide/", remarks.remark_decide, name="remark_decide"),
+    path("assessments/remarks/<int:remark_id>/decision.pdf", remarks.remark_decision_pdf, name="remark_decision_pdf"),
 ]

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import reports, results
+from assessments import remarks, reports, results
 from assessments.access import (
     MANAGERS,
     check_no_conflict,
@@ -59,6 +59,7 @@ def results_exam(request, exam_id: int):
             "can_publish": exam.published_at is None,
             "partial": exam.scoring == Exam.Scoring.PARTIAL,
             "unscored": sum(1 for r in data["rows"] if r["status"] == Attempt.Status.FINALIZED and r["score"] is None),
+            "remarks_pending": remarks.pending_count(exam),
             **data,
         },
     )
@@ -185,7 +186,9 @@ def results_mine(request, exam_id: int):
     if not attempt.exam.results_visible():
         return render(request, "assessments/results/mine.html", {"exam": attempt.exam, "r": None}, status=403)
     return render(
-        request, "assessments/results/mine.html", {"exam": attempt.exam, "r": results.candidate_result(attempt)}
+        request,
+        "assessments/results/mine.html",
+        {"exam": attempt.exam, "r": results.candidate_result(attempt), "remark": remarks.candidate_panel(attempt)},
     )
 
 
