@@ -62,15 +62,15 @@ RETRIES = 6  # like the exam page's queue: retry network errors and 5xx with bac
 # --- set-up ---------------------------------------------------------------------------
 
 
-def recreate_database() -> None:
+def recreate_database(name: str = DB_NAME) -> None:
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
 
 
-def drop_database() -> None:
+def drop_database(name: str = DB_NAME) -> None:
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def build(candidates: int) -> tuple[int, dict[str, str]]:
@@ -145,12 +145,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int, log: Path) -> subprocess.Popen:
+def start_server(port: int, workers: int, log: Path, database_url: str = DB_URL) -> subprocess.Popen:
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     command = str(gunicorn) if gunicorn.exists() else shutil.which("gunicorn")
     env = {
         **os.environ,
-        "DATABASE_URL": DB_URL,
+        "DATABASE_URL": database_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-secret",
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",

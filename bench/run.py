@@ -22,6 +22,7 @@ SECTIONS = [
     ["bench.exam_finalize"],
     ["bench.exam_load"],
     ["bench.exam_caddy"],
+    ["bench.exam_sitting"],
     ["bench.health"],
 ]
 
