@@ -404,9 +404,12 @@ def start_attempt(
         raise AttemptError("Mã dự thi không đúng.", code="bad_access_code", status=403, field="access_code")
     overdue = False
     with transaction.atomic():
-        locked = (
-            Attempt.objects.select_for_update(of=("self",)).select_related("exam", "sitting__exam").get(pk=attempt.pk)
-        )
+        # The exam was read with the attempt a moment ago and is not locked here either:
+        # joining it (twice, through the sitting) again only cost compiling a wide query.
+        locked = Attempt.objects.select_for_update(of=("self",)).select_related("sitting").get(pk=attempt.pk)
+        locked.exam = exam
+        if locked.sitting is not None and locked.sitting.exam_id == exam.pk:
+            locked.sitting.exam = exam
         if locked.status in CLOSED_STATUSES:
             raise AttemptError("Bài thi đã kết thúc.", code="finished")
         if locked.status == Status.ABSENT:

@@ -23,6 +23,7 @@ SECTIONS = [
     ["bench.exam_load"],
     ["bench.exam_caddy"],
     ["bench.exam_sitting"],
+    ["bench.hot_path"],
     ["bench.health"],
 ]
 

@@ -28,7 +28,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -134,8 +134,21 @@ TOKEN_CREDENTIALS = {"username": None}
 
 def token_locked(request) -> bool:
     """Whether the request's source address may not try a token now: too many wrong
-    tokens from it, or too many failures of any kind from it."""
-    return AxesProxyHandler.is_locked(request, dict(TOKEN_CREDENTIALS))
+    tokens from it, or too many failures of any kind from it.
+
+    The same answer as `AxesProxyHandler.is_locked(request, TOKEN_CREDENTIALS)` (the
+    (NO_USERNAME, address) pair's failures, then the address-wide sum), but from ONE
+    query: it runs before every API request, and axes' two aggregates were a fifth of
+    a candidate's answer save (bench/hot_path.py)."""
+    AxesProxyHandler.update_request(request)
+    credentials = dict(TOKEN_CREDENTIALS)
+    pair = Q(username=username_of(request, credentials))
+    failures = AccessAttempt.objects.filter(
+        ip_address=request.axes_ip_address, attempt_time__gte=get_cool_off_threshold(request)
+    ).aggregate(address=Sum("failures_since_start"), pair=Sum("failures_since_start", filter=pair))
+    if settings.AXES_LOCK_OUT_AT_FAILURE and (failures["pair"] or 0) >= failure_limit(request, credentials):
+        return True
+    return (failures["address"] or 0) >= settings.LOGIN_MAX_FAILURES_PER_ADDRESS
 
 
 def token_failed(request) -> None:
