@@ -1,8 +1,10 @@
 """Demo data of the assessments app, on top of hr_system.demo: a question bank loaded
 from the import files in demo_bank/ (through the same parser and bank.import_items the
 import page uses), reviewed and approved by the exam board; an exam the demo candidate
-can sit now; and a finished exam whose candidates' sittings went through the real
-start / save / finalise / publish code, so results and item analysis are real.
+can sit now; a finished exam whose candidates' sittings went through the real
+start / save / finalise / publish code, so results and item analysis are real; and an
+exam organised in two sittings (ca thi) later this week, with a proctor, check-in at the
+door and partial credit, for the sittings pages.
 
 Idempotent: categories are found by code, a file is imported only into an empty
 category, each exam is found by its title and created only when missing.
@@ -19,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from assessments import attempts, bank, papers, parsers, results
+from assessments import attempts, bank, papers, parsers, results, sittings
 from assessments.models import Attempt, Category, Exam, PaperItem, Question, QuestionVersion
 from hr_system import demo
 from hr_system.models import Employee, OrgUnit
@@ -52,6 +54,18 @@ FINISHED_DAYS_AGO = 14
 # Offices whose staff sat the finished exam (plus the demo candidate): the civil
 # servants of every ward and commune, enough sittings per item for a stable analysis.
 FINISHED_OFFICES = ("-VP", "-KT", "-VHXH")
+
+SITTINGS_EXAM_TITLE = "Kiểm tra năng lực công chức cấp xã năm 2026 (thi trên máy, theo ca)"
+# Two sittings of one day: (name, room, local start, local end).
+SITTINGS = [
+    ("Ca 1", "Phòng máy số 1, Sở Nội vụ", dt.time(8, 0), dt.time(9, 30)),
+    ("Ca 2", "Phòng máy số 1, Sở Nội vụ", dt.time(14, 0), dt.time(15, 30)),
+]
+SITTINGS_CANDIDATES = 24
+# The proctor at the door: a Sở Nội vụ officer (proctors are people of the organising unit).
+PROCTOR = ("giamthi", "Giám thị Sở Nội vụ", "9901", "Lò Văn Giám")
+# Made-up citizen-ID numbers for the check-in page: 000 + 9 digits, never a real number.
+FAKE_CITIZEN_ID = "000{:09d}"
 
 
 def _user(username: str):
@@ -204,6 +218,79 @@ def finished_exam(board, now: dt.datetime) -> Exam:
     return results.publish(acting_user=board, exam=exam)
 
 
+def _sitting_day(now: dt.datetime) -> dt.date:
+    """The next day of the seeding week (the first sitting must lie ahead); on a Sunday,
+    the Monday after."""
+    return timezone.localdate(now) + dt.timedelta(days=1)
+
+
+def _proctor():
+    username, label, code, full_name = PROCTOR
+    user, created = get_user_model().objects.get_or_create(username=username, defaults={"first_name": label})
+    if created:
+        user.set_password(demo.DEMO_PASSWORD)
+        user.save()
+    Employee.objects.get_or_create(
+        code=code,
+        defaults={
+            "full_name": full_name,
+            "unit": OrgUnit.objects.get(code=EXAM_UNIT),
+            "category": Employee.Category.CIVIL_SERVANT,
+            "job_title": "Chuyên viên",
+            "user": user,
+        },
+    )
+    return user
+
+
+def sittings_exam(board, now: dt.datetime) -> Exam:
+    """An exam in two sittings the next day: candidates split between Ca 1 and Ca 2, a
+    proctor for both, check-in required, partial credit for the weighted questions."""
+    exam = Exam.objects.filter(title=SITTINGS_EXAM_TITLE).first()
+    if exam is not None:
+        return exam
+    day = _sitting_day(now)
+    opens = _local_midnight(day)
+    exam = attempts.create_exam(
+        acting_user=board,
+        unit=OrgUnit.objects.get(code=EXAM_UNIT),
+        title=SITTINGS_EXAM_TITLE,
+        opens_at=opens,
+        closes_at=opens + dt.timedelta(days=1),
+        time_limit=60,
+        parts=_parts(OPEN_PER_CATEGORY),
+        results_policy=Exam.Results.IMMEDIATE,
+        scoring=Exam.Scoring.PARTIAL,
+    )
+    sittings.update_exam(acting_user=board, exam=exam, require_checkin=True)
+    staff = list(
+        Employee.objects.filter(category=Employee.Category.CIVIL_SERVANT, unit__code__regex=r"^[PX]-[A-Z]+-VP$")
+        .exclude(user__isnull=False)
+        .order_by("code")[:SITTINGS_CANDIDATES]
+    )
+    candidate = Employee.objects.get(user__username=CANDIDATE)
+    people = [candidate, *staff]
+    # Half of them have their citizen-ID number on file (clearly fake), for the door.
+    for i, employee in enumerate(people[::2], start=1):
+        if not employee.citizen_id:
+            Employee.objects.filter(pk=employee.pk).update(citizen_id=FAKE_CITIZEN_ID.format(i))
+    proctor = _proctor()
+    half = (len(people) + 1) // 2
+    for (name, venue, start, end), group in zip(SITTINGS, (people[:half], people[half:]), strict=True):
+        sittings.create_sitting(
+            acting_user=board,
+            exam=exam,
+            name=name,
+            venue=venue,
+            starts_at=timezone.make_aware(dt.datetime.combine(day, start)),
+            ends_at=timezone.make_aware(dt.datetime.combine(day, end)),
+            proctors=[proctor],
+            employees=[e.pk for e in group],
+        )
+    papers.generate_papers(acting_user=board, exam=exam)
+    return exam
+
+
 @transaction.atomic
 def seed(now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
@@ -218,6 +305,7 @@ def seed(now: dt.datetime | None = None) -> dict:
         ).count(),
         "open_exam": open_exam(board, now),
         "finished_exam": finished_exam(board, now),
+        "sittings_exam": sittings_exam(board, now),
     }
 
 

@@ -3,6 +3,7 @@ candidate can sit now and a finished exam with published results (issue 14, item
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -10,12 +11,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from django.utils.html import escape
 
 from assessments import bank, demo, parsers
-from assessments.models import Attempt, Category, Exam, Question, QuestionVersion
+from assessments.models import Attempt, Category, Exam, Question, QuestionVersion, Sitting
 from hr_system import demo as hr_demo
-from hr_system.models import AuditLog, OrgUnit
+from hr_system.models import AuditLog, Employee, OrgUnit
 
 FORMATS = {".gift": "gift", ".txt": "aiken", ".xlsx": "xlsx"}
 
@@ -111,3 +113,32 @@ def test_finished_exam_has_published_results_and_item_analysis(db):
 
     mine = _client(demo.CANDIDATE).get(f"/assessments/results/{exam.pk}/mine/")
     assert mine.status_code == 200
+
+
+def test_sittings_exam_has_two_sittings_a_proctor_at_the_door_and_partial_credit(db):
+    _seed()
+    exam = Exam.objects.get(title=demo.SITTINGS_EXAM_TITLE)
+    assert exam.scoring == Exam.Scoring.PARTIAL and exam.require_checkin
+    sittings = list(exam.sittings.order_by("starts_at"))
+    assert [s.name for s in sittings] == ["Ca 1", "Ca 2"]
+    sizes = [s.attempts.count() for s in sittings]
+    assert min(sizes) >= 10 and sum(sizes) == exam.attempts.count()
+    assert not exam.attempts.filter(sitting__isnull=True).exists()
+    assert exam.attempts.filter(employee__user__username=demo.CANDIDATE).exists()
+    # Every paper generated ahead of the start; the start is a state change, not work.
+    assert not exam.attempts.filter(items__isnull=True).exists()
+    # Both sittings lie ahead in the seeding week (the next day).
+    assert all(s.starts_at > timezone.now() for s in sittings)
+    assert all(timezone.localdate(s.starts_at) - timezone.localdate() == dt.timedelta(days=1) for s in sittings)
+
+    proctor = _client(demo.PROCTOR[0])
+    assert f"/assessments/sittings/{sittings[0].pk}/" in proctor.get("/assessments/sittings/").content.decode()
+    door = proctor.get(f"/assessments/sittings/{sittings[0].pk}/").content.decode()
+    shown = [e.citizen_id for e in Employee.objects.filter(attempts__sitting=sittings[0], citizen_id__isnull=False)]
+    assert shown and all(c.startswith("000") and c in door for c in shown)
+    # The proctor runs the door, not the exam: its settings page is not theirs.
+    assert proctor.get(f"/assessments/exams/{exam.pk}/settings/").status_code == 403
+
+    counts = (Exam.objects.count(), Sitting.objects.count(), Attempt.objects.count())
+    _seed()
+    assert counts == (Exam.objects.count(), Sitting.objects.count(), Attempt.objects.count())

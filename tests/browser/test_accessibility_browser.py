@@ -10,13 +10,16 @@ checking the policy itself."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
-from assessments import results
+from assessments import remarks, results, sittings
+from assessments.models import Attempt
 from tests.assessments.test_attempts import build_exam
 from tests.assessments.test_results import world  # noqa: F401  (the fixture)
 from tests.attendance.test_reports import clock, march  # noqa: F401  (the fixtures)
@@ -96,6 +99,39 @@ def _results(username, path):
     return prepare
 
 
+def _sitting_page(path, ready):
+    """A sitting of commune A's exam ten minutes ahead, seen by the exam board."""
+
+    def prepare(request):
+        s = build_exam(request.getfixturevalue("cast"), count=3)
+        starts = timezone.now() + dt.timedelta(minutes=10)
+        sitting = sittings.create_sitting(
+            acting_user=s.board,
+            exam=s.exam,
+            name="Ca 1",
+            venue="Phòng máy 1",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(minutes=45),
+            employees=list(s.exam.attempts.values_list("employee_id", flat=True)),
+        )
+        return "board_a", path.format(exam=s.exam.pk, sitting=sitting.pk), ready
+
+    return prepare
+
+
+def _remark(username, path, ready="main"):
+    """A published exam with An's pending re-marking request."""
+
+    def prepare(request):
+        w = request.getfixturevalue("world")
+        results.publish(acting_user=w.cast.hr_a, exam=w.exam)
+        attempt = Attempt.objects.select_related("exam", "employee").get(exam=w.exam, employee=w.cast.emp_a)
+        remark = remarks.request_remark(acting_user=w.cast.staff_user, attempt=attempt, reason="Câu 4 chấm chưa đúng.")
+        return username, path.format(exam=w.exam.pk, remark=remark.pk), ready
+
+    return prepare
+
+
 VISITS = {
     "login": Visit(_login_page),
     "login-390": Visit(_login_page, PHONE),
@@ -115,6 +151,15 @@ VISITS = {
     "question-create": Visit(_as_hr("/bank/questions/new/", "form")),
     "devices": Visit(_as_hr("/devices/", "button.autorefresh")),
     "day-board": Visit(_as_hr("/attendance/board/?unit=P-MC", "button.autorefresh")),
+    # Exam sittings and re-marking (issue 15).
+    "exam-settings": Visit(_sitting_page("/assessments/exams/{exam}/settings/", "form")),
+    "sitting-create": Visit(_sitting_page("/assessments/exams/{exam}/sittings/new/", "#sitting-form")),
+    "sitting-checkin": Visit(_sitting_page("/assessments/sittings/{sitting}/", "#checkin")),
+    "sitting-checkin-390": Visit(_sitting_page("/assessments/sittings/{sitting}/", "#checkin"), PHONE),
+    "sitting-records": Visit(_sitting_page("/assessments/sittings/{sitting}/records/", "#incident-form")),
+    "remark-list": Visit(_remark("hr_a", "/assessments/results/{exam}/remarks/")),
+    "remark-review": Visit(_remark("hr_a", "/assessments/remarks/{remark}/", "#remark-decision")),
+    "remark-candidate": Visit(_remark("an", "/assessments/results/{exam}/mine/", "#phuc-khao")),
 }
 
 

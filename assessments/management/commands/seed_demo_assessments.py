@@ -7,8 +7,8 @@ from hr_system.demo import DEMO_PASSWORD
 class Command(BaseCommand):
     help = (
         "Load the demo question bank from assessments/demo_bank (Aiken, GIFT, Excel) through the import "
-        "code, have the exam board approve it, and create an open exam and a finished, published one "
-        "on the demo data (idempotent)."
+        "code, have the exam board approve it, and create an open exam, a finished, published one "
+        "and one in two sittings on the demo data (idempotent)."
     )
 
     def handle(self, *args, **options):
@@ -27,4 +27,9 @@ class Command(BaseCommand):
             f"Kỳ thi đã công bố kết quả #{finished.pk}: {finished.title} — "
             f"/assessments/results/{finished.pk}/ và /assessments/results/{finished.pk}/item-analysis/ "
             f"({demo.REVIEWER} / {DEMO_PASSWORD})"
+        )
+        exam = result["sittings_exam"]
+        self.stdout.write(
+            f"Kỳ thi theo ca #{exam.pk}: {exam.title} — giám thị {demo.PROCTOR[0]} / {DEMO_PASSWORD}, "
+            "trang /assessments/sittings/"
         )
