@@ -9,7 +9,7 @@ PG_URL  ?= postgres://postgres@127.0.0.1:5432/test
 TEST_ENV := SECRET_KEY=make-test-only-secret-key-not-for-production-0123456789 SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench fuzz rehearsal lint sysdeps browser caddy serve clean
+.PHONY: demo test test-sqlite test-postgresql bench fuzz rehearsal lint sysdeps browser caddy serve clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -69,18 +69,26 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
-# Each run's log lines (var/test-logs, every record as production formats it) are then
+# Each run's log lines (var/test-logs-*, every record as production formats it) are then
 # searched for passwords, tokens, secret keys, answer keys, templates and citizen IDs.
+# The SQLite and PostgreSQL runs go side by side (much of a run waits on browsers and
+# servers, so two at once take little longer than one); each run's output is printed
+# whole when it ends, and either failing fails `make test`.
 test: $(VENV)/.installed-dev node_modules/.installed sysdeps browser caddy lint
 	$(TEST_ENV) DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgresql
+
+test-sqlite: $(VENV)/.installed-dev
 	@echo "== tests on SQLite =="
-	rm -rf var/test-logs
-	$(TEST_ENV) DATABASE_URL= $(BIN)/pytest -q
-	$(BIN)/python tests/check_logs.py var/test-logs
+	rm -rf var/test-logs-sqlite
+	$(TEST_ENV) DATABASE_URL= TEST_LOG_DIR=$(CURDIR)/var/test-logs-sqlite $(BIN)/pytest -q
+	$(BIN)/python tests/check_logs.py var/test-logs-sqlite
+
+test-postgresql: $(VENV)/.installed-dev
 	@if [ -n "$$DATABASE_URL" ] || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
-	  echo "== tests on PostgreSQL =="; rm -rf var/test-logs; \
-	  $(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -q && \
-	  $(BIN)/python tests/check_logs.py var/test-logs; \
+	  echo "== tests on PostgreSQL =="; rm -rf var/test-logs-postgresql; \
+	  $(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} TEST_LOG_DIR=$(CURDIR)/var/test-logs-postgresql $(BIN)/pytest -q && \
+	  $(BIN)/python tests/check_logs.py var/test-logs-postgresql; \
 	else echo "PostgreSQL not reachable: skipped the PostgreSQL run."; fi
 
 bench: $(VENV)/.installed-dev sysdeps
