@@ -12,14 +12,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
-from assessments import access, attempts, sealing
+from assessments import attempts, sealing
 from assessments.models import Attempt, AttemptEvent, Incident, Sitting
 from assessments.papers import ExamError
-from hr_system import access as hr_access
 from hr_system.models import AuditLog
 
 Kind = Incident.Kind
@@ -33,28 +30,6 @@ MAX_REASON = 500  # attempts.terminate's reason limit
 
 
 # --- who reaches a sitting's records ------------------------------------------------------
-
-
-def sittings_for_records(user):
-    """Sittings whose records the caller keeps: those of an exam they manage (exam board
-    or HR in scope) and those they proctor."""
-    if not getattr(user, "is_authenticated", False):
-        return Sitting.objects.none()
-    managed = access.exams_for(user).values("pk") if hr_access.has_role(user, *access.MANAGERS) else []
-    return Sitting.objects.filter(Q(exam__in=managed) | Q(proctors=user)).distinct()
-
-
-def get_record_sitting(user, sitting_id: int) -> Sitting:
-    """A sitting the caller manages or proctors; anyone else gets 404."""
-    sitting = sittings_for_records(user).select_related("exam__unit").filter(pk=sitting_id).first()
-    if sitting is None:
-        raise Http404("Không tìm thấy ca thi.")
-    return sitting
-
-
-def manages_sitting(user, sitting: Sitting) -> bool:
-    """Managers of the exam (not its proctors alone) seal the sitting."""
-    return hr_access.has_role(user, *access.MANAGERS) and access.exams_for(user).filter(pk=sitting.exam_id).exists()
 
 
 # --- recording --------------------------------------------------------------------------

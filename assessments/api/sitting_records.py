@@ -1,7 +1,7 @@
 """A sitting's records, mounted at /api/v1/assessments/sittings/: incidents, the
 minutes and signing-list PDFs, the seal and its verification.
 
-A sitting is reached only through incidents.get_record_sitting: managers of the exam
+A sitting is reached only through access.get_proctored_sitting: managers of the exam
 (exam board, HR in scope) and the sitting's proctors; anyone else gets 404. Sealing and
 verifying are for the managers only (403 for a proctor). Nothing here carries question
 text: the archive stays on the server.
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from assessments import incidents, sealing, sitting_documents
+from assessments import access, incidents, sealing, sitting_documents
 from assessments.models import Attempt, Incident
 from assessments.papers import ExamError
 from hr_system.api_base import ApiError, PageNumber
@@ -98,8 +98,8 @@ def incident_out(i: Incident) -> dict:
 
 
 def _managed(request, sitting_id: int):
-    sitting = incidents.get_record_sitting(request.user, sitting_id)
-    if not incidents.manages_sitting(request.user, sitting):
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
+    if not access.manages_exam(request.user, sitting.exam_id):
         raise ApiError(403, "forbidden", _("Chỉ hội đồng thi hoặc cán bộ tổ chức kỳ thi được niêm phong, kiểm tra."))
     return sitting
 
@@ -114,14 +114,14 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 @paginate(PageNumber)
 def list_incidents(request, sitting_id: int):
     """The sitting's incidents, oldest first."""
-    sitting = incidents.get_record_sitting(request.user, sitting_id)
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
     return [incident_out(i) for i in incidents.incidents_of(sitting)]
 
 
 @router.post("/{int:sitting_id}/incidents", response={201: IncidentOut})
 def create_incident(request, sitting_id: int, payload: IncidentIn):
     """Record an incident; a move or failure may restore time, a violation may terminate."""
-    sitting = incidents.get_record_sitting(request.user, sitting_id)
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
     attempt = None
     if payload.attempt_id is not None:
         attempt = Attempt.objects.filter(pk=payload.attempt_id, sitting=sitting).first()
@@ -150,13 +150,13 @@ def create_incident(request, sitting_id: int, payload: IncidentIn):
 
 @router.get("/{int:sitting_id}/minutes.pdf")
 def minutes_pdf(request, sitting_id: int):
-    sitting = incidents.get_record_sitting(request.user, sitting_id)
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
     return _pdf(sitting_documents.sitting_minutes_pdf(sitting), f"bien-ban-ca-thi-{sitting.pk}.pdf")
 
 
 @router.get("/{int:sitting_id}/sign-list.pdf")
 def sign_list_pdf(request, sitting_id: int):
-    sitting = incidents.get_record_sitting(request.user, sitting_id)
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
     with exam_errors():
         content = sitting_documents.sitting_sign_list_pdf(sitting)
     return _pdf(content, f"danh-sach-ky-ca-thi-{sitting.pk}.pdf")

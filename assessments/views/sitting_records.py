@@ -1,5 +1,5 @@
 """A sitting's records page: incidents, the minutes and signing-list PDFs, the seal and
-its verification. Sittings come only through incidents.get_record_sitting (managers
+its verification. Sittings come only through access.get_proctored_sitting (managers
 of the exam and the sitting's proctors; anyone else 404); sealing and verifying are
 for the managers. The page shows no question text."""
 
@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import incidents, sealing, sitting_documents
+from assessments import access, incidents, sealing, sitting_documents
 from assessments.models import Exam, Incident
 from assessments.papers import ExamError
 
@@ -28,7 +28,7 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 @login_required
 def sitting_records(request, sitting_id: int):
-    sitting = incidents.get_record_sitting(request.user, sitting_id)
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
     attempts = list(sitting.attempts.select_related("employee").order_by("employee__sort_key", "employee__code", "pk"))
     return render(
         request,
@@ -39,7 +39,7 @@ def sitting_records(request, sitting_id: int):
             "attempts": attempts,
             "incidents": list(incidents.incidents_of(sitting)),
             "kinds": Incident.Kind.choices,
-            "manages": incidents.manages_sitting(request.user, sitting),
+            "manages": access.manages_exam(request.user, sitting.exam_id),
             "sign_list": sitting.exam.results_policy == Exam.Results.IMMEDIATE,
             "max_restored_minutes": MAX_RESTORED_MINUTES,
         },
@@ -60,7 +60,7 @@ def _minutes_to_seconds(raw: str) -> int | None:
 @login_required
 @require_POST
 def sitting_incident(request, sitting_id: int):
-    sitting = incidents.get_record_sitting(request.user, sitting_id)
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
     back = redirect("sitting_records", sitting_id=sitting.pk)
     attempt = None
     raw = request.POST.get("attempt", "")
@@ -96,13 +96,13 @@ def sitting_incident(request, sitting_id: int):
 
 @login_required
 def sitting_minutes_pdf(request, sitting_id: int):
-    sitting = incidents.get_record_sitting(request.user, sitting_id)
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
     return _pdf(sitting_documents.sitting_minutes_pdf(sitting), f"bien-ban-ca-thi-{sitting.pk}.pdf")
 
 
 @login_required
 def sitting_sign_list_pdf(request, sitting_id: int):
-    sitting = incidents.get_record_sitting(request.user, sitting_id)
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
     try:
         content = sitting_documents.sitting_sign_list_pdf(sitting)
     except ExamError as exc:
@@ -112,8 +112,8 @@ def sitting_sign_list_pdf(request, sitting_id: int):
 
 
 def _managed(request, sitting_id: int):
-    sitting = incidents.get_record_sitting(request.user, sitting_id)
-    if not incidents.manages_sitting(request.user, sitting):
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
+    if not access.manages_exam(request.user, sitting.exam_id):
         raise PermissionDenied(_("Chỉ hội đồng thi hoặc cán bộ tổ chức kỳ thi được niêm phong, kiểm tra."))
     return sitting
 
