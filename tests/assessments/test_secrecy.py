@@ -48,6 +48,9 @@ def test_an_hr_officer_reads_no_question_of_a_running_exam(world, login, cast):
     assert responses["item analysis api"].status_code == 200
     items = responses["item analysis api"].json()["items"]
     assert len(items) == 3 and all(i["hidden"] and i["options"] == [] for i in items)
+    # The page says why without claiming the question belongs to another unit (it is hr_a's own).
+    page = responses["item analysis page"].content.decode()
+    assert "kỳ thi còn ca thi chưa kết thúc" in page
 
 
 def test_the_exam_board_reads_them_during_the_exam(world, login):
