@@ -20,7 +20,6 @@ from assessments.models import (
     Exam,
     ExamPart,
     PaperItem,
-    Question,
     QuestionVersion,
     RemarkRequest,
     Response,
@@ -28,23 +27,10 @@ from assessments.models import (
 )
 from assessments.papers import ExamError
 from hr_system.models import AuditLog, Employee, Role
+from tests.assessments.test_results import version
 
 API = "/api/v1/assessments/remarks"
 VN = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def version(category, text, key="a"):
-    question = Question.objects.create(category=category)
-    v = QuestionVersion.objects.create(
-        question=question,
-        kind=QuestionVersion.Kind.SINGLE,
-        text=text,
-        options=[{"id": o, "text": f"Phương án {o.upper()}", "correct": o == key} for o in "abcd"],
-        status=QuestionVersion.Status.APPROVED,
-    )
-    question.current = v
-    question.save(update_fields=["current"])
-    return v
 
 
 class World:
