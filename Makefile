@@ -23,12 +23,17 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 	touch $@
 
 # Fonts for official PDFs: Liberation Serif (metric-compatible with Times New Roman,
-# Decree 30/2020) with DejaVu Serif as the fallback.
+# Decree 30/2020) with DejaVu Serif as the fallback; SoftHSM2, a software PKCS#11 token
+# that stands in for a USB signing token in the tests and the demo.
 sysdeps:
 	@fc-list 2>/dev/null | grep -q "Liberation Serif" || { \
 	  echo "Installing fonts-liberation…"; \
 	  $(SUDO) apt-get install -y -q fonts-liberation fonts-dejavu-core >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q fonts-liberation fonts-dejavu-core >/dev/null; }; }
+	@[ -x /usr/bin/softhsm2-util ] || { \
+	  echo "Installing softhsm2…"; \
+	  $(SUDO) apt-get install -y -q softhsm2 >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q softhsm2 >/dev/null; }; }
 
 # Debian's chromium for the browser tests (Playwright never downloads a browser here).
 browser:
