@@ -38,7 +38,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from devices import commands
+from devices import commands, template_crypto
 from devices.actions import store_punches
 from devices.models import SERIAL_RE, Device, DeviceCommand, FingerTemplate, Punch, SyncRun
 from devices.records import RawPunch, latest_local, time_problem, user_id_problem
@@ -625,14 +625,41 @@ def _receive_operlog(device: Device, text: str) -> HttpResponse:
             len(refused),
             ", ".join(f"PIN={f.user_id} FID={f.finger}" for f in refused[:20]),
         )
-    with transaction.atomic():
-        for record in upload.fingers:
-            if record.user_id in served:
-                FingerTemplate.objects.update_or_create(
-                    device_user_id=record.user_id,
-                    finger=record.finger,
-                    defaults={"template": record.template, "valid": record.valid, "source_device": device},
-                )
+    kept = [f for f in upload.fingers if f.user_id in served]
+    if not template_crypto.storing_enabled():
+        # Central storage is off (the default): the clock keeps its templates; the upload
+        # is acknowledged, or the clock would send it again forever, and dropped.
+        if kept:
+            logger.info(
+                "ADMS %s: %d template(s) acknowledged and dropped: central template storage is off",
+                device.serial_number,
+                len(kept),
+            )
+        return _text(f"OK: {upload.accepted}")
+    consenting = FingerTemplate.consenting({f.user_id for f in kept})
+    unconsented = [f for f in kept if f.user_id not in consenting]
+    if unconsented:
+        logger.warning(
+            "ADMS %s: %d template(s) not stored, no consent to fingerprint attendance recorded: %s",
+            device.serial_number,
+            len(unconsented),
+            ", ".join(f"PIN={f.user_id} FID={f.finger}" for f in unconsented[:20]),
+        )
+    try:
+        with transaction.atomic():
+            for record in kept:
+                if record.user_id in consenting:
+                    FingerTemplate.keep(
+                        device_user_id=record.user_id,
+                        finger=record.finger,
+                        raw=record.template,
+                        valid=record.valid,
+                        source_device=device,
+                    )
+    except template_crypto.TemplateKeyError as exc:
+        # Never stored in clear. Not "OK": the clock re-sends once a key is configured.
+        logger.error("ADMS %s: templates not stored: %s", device.serial_number, exc)
+        return _text("ERROR", status=503)
     return _text(f"OK: {upload.accepted}")
 
 

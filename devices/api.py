@@ -31,6 +31,7 @@ from devices.schemas import (
     SyncRunOut,
 )
 from devices.sync import client_for
+from devices.template_crypto import TemplateKeyError
 from devices.zk.client import DeviceError
 from hr_system import access
 from hr_system.api_base import ApiError, PageNumber, invalid
@@ -219,4 +220,6 @@ def roster_sync(request, device_id: int, options: Query[RosterSyncIn]):
                 apply_plan(device, client, plan, users, acting_user=request.user)
     except DeviceError as exc:
         raise ApiError(502, "device_error", str(exc)) from None
+    except TemplateKeyError as exc:  # a misconfigured key: nothing was written to the clock
+        raise ApiError(503, "template_key", str(exc)) from None
     return {"dry_run": options.dry_run, **plan.as_dict()}

@@ -15,3 +15,12 @@ class DevicesConfig(AppConfig):
         from hr_system import panels
 
         panels.register_dashboard_panel(clocks_to_check)
+
+        from django.core import checks
+
+        from devices.retention import consent_withdrawn
+        from devices.template_crypto import check_template_keys
+        from hr_system import actions
+
+        checks.register(check_template_keys)
+        actions.on_consent_withdrawn(consent_withdrawn)

@@ -75,3 +75,17 @@ def queue_log_upload(device: Device, *, recheck: bool = False) -> DeviceCommand:
     after which the device re-sends everything newer than our stored stamp (the way
     to recover uploads dropped while a device was disabled or refused)."""
     return _queue(device, "CHECK" if recheck else "LOG")
+
+
+def queue_template_delete(device: Device, employee_code: str) -> DeviceCommand | None:
+    """Queue deleting every finger of one user on an ADMS clock, unless already queued.
+
+    `DATA DELETE FINGERTMP PIN=<pin>` (no FID: all fingers) follows the vocabulary of
+    `DATA DELETE USERINFO` and `DATA UPDATE FINGERTMP` (reference §4.3); it is not in the
+    list confirmed on real hardware there. A clock that refuses it answers Return=-1002
+    and the command is marked failed, visible on the device page.
+    """
+    command = f"DATA DELETE FINGERTMP PIN={clean_pin(employee_code)}"
+    if DeviceCommand.objects.filter(device=device, command=command, status=DeviceCommand.Status.PENDING).exists():
+        return None
+    return _queue(device, command)

@@ -7,6 +7,7 @@ import ipaddress
 import re
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
@@ -14,8 +15,9 @@ from django.utils import timezone
 from django.utils.timezone import now as tz_now
 from django.utils.translation import gettext_lazy as _
 
+from devices import template_crypto
 from devices.health import Health, evaluate
-from hr_system.models import Employee, OrgUnit
+from hr_system.models import Consent, Employee, OrgUnit
 
 # Real serials look like "CDQ9201960001"; the narrow alphabet keeps junk requests and
 # typing mistakes from registering clocks with names nobody can read or type.
@@ -377,17 +379,104 @@ class DeviceCommand(models.Model):
         verbose_name_plural = _("lệnh gửi máy chấm công")
 
 
+class FingerTemplateQuerySet(models.QuerySet):
+    def of_codes(self, codes) -> FingerTemplateQuerySet:
+        return self.filter(device_user_id__in=list(codes))
+
+
 class FingerTemplate(models.Model):
-    """A fingerprint template enrolled on some device, kept to copy to the others."""
+    """A fingerprint template enrolled on some clock, kept to copy to the official's other
+    clocks, and only while STORE_FINGER_TEMPLATES is on and the official has consented.
+
+    Biometric data is sensitive personal data (Law 91/2025/QH15; Decree 356/2025/NĐ-CP):
+    `template` holds a Fernet token (devices.template_crypto), never the template. Write
+    it with set_template()/keep(), read it with read_template(), which logs the access.
+    """
 
     device_user_id = models.CharField(max_length=24)
     finger = models.PositiveSmallIntegerField()
-    template = models.BinaryField()
+    template = models.BinaryField(help_text="ciphertext (Fernet token), never the template itself")
     valid = models.PositiveSmallIntegerField(default=1)
     source_device = models.ForeignKey(Device, models.SET_NULL, null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FingerTemplateQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["device_user_id", "finger"], name="finger_once")]
         verbose_name = _("mẫu vân tay")
         verbose_name_plural = _("mẫu vân tay")
+
+    def __str__(self) -> str:
+        return f"PIN={self.device_user_id} FID={self.finger}"
+
+    @staticmethod
+    def consenting(codes) -> set[str]:
+        """The codes among `codes` whose official has an active consent to fingerprint
+        attendance: only their templates may be stored."""
+        return set(
+            Consent.objects.active()
+            .filter(purpose=Consent.Purpose.FINGERPRINT_ATTENDANCE, employee__code__in=list(codes))
+            .values_list("employee__code", flat=True)
+        )
+
+    @classmethod
+    def keep(cls, *, device_user_id: str, finger: int, raw: bytes, valid: int, source_device: Device | None):
+        """Store or replace one template, encrypted. The caller has checked the setting and
+        the consent; without a usable key this raises TemplateKeyError (never clear text)."""
+        ciphertext = template_crypto.encrypt(raw)
+        template, _created = cls.objects.update_or_create(
+            device_user_id=device_user_id,
+            finger=finger,
+            defaults={"template": ciphertext, "valid": valid, "source_device": source_device},
+        )
+        return template
+
+    def set_template(self, raw: bytes) -> None:
+        self.template = template_crypto.encrypt(raw)
+
+    def read_template(self, *, purpose: str, acting=None, device: Device | None = None) -> bytes:
+        """The template itself, for `purpose` (a TemplateAccess.Purpose); `acting` is the
+        user, or the worker's name when a background job reads. Every read is logged;
+        a key that does not decrypt raises TemplateKeyError: never bytes that are not
+        the template (a clock given garbage would refuse the official's finger)."""
+        raw = template_crypto.decrypt(self.template)
+        is_user = acting is not None and not isinstance(acting, str)
+        TemplateAccess.objects.create(
+            template=self,
+            device_user_id=self.device_user_id,
+            finger=self.finger,
+            device=device,
+            purpose=purpose,
+            user=acting if is_user and getattr(acting, "is_authenticated", False) else None,
+            worker=acting[:64] if isinstance(acting, str) else "",
+        )
+        return raw
+
+
+class TemplateAccess(models.Model):
+    """One read of a stored template: which, for what, to which clock, by whom, when.
+    The PIN and finger are copied so the record outlives the template (purged on
+    leaving or on withdrawn consent). Never the template bytes."""
+
+    class Purpose(models.TextChoices):
+        COPY_TO_DEVICE = "copy_to_device", _("Chép xuống máy chấm công")
+        EXPORT = "export", _("Xuất dữ liệu theo yêu cầu")
+
+    template = models.ForeignKey(FingerTemplate, models.SET_NULL, null=True, blank=True, related_name="accesses")
+    device_user_id = models.CharField(_("mã chấm công"), max_length=24)
+    finger = models.PositiveSmallIntegerField(_("ngón"))
+    device = models.ForeignKey(
+        Device, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("máy chấm công")
+    )
+    purpose = models.CharField(_("mục đích"), max_length=20, choices=Purpose.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("người đọc")
+    )
+    worker = models.CharField(_("tiến trình"), max_length=64, blank=True)
+    at = models.DateTimeField(_("thời điểm"), default=tz_now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("lượt truy cập mẫu vân tay")
+        verbose_name_plural = _("lượt truy cập mẫu vân tay")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from hr_system import access, roster
-from hr_system.models import AuditLog, Employee, OrgUnit
+from hr_system.models import AuditLog, Consent, Employee, OrgUnit
 from hr_system.uploads import ImportReport, Rejected
 
 # The upsert also rewrites the derived search and sort columns (EmployeeQuerySet.bulk_create).
@@ -140,3 +143,82 @@ def update_employee(*, acting_user, employee: Employee, changes: dict) -> list[s
         employee.save(update_fields=[*changed, "updated_at"])
         AuditLog.record(user=acting_user, action="employee.update", obj=employee, changes=changed)
     return changed
+
+
+# --- consent to processing personal data -------------------------------------------
+
+EVIDENCE_MAX = 200
+# What withdrawing a consent must stop, registered by the app that does the processing
+# (devices: the stored fingerprint templates and the copies on the clocks) from its
+# AppConfig.ready(), since hr_system imports no app. A hook runs inside the withdrawal's
+# transaction and returns counts for the audit record (never personal data).
+_consent_withdrawn_hooks: list[Callable[..., dict | None]] = []
+
+
+def on_consent_withdrawn(hook: Callable[..., dict | None]) -> None:
+    """Register `hook(*, consent, acting_user) -> dict | None`."""
+    if hook not in _consent_withdrawn_hooks:
+        _consent_withdrawn_hooks.append(hook)
+
+
+class ConsentError(ValueError):
+    """A consent that cannot be recorded or withdrawn; the message is for the user."""
+
+    def __init__(self, message: str, field: str = "__all__"):
+        super().__init__(message)
+        self.field = field
+
+
+def record_consent(
+    *, acting_user, employee: Employee, purpose: str, evidence: str, given_at: dt.datetime | None = None
+) -> Consent:
+    """Record that `employee` consented to `purpose`, as HR saw it on the signed form.
+    The audit record names the person's code and the purpose, not the evidence text."""
+    if purpose not in Consent.Purpose.values:
+        raise ConsentError("Mục đích xử lý dữ liệu không hợp lệ.", "purpose")
+    evidence = " ".join((evidence or "").split())
+    if not evidence:
+        raise ConsentError("Vui lòng ghi căn cứ (ví dụ: số phiếu đồng ý).", "evidence")
+    if len(evidence) > EVIDENCE_MAX:
+        raise ConsentError(f"Căn cứ dài quá {EVIDENCE_MAX} ký tự.", "evidence")
+    now = timezone.now()
+    given_at = given_at or now
+    if given_at > now + dt.timedelta(minutes=5):
+        raise ConsentError("Thời điểm đồng ý không được ở tương lai.", "given_at")
+    user = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    try:
+        with transaction.atomic():
+            consent = Consent.objects.create(
+                employee=employee, purpose=purpose, given_at=given_at, recorded_by=user, evidence=evidence
+            )
+            AuditLog.record(
+                user=acting_user, action="consent.record", obj=consent, employee=employee.code, purpose=purpose
+            )
+    except IntegrityError:  # the partial unique constraint: one standing consent per purpose
+        raise ConsentError("Cán bộ này đã có sự đồng ý còn hiệu lực cho mục đích này.", "purpose") from None
+    return consent
+
+
+def withdraw_consent(*, acting_user, consent: Consent) -> dict:
+    """Mark the consent withdrawn and stop the processing it allowed (the registered
+    hooks); one audit record with what the hooks did, counted."""
+    with transaction.atomic():
+        locked = Consent.objects.select_for_update().select_related("employee").get(pk=consent.pk)
+        if locked.withdrawn_at is not None:
+            raise ConsentError("Sự đồng ý này đã được rút lại trước đó.")
+        locked.withdrawn_at = timezone.now()
+        locked.withdrawn_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+        locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        effects: dict = {}
+        for hook in _consent_withdrawn_hooks:
+            effects.update(hook(consent=locked, acting_user=acting_user) or {})
+        AuditLog.record(
+            user=acting_user,
+            action="consent.withdraw",
+            obj=locked,
+            employee=locked.employee.code,
+            purpose=locked.purpose,
+            **effects,
+        )
+    consent.withdrawn_at, consent.withdrawn_by = locked.withdrawn_at, locked.withdrawn_by
+    return effects

@@ -526,3 +526,60 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.host}:{self.pid} {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ConsentQuerySet(models.QuerySet):
+    def active(self) -> ConsentQuerySet:
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class Consent(models.Model):
+    """An employee's consent to one processing of their personal data, as HR recorded it.
+
+    Processing sensitive personal data (biometrics) needs the person's consent, given
+    for a stated purpose; silence is not consent (Law 91/2025/QH15 on Personal Data
+    Protection, in force 1/1/2026). `evidence` says where the signed form is kept.
+    Withdrawing keeps the row (who gave and withdrew, when) and stops the processing:
+    hr_system.actions.withdraw_consent runs the apps' hooks (the clocks' templates).
+    """
+
+    class Purpose(models.TextChoices):
+        FINGERPRINT_ATTENDANCE = "fingerprint_attendance", _("Chấm công bằng vân tay")
+        FACE_ATTENDANCE = "face_attendance", _("Chấm công bằng khuôn mặt")
+
+    employee = models.ForeignKey(Employee, models.CASCADE, related_name="consents", verbose_name=_("cán bộ"))
+    purpose = models.CharField(_("mục đích"), max_length=32, choices=Purpose.choices)
+    given_at = models.DateTimeField(_("thời điểm đồng ý"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("người ghi")
+    )
+    evidence = models.CharField(_("căn cứ"), max_length=200, help_text=_("Ví dụ: phiếu đồng ý số 12/2026"))
+    withdrawn_at = models.DateTimeField(_("thời điểm rút lại"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người ghi việc rút lại"),
+    )
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["employee", "-given_at", "-pk"]
+        verbose_name = _("sự đồng ý xử lý dữ liệu cá nhân")
+        verbose_name_plural = _("sự đồng ý xử lý dữ liệu cá nhân")
+        constraints = [
+            # One standing consent per person and purpose: a second is a mistake, not news.
+            models.UniqueConstraint(
+                fields=["employee", "purpose"], condition=Q(withdrawn_at__isnull=True), name="consent_active_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee.code} — {self.get_purpose_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None

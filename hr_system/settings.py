@@ -201,6 +201,15 @@ SEALED_SITTINGS_DIR = Path(os.environ["SEALED_SITTINGS_DIR"]) if os.environ.get(
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "var" / "backups")
 BACKUP_KEEP = envint("BACKUP_KEEP", 14)
 
+# Fingerprint templates (sensitive personal data, Law 91/2025/QH15): off by default, the
+# clocks keep their own and ADMS uploads of templates are acknowledged and dropped. On,
+# they are stored encrypted (devices.template_crypto) with the first of these Fernet
+# keys; the others still decrypt, for `manage.py rotate_template_keys`. A system check
+# (devices.E001) refuses storage on without a usable key.
+STORE_FINGER_TEMPLATES = envbool("STORE_FINGER_TEMPLATES", "False")
+FINGER_TEMPLATE_KEYS = [k.strip() for k in os.environ.get("FINGER_TEMPLATE_KEYS", "").split(",") if k.strip()]
+FINGER_TEMPLATE_KEY_FILE = os.environ.get("FINGER_TEMPLATE_KEY_FILE", "").strip()
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from devices.models import Device
 from devices.roster_sync import apply_plan, make_plan
 from devices.sync import client_for
+from devices.template_crypto import TemplateKeyError
 from devices.zk.client import DeviceError
 
 
@@ -24,6 +25,15 @@ class Command(BaseCommand):
                     f"add {len(plan.add)}, rename {len(plan.rename)}, remove {len(plan.remove)}, "
                     f"templates to copy {len(plan.templates_out)}, unknown users kept {len(plan.unknown_kept)}"
                 )
+                if plan.templates_off:
+                    self.stdout.write(
+                        "Fingerprints not copied: central template storage is off (STORE_FINGER_TEMPLATES); "
+                        "a run syncs one clock, so copying between clocks needs the encrypted store."
+                    )
+                elif plan.templates_without_consent:
+                    self.stdout.write(
+                        f"templates not stored for want of recorded consent: {plan.templates_without_consent}"
+                    )
                 for code, name in plan.add:
                     self.stdout.write(f"  + {code} {name}")
                 for _uid, code in plan.remove:
@@ -31,5 +41,5 @@ class Command(BaseCommand):
                 if not options["dry_run"]:
                     apply_plan(device, client, plan, users)
                     self.stdout.write(self.style.SUCCESS("Applied."))
-        except DeviceError as exc:
+        except (DeviceError, TemplateKeyError) as exc:
             raise CommandError(str(exc)) from None
