@@ -1,12 +1,16 @@
-"""Emulated clocks for the device tests, on free ports, stopped after each test."""
+"""Emulated clocks for the device tests, on free ports, stopped after each test; and
+fingerprint template storage (on, with a fresh key) for the tests that need it."""
 
 from __future__ import annotations
 
 import socket
 
 import pytest
+from cryptography.fernet import Fernet
 
+from devices import template_crypto
 from devices.models import Device
+from hr_system.models import Consent, Employee
 
 
 def free_port() -> int:
@@ -65,3 +69,31 @@ def poller_env():
     else:
         url = f"sqlite:///{db['NAME']}"
     return {**os.environ, "DATABASE_URL": url}
+
+
+class TemplateStore:
+    def consent(self, *codes: str) -> None:
+        for code in codes:
+            Consent.objects.create(
+                employee=Employee.objects.get(code=code),
+                purpose=Consent.Purpose.FINGERPRINT_ATTENDANCE,
+                evidence="Phiếu đồng ý số 1/2026",
+            )
+
+    @staticmethod
+    def clear(template) -> bytes:
+        """The stored row decrypted (the test's own look, not a logged read)."""
+        return template_crypto.decrypt(bytes(template.template))
+
+
+@pytest.fixture
+def template_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+@pytest.fixture
+def template_store(settings, template_key) -> TemplateStore:
+    settings.STORE_FINGER_TEMPLATES = True
+    settings.FINGER_TEMPLATE_KEYS = [template_key]
+    settings.FINGER_TEMPLATE_KEY_FILE = ""
+    return TemplateStore()

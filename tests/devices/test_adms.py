@@ -269,7 +269,8 @@ def test_a_control_character_rejects_its_line_and_the_batch_is_stored(client, de
     assert push(client, lines("1004\t2026-03-02 08:02:00\t0\t1\t0"), stamp="502").content == b"OK: 1"
 
 
-def test_a_nul_in_an_operlog_line_rejects_that_line_only(client, device, employee):
+def test_a_nul_in_an_operlog_line_rejects_that_line_only(client, device, employee, template_store):
+    template_store.consent("1001")
     tmp = base64.b64encode(b"finger").decode()
     body = lines(
         "USER PIN=10\x0001\tName=X", f"FP PIN=1001\tFID=1\tValid=1\tTMP={tmp}", "OPLOG 4\t0\t2026-03-02 07:50:00\t0"
@@ -284,7 +285,8 @@ def test_a_nul_in_an_operlog_line_rejects_that_line_only(client, device, employe
 # --------------------------------------------------------------------------- OPERLOG
 
 
-def test_operlog_fingerprint_template_is_stored_and_replaced(client, device, employee):
+def test_operlog_fingerprint_template_is_stored_and_replaced(client, device, employee, template_store):
+    template_store.consent("1001")
     first, second = b"\x01\x02template-one", b"\x03\x04template-two"
     body = lines(
         "USER PIN=1001\tName=Nguyen Van An\tPri=0\tPasswd=\tCard=\tGrp=1\tTZ=0000000000000000",
@@ -296,15 +298,16 @@ def test_operlog_fingerprint_template_is_stored_and_replaced(client, device, emp
 
     assert response.content == b"OK: 3"
     template = FingerTemplate.objects.get(device_user_id="1001", finger=6)
-    assert (bytes(template.template), template.valid, template.source_device) == (first, 1, device)
+    assert (template_store.clear(template), template.valid, template.source_device) == (first, 1, device)
 
     push(client, f"FP PIN=1001\tFID=6\tSize=14\tValid=1\tTMP={base64.b64encode(second).decode()}\n", table="OPERLOG")
     assert FingerTemplate.objects.count() == 1
-    assert bytes(FingerTemplate.objects.get().template) == second
+    assert template_store.clear(FingerTemplate.objects.get()) == second
 
 
-def test_operlog_bad_template_is_rejected_without_losing_the_rest(client, device, unit, caplog):
+def test_operlog_bad_template_is_rejected_without_losing_the_rest(client, device, unit, caplog, template_store):
     Employee.objects.create(code="1002", full_name="Lò Thị Bình", unit=unit, category="civil_servant")
+    template_store.consent("1002")
     good = base64.b64encode(b"finger").decode()
     body = lines("FP PIN=1001\tFID=1\tValid=1\tTMP=not*base64", f"FP PIN=1002\tFID=2\tValid=1\tTMP={good}")
 
@@ -315,7 +318,7 @@ def test_operlog_bad_template_is_rejected_without_losing_the_rest(client, device
     assert "template is not base64" in caplog.text and "not*base64" not in caplog.text  # never a template in a log
 
 
-def test_an_unapproved_device_cannot_plant_fingerprint_templates(client, auto_register):
+def test_an_unapproved_device_cannot_plant_fingerprint_templates(client, auto_register, template_store):
     tmp = base64.b64encode(b"intruder").decode()
 
     response = push(client, f"FP PIN=1001\tFID=0\tValid=1\tTMP={tmp}\n", sn="STRANGER2", table="OPERLOG")

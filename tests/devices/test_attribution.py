@@ -161,10 +161,11 @@ def fp(pin: str, data: bytes, fid: int = 6) -> str:
     return f"FP PIN={pin}\tFID={fid}\tSize={len(data)}\tValid=1\tTMP={base64.b64encode(data).decode()}\n"
 
 
-def test_a_clock_cannot_replace_the_template_of_another_units_person(cast, client, caplog):
+def test_a_clock_cannot_replace_the_template_of_another_units_person(cast, client, caplog, template_store):
+    template_store.consent("101", "201")
     mine = Device.objects.create(name="ADMS A", transport="push", serial_number="MCSN0001", unit=cast.commune_a)
     Device.objects.create(name="ADMS B", transport="push", serial_number="DKSN0001", unit=cast.commune_b)
-    FingerTemplate.objects.create(device_user_id="101", finger=6, template=b"an-real", source_device=mine)
+    FingerTemplate.keep(device_user_id="101", finger=6, raw=b"an-real", valid=1, source_device=mine)
     intruder = b"someone-elses-finger"
 
     with caplog.at_level(logging.WARNING, logger="devices.adms"):
@@ -176,7 +177,7 @@ def test_a_clock_cannot_replace_the_template_of_another_units_person(cast, clien
 
     assert r.status_code == 200 and r.content == b"OK: 3"  # acknowledged: a re-send would change nothing
     kept = FingerTemplate.objects.get(device_user_id="101", finger=6)
-    assert (bytes(kept.template), kept.source_device) == (b"an-real", mine)
+    assert (template_store.clear(kept), kept.source_device) == (b"an-real", mine)
     assert set(FingerTemplate.objects.values_list("device_user_id", flat=True)) == {"101", "201"}
     assert "PIN=101 FID=6" in caplog.text and "PIN=5555" in caplog.text
     assert base64.b64encode(intruder).decode() not in caplog.text  # refusals are logged without the template

@@ -42,7 +42,8 @@ def test_roster_push_removes_leavers_and_keeps_unknown_users(cast, emulator, clo
     assert AuditLog.objects.filter(action="device.roster_sync").count() == 1
 
 
-def test_fingerprint_enrolled_once_is_copied_to_other_clocks(cast, emulator, clock):
+def test_fingerprint_enrolled_once_is_copied_to_other_clocks(cast, emulator, clock, template_store):
+    template_store.consent("102")
     enrolment = emulator(serial="ENROL")
     enrolment.add_user(user_id="102", name="Lo Thi Huong", uid=7)
     template = enrolment.add_template("102", fid=3)
@@ -52,7 +53,8 @@ def test_fingerprint_enrolled_once_is_copied_to_other_clocks(cast, emulator, clo
         plan, users = make_plan(first, client)
         apply_plan(first, client, plan, users)
     stored = FingerTemplate.objects.get(device_user_id="102", finger=3)
-    assert bytes(stored.template) == template and stored.source_device == first
+    assert template_store.clear(stored) == template and stored.source_device == first
+    assert template not in bytes(stored.template)  # ciphertext at rest
     out = io.StringIO()
     call_command("sync_roster", "--device", "other", "--dry-run", stdout=out)
     assert "templates to copy 1" in out.getvalue()
@@ -91,12 +93,13 @@ def test_roster_sync_through_the_api_reports_an_unreachable_clock(cast, clock, l
     assert r.status_code == 422 and "device" in r.json()["error"]["fields"]
 
 
-def test_roster_sync_leaves_another_units_templates_alone(cast, emulator, clock):
+def test_roster_sync_leaves_another_units_templates_alone(cast, emulator, clock, template_store):
     """A Đoàn Kết clock holding a finger under Mộc Châu's code 101 must not replace
     employee 101's template (codes are province-wide)."""
     mine = emulator(serial="MINE")
     mine.add_user(user_id="101", name="Nguyen Van An", uid=1)
     real = mine.add_template("101", fid=2, template=b"real-finger-of-an")
+    template_store.consent("101", "201")
     theirs = emulator(serial="THEIRS")
     theirs.add_user(user_id="101", name="Someone", uid=1)
     theirs.add_user(user_id="201", name="Cam Van Duc", uid=2)
@@ -110,5 +113,5 @@ def test_roster_sync_leaves_another_units_templates_alone(cast, emulator, clock)
         plan, _users = make_plan(doan_ket, client)
 
     assert plan.templates_in == 1
-    assert bytes(FingerTemplate.objects.get(device_user_id="101", finger=2).template) == real
-    assert bytes(FingerTemplate.objects.get(device_user_id="201", finger=4).template) == duc
+    assert template_store.clear(FingerTemplate.objects.get(device_user_id="101", finger=2)) == real
+    assert template_store.clear(FingerTemplate.objects.get(device_user_id="201", finger=4)) == duc
