@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from hr_system.models import Employee, OrgUnit, Role
+from hr_system.models import Consent, Employee, OrgUnit, Role
 
 READ_KINDS = (Role.Kind.HR_OFFICER, Role.Kind.UNIT_HEAD, Role.Kind.EXAM_BOARD)
 WRITE_KINDS = (Role.Kind.HR_OFFICER,)
@@ -129,3 +129,31 @@ def filtered_employees(user, *, unit=None, q=None, category=None, active=None):
         on_duty = Employee.objects.active_on(timezone.localdate()).values("pk")
         employees = employees.filter(pk__in=on_duty) if active else employees.exclude(pk__in=on_duty)
     return employees.vn_ordered(by_unit=True)
+
+
+def may_see_consents(user, employee: Employee) -> bool:
+    """Consents are personal: HR whose scope covers the person, and the person."""
+    own = own_employee(user)
+    if own is not None and own.pk == employee.pk:
+        return True
+    return employees_for(user, write=True).filter(pk=employee.pk).exists()
+
+
+def consents_for(user, code: str):
+    """The consents of the employee `code`, newest first; 404 outside the caller's
+    scope, 403 for a reader who is neither HR over the person nor the person."""
+    employee = get_employee_for_user(user, code)
+    if not may_see_consents(user, employee):
+        raise PermissionDenied("Bạn không có quyền xem sự đồng ý của cán bộ này.")
+    return employee, Consent.objects.filter(employee=employee).select_related("recorded_by", "withdrawn_by")
+
+
+def get_consent_for_user(user, code: str, pk: int, *, write: bool = False) -> Consent:
+    """One consent of the employee `code`; write=True: HR over that person only."""
+    employee = get_employee_for_user(user, code, write=write)
+    if not write and not may_see_consents(user, employee):
+        raise PermissionDenied("Bạn không có quyền xem sự đồng ý của cán bộ này.")
+    consent = Consent.objects.filter(employee=employee, pk=pk).select_related("employee").first()
+    if consent is None:
+        raise Http404("Không tìm thấy sự đồng ý này.")
+    return consent

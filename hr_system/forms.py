@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hr_system import access, widgets
 from hr_system.actions import CITIZEN_ID_TAKEN, EDITABLE_FIELDS
-from hr_system.models import Employee
+from hr_system.models import Consent, Employee
 
 
 class ErrorsBesideFields:
@@ -55,3 +55,12 @@ class EmployeeForm(ErrorsBesideFields, forms.ModelForm):
         if sector and unit_start and unit_start < sector:
             self.add_error("unit_start", _("Ngày về đơn vị không thể trước ngày vào ngành."))
         return data
+
+
+class ConsentForm(ErrorsBesideFields, forms.Form):
+    purpose = forms.ChoiceField(label=_("Mục đích"), choices=Consent.Purpose.choices)
+    evidence = forms.CharField(
+        label=_("Căn cứ"),
+        max_length=200,
+        help_text=_("Ví dụ: phiếu đồng ý số 12/2026, lưu tại hồ sơ cán bộ."),
+    )

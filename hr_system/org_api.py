@@ -13,6 +13,8 @@ from hr_system import access, actions
 from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.models import AuditLog, Employee, OrgUnit, Role, citizen_id_validator
 from hr_system.schemas import (
+    ConsentIn,
+    ConsentOut,
     EmployeeDetailOut,
     EmployeeFilter,
     EmployeeIn,
@@ -216,6 +218,39 @@ def update_employee(request, code: str, payload: EmployeePatch):
     except IntegrityError:
         raise invalid("citizen_id", actions.CITIZEN_ID_TAKEN) from None
     return _detail(request, employee)
+
+
+# --- consents ---------------------------------------------------------------------
+
+
+@people.get("/employees/{code}/consents", response=list[ConsentOut])
+def list_consents(request, code: str):
+    """The person's consents, newest first: HR over the person, and the person."""
+    _employee, consents = access.consents_for(request.user, code)
+    return consents.order_by("-given_at", "-pk")
+
+
+@people.post("/employees/{code}/consents", response={201: ConsentOut})
+def record_consent(request, code: str, payload: ConsentIn):
+    employee = access.get_employee_for_user(request.user, code, write=True)
+    try:
+        consent = actions.record_consent(
+            acting_user=request.user, employee=employee, purpose=payload.purpose, evidence=payload.evidence
+        )
+    except actions.ConsentError as exc:
+        raise invalid(exc.field, str(exc)) from None
+    return Status(201, consent)
+
+
+@people.post("/employees/{code}/consents/{consent_id}/withdraw", response=ConsentOut)
+def withdraw_consent(request, code: str, consent_id: int):
+    """Withdraw: stored fingerprint templates are deleted and deletion queued on the clocks."""
+    consent = access.get_consent_for_user(request.user, code, consent_id, write=True)
+    try:
+        actions.withdraw_consent(acting_user=request.user, consent=consent)
+    except actions.ConsentError as exc:
+        raise invalid(exc.field, str(exc)) from None
+    return consent
 
 
 @org.get("/units-summary", response=list[UnitSummaryOut])

@@ -8,7 +8,7 @@ from django.db import models
 from ninja import Field, Schema
 from pydantic import ConfigDict, WithJsonSchema, field_validator
 
-from hr_system.models import EMPLOYEE_CODE_RE, Employee, OrgUnit
+from hr_system.models import EMPLOYEE_CODE_RE, Consent, Employee, OrgUnit
 
 
 class InSchema(Schema):
@@ -227,3 +227,32 @@ class ImportReportOut(Schema):
     rejected: list[RejectedRowOut]
     written: bool
     dry_run: bool
+
+
+class ConsentIn(InSchema):
+    purpose: Consent.Purpose
+    evidence: str = Field(..., max_length=200, description="Căn cứ, ví dụ: phiếu đồng ý số 12/2026")
+
+
+class ConsentOut(Schema):
+    id: int
+    employee: str = Field(..., alias="employee.code")
+    purpose: Consent.Purpose
+    given_at: dt.datetime
+    evidence: str
+    recorded_by: str | None
+    withdrawn_at: dt.datetime | None
+    withdrawn_by: str | None
+    active: bool
+
+    @staticmethod
+    def resolve_recorded_by(obj) -> str | None:
+        return obj.recorded_by.username if obj.recorded_by_id else None
+
+    @staticmethod
+    def resolve_withdrawn_by(obj) -> str | None:
+        return obj.withdrawn_by.username if obj.withdrawn_by_id else None
+
+    @staticmethod
+    def resolve_active(obj) -> bool:
+        return obj.withdrawn_at is None

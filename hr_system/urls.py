@@ -21,6 +21,12 @@ urlpatterns = [
     path("employees/import/", views.employee_import, name="employee_import"),
     path("employees/import/template.xlsx", views.import_template, name="import_template"),
     path("employees/<str:code>/", views.employee_detail, name="employee_detail"),
+    path("employees/<str:code>/consents/", views.employee_consent_add, name="employee_consent_add"),
+    path(
+        "employees/<str:code>/consents/<int:pk>/withdraw/",
+        views.employee_consent_withdraw,
+        name="employee_consent_withdraw",
+    ),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("", include("hr_system.accounts.urls")),
     path("admin/", admin.site.urls),

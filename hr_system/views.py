@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from hr_system import access, actions, panels, pdf, reports, roster
 from hr_system.accounts import actions as account_actions
-from hr_system.forms import EmployeeForm
+from hr_system.forms import ConsentForm, EmployeeForm
 from hr_system.models import ApiToken, Employee, OrgUnit, Role
 from hr_system.schemas import EmployeeFilter
 from hr_system.uploads import PendingUpload, UploadRejected, read_upload
@@ -155,8 +156,55 @@ def employee_detail(request, code: str):
         # Date of birth is personal data: HR in scope and the person themself only.
         "show_personal": can_edit or (own is not None and own.pk == employee.pk),
         "sections": panels.profile_sections(request, employee),
+        "consents": employee.consents.select_related("recorded_by", "withdrawn_by")
+        if access.may_see_consents(request.user, employee)
+        else None,
+        "consent_form": ConsentForm() if can_edit else None,
     }
     return render(request, "hr/employee_detail.html", context)
+
+
+@login_required
+@require_POST
+def employee_consent_add(request, code: str):
+    """HR records an employee's consent (the signed form's number as evidence)."""
+    employee = access.get_employee_for_user(request.user, code, write=True)
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Chưa ghi sự đồng ý: %(errors)s") % {"errors": _form_errors(form)})
+        return redirect(reverse("employee_detail", args=[employee.code]) + "#dong-y")
+    try:
+        actions.record_consent(acting_user=request.user, employee=employee, **form.cleaned_data)
+    except actions.ConsentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Đã ghi sự đồng ý của %(name)s.") % {"name": employee.full_name})
+    return redirect(reverse("employee_detail", args=[employee.code]) + "#dong-y")
+
+
+@login_required
+@require_POST
+def employee_consent_withdraw(request, code: str, pk: int):
+    """HR records that the employee withdrew a consent; the processing stops at once
+    (stored fingerprint templates deleted, deletion queued on the clocks)."""
+    consent = access.get_consent_for_user(request.user, code, pk, write=True)
+    try:
+        effects = actions.withdraw_consent(acting_user=request.user, consent=consent)
+    except actions.ConsentError as exc:
+        messages.error(request, str(exc))
+    else:
+        message = _("Đã ghi việc rút lại sự đồng ý.")
+        if "templates_deleted" in effects:
+            message += " " + _("Đã xóa %(n)d mẫu vân tay lưu tập trung; %(q)d lệnh xóa đã gửi tới máy chấm công.") % {
+                "n": effects["templates_deleted"],
+                "q": effects["clock_deletions_queued"],
+            }
+        messages.success(request, message)
+    return redirect(reverse("employee_detail", args=[code]) + "#dong-y")
+
+
+def _form_errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 def _list_document(request):
