@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from devices import actions
-from devices.models import Device, DeviceCommand, FingerTemplate, Punch, SyncRun
+from devices.models import Device, DeviceCommand, FingerTemplate, Punch, SyncRun, TemplateAccess
 
 # A change of these may give unattached punches of this clock their people.
 SERVICE_FIELDS = {"unit", "extra_units", "accepts_subtree", "approved"}
@@ -116,3 +116,20 @@ class DeviceCommandAdmin(admin.ModelAdmin):
 class FingerTemplateAdmin(admin.ModelAdmin):
     list_display = ("device_user_id", "finger", "source_device", "updated_at")
     exclude = ("template",)
+
+
+@admin.register(TemplateAccess)
+class TemplateAccessAdmin(admin.ModelAdmin):
+    """Read-only: the log of template reads is evidence, not data to edit."""
+
+    list_display = ("at", "device_user_id", "finger", "purpose", "device", "user", "worker")
+    list_filter = ("purpose",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

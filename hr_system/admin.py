@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from hr_system.models import ApiToken, AuditLog, Employee, OrgUnit, OrgUnitSuccession, Role, WorkerHeartbeat
+from hr_system.models import ApiToken, AuditLog, Consent, Employee, OrgUnit, OrgUnitSuccession, Role, WorkerHeartbeat
 
 
 @admin.register(OrgUnit)
@@ -72,4 +72,22 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    """Shown only: consents are recorded and withdrawn on the employee page (audited,
+    and withdrawing deletes the stored templates), never edited here."""
+
+    list_display = ("employee", "purpose", "given_at", "withdrawn_at")
+    list_filter = ("purpose",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
