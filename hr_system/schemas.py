@@ -229,15 +229,18 @@ class ImportReportOut(Schema):
     dry_run: bool
 
 
+ConsentPurpose = choices(Consent.Purpose, "ConsentPurpose")
+
+
 class ConsentIn(InSchema):
-    purpose: Consent.Purpose
+    purpose: ConsentPurpose
     evidence: str = Field(..., max_length=200, description="Căn cứ, ví dụ: phiếu đồng ý số 12/2026")
 
 
 class ConsentOut(Schema):
     id: int
     employee: str = Field(..., alias="employee.code")
-    purpose: Consent.Purpose
+    purpose: ConsentPurpose
     given_at: dt.datetime
     evidence: str
     recorded_by: str | None
