@@ -64,3 +64,6 @@ class ConsentForm(ErrorsBesideFields, forms.Form):
         max_length=200,
         help_text=_("Ví dụ: phiếu đồng ý số 12/2026, lưu tại hồ sơ cán bộ."),
     )
+    given_on = forms.DateField(
+        label=_("Ngày ký phiếu"), required=False, help_text=_("Để trống nếu ký hôm nay."), widget=widgets.DateInput()
+    )

@@ -235,7 +235,11 @@ def record_consent(request, code: str, payload: ConsentIn):
     employee = access.get_employee_for_user(request.user, code, write=True)
     try:
         consent = actions.record_consent(
-            acting_user=request.user, employee=employee, purpose=payload.purpose, evidence=payload.evidence
+            acting_user=request.user,
+            employee=employee,
+            purpose=payload.purpose,
+            evidence=payload.evidence,
+            given_at=payload.given_at,
         )
     except actions.ConsentError as exc:
         raise invalid(exc.field, str(exc)) from None

@@ -235,6 +235,7 @@ ConsentPurpose = choices(Consent.Purpose, "ConsentPurpose")
 class ConsentIn(InSchema):
     purpose: ConsentPurpose
     evidence: str = Field(..., max_length=200, description="Căn cứ, ví dụ: phiếu đồng ý số 12/2026")
+    given_at: dt.datetime | None = Field(None, description="Thời điểm ký phiếu đồng ý; mặc định: lúc ghi")
 
 
 class ConsentOut(Schema):

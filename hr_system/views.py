@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
@@ -174,7 +176,15 @@ def employee_consent_add(request, code: str):
         messages.error(request, _("Chưa ghi sự đồng ý: %(errors)s") % {"errors": _form_errors(form)})
         return redirect(reverse("employee_detail", args=[employee.code]) + "#dong-y")
     try:
-        actions.record_consent(acting_user=request.user, employee=employee, **form.cleaned_data)
+        given_on = form.cleaned_data["given_on"]
+        actions.record_consent(
+            acting_user=request.user,
+            employee=employee,
+            purpose=form.cleaned_data["purpose"],
+            evidence=form.cleaned_data["evidence"],
+            # A form signed on an earlier day: its start, in local time.
+            given_at=timezone.make_aware(dt.datetime.combine(given_on, dt.time.min)) if given_on else None,
+        )
     except actions.ConsentError as exc:
         messages.error(request, str(exc))
     else:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from cryptography.fernet import Fernet
+from django.utils import timezone
 
 from devices.models import Device, DeviceCommand, FingerTemplate
 from hr_system.models import AuditLog, Consent
@@ -68,8 +71,13 @@ def test_wrong_unit_hr_cannot_see_record_or_withdraw(cast, login):
     Consent.objects.create(employee=cast.teacher_a, purpose=FINGER, evidence="Phiếu 2")
     assert head.get("/api/v1/people/employees/102/consents").status_code == 403
     assert head.post("/employees/102/consents/", {"purpose": FINGER, "evidence": "x"}).status_code == 403
+    # HR of the right commune, but the consent id of a person in another unit.
+    duc = Consent.objects.create(employee=cast.emp_b, purpose=FINGER, evidence="Phiếu 3")
+    assert login(cast.hr_a).post(f"/employees/101/consents/{duc.pk}/withdraw/").status_code == 404
+    assert login(cast.hr_a).post(f"/employees/201/consents/{duc.pk}/withdraw/").status_code == 404
     consent.refresh_from_db()
-    assert consent.withdrawn_at is None and Consent.objects.count() == 2
+    duc.refresh_from_db()
+    assert consent.withdrawn_at is None and duc.withdrawn_at is None and Consent.objects.count() == 3
 
 
 def test_withdrawing_deletes_the_stored_templates_and_queues_clock_deletion(cast, login, storage_on):
@@ -107,6 +115,14 @@ def test_hr_records_and_withdraws_from_the_employee_page(cast, login, storage_on
     assert not FingerTemplate.objects.exists()
     bad = client.post("/employees/101/consents/", {"purpose": FINGER, "evidence": ""}, follow=True)
     assert bad.status_code == 200 and "Chưa ghi sự đồng ý" in bad.content.decode()
+    future = client.post(
+        "/employees/101/consents/", {"purpose": FINGER, "evidence": "Phiếu 10", "given_on": "31/12/2099"}, follow=True
+    )
+    assert "không được ở tương lai" in future.content.decode()
+    r = client.post("/employees/101/consents/", {"purpose": FINGER, "evidence": "Phiếu 11", "given_on": "02/03/2026"})
+    assert r.status_code == 302
+    signed = Consent.objects.get(employee=cast.emp_a, withdrawn_at__isnull=True)
+    assert timezone.localtime(signed.given_at).date() == dt.date(2026, 3, 2)
 
 
 def test_the_person_sees_their_consents_but_a_colleague_does_not(cast, login):

@@ -188,3 +188,17 @@ def test_with_storage_off_roster_sync_collects_and_copies_nothing(cast, emulator
     call_command("sync_roster", "--device", "enrol", stdout=out)
     assert "Fingerprints not copied: central template storage is off" in out.getvalue()
     assert not FingerTemplate.objects.exists() and not TemplateAccess.objects.exists()
+
+
+def test_roster_sync_stores_only_consented_templates_and_counts_the_rest(cast, emulator, clock, template_store):
+    template_store.consent("101")
+    enrolment = emulator(serial="ENROL")
+    enrolment.add_user(user_id="101", name="Nguyen Van An", uid=1)
+    enrolment.add_user(user_id="102", name="Lo Thi Huong", uid=2)
+    enrolment.add_template("101", fid=1)
+    enrolment.add_template("102", fid=2)
+    device = clock(enrolment, name="enrol")
+    with ZKClient("127.0.0.1", enrolment.port) as zk:
+        plan, _users = make_plan(device, zk)
+    assert (plan.templates_in, plan.templates_without_consent) == (1, 1)
+    assert list(FingerTemplate.objects.values_list("device_user_id", flat=True)) == ["101"]
