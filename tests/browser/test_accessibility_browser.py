@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from assessments import remarks, results, sittings
 from assessments.models import Attempt
+from hr_system.models import Consent
 from tests.assessments.test_attempts import build_exam
 from tests.assessments.test_results import world  # noqa: F401  (the fixture)
 from tests.attendance.test_reports import clock, march  # noqa: F401  (the fixtures)
@@ -132,6 +133,12 @@ def _remark(username, path, ready="main"):
     return prepare
 
 
+def _consents(request):
+    cast = request.getfixturevalue("cast")
+    Consent.objects.create(employee=cast.emp_a, purpose="fingerprint_attendance", evidence="Phiếu đồng ý số 1/2026")
+    return "hr_a", "/employees/101/", "#dong-y"
+
+
 VISITS = {
     "login": Visit(_login_page),
     "login-390": Visit(_login_page, PHONE),
@@ -160,6 +167,8 @@ VISITS = {
     "remark-list": Visit(_remark("hr_a", "/assessments/results/{exam}/remarks/")),
     "remark-review": Visit(_remark("hr_a", "/assessments/remarks/{remark}/", "#remark-decision")),
     "remark-candidate": Visit(_remark("an", "/assessments/results/{exam}/mine/", "#phuc-khao")),
+    # Enrolment consent (issue 16): the table, the withdraw button and the form.
+    "employee-consents": Visit(_consents),
 }
 
 
