@@ -141,7 +141,9 @@ def apply_plan(
     # the clock (never ciphertext or garbage as a template). Each copy is logged.
     by_user: dict[str, list[tuple[int, int, bytes]]] = {}
     for code, finger in plan.templates_out:
-        t = FingerTemplate.objects.get(device_user_id=code, finger=finger)
+        t = FingerTemplate.objects.filter(device_user_id=code, finger=finger).first()
+        if t is None:  # purged since the plan was made (consent withdrawn, retention)
+            continue
         raw = t.read_template(
             purpose=TemplateAccess.Purpose.COPY_TO_DEVICE, acting=acting_user or worker, device=device
         )

@@ -202,3 +202,17 @@ def test_roster_sync_stores_only_consented_templates_and_counts_the_rest(cast, e
         plan, _users = make_plan(device, zk)
     assert (plan.templates_in, plan.templates_without_consent) == (1, 1)
     assert list(FingerTemplate.objects.values_list("device_user_id", flat=True)) == ["101"]
+
+
+def test_a_template_purged_between_plan_and_apply_is_not_copied(cast, emulator, clock, template_store):
+    template_store.consent("102")
+    FingerTemplate.keep(device_user_id="102", finger=3, raw=RAW, valid=1, source_device=None)
+    other = emulator(serial="OTHER")
+    device = clock(other, name="other")
+    with ZKClient("127.0.0.1", other.port) as zk:
+        plan, users = make_plan(device, zk)
+        assert plan.templates_out == [("102", 3)]
+        FingerTemplate.objects.all().delete()  # e.g. consent withdrawn meanwhile
+        apply_plan(device, zk, plan, users)
+    assert other.templates() == {} and not TemplateAccess.objects.exists()
+    assert {u.user_id for u in other.users()} == {"101", "102"}  # the roster itself still applied
