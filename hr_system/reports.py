@@ -21,12 +21,18 @@ EMPLOYEE_COLUMNS = {
 
 
 def employee_frame(employees) -> pd.DataFrame:
-    """One row per employee with display values, sorted the Vietnamese way (unit, given name)."""
+    """One row per employee with display values, sorted the Vietnamese way (unit, given name).
+
+    The date of birth is `shown_date_of_birth` (hr_system.access.with_shown_birth_dates):
+    blank for the people the caller may not see it of — a unit head's or an exam board's
+    export has names and posts only (issue 16)."""
     genders = dict(Employee.Gender.choices)
     categories = dict(Employee.Category.choices)
+    if "shown_date_of_birth" not in employees.query.annotations:
+        raise ValueError("employee exports need access.with_shown_birth_dates()")
     records = list(
         employees.values_list(
-            "code", "full_name", "date_of_birth", "gender", "category", "job_title", "rank", "unit__name", "unit__path"
+            "code", "full_name", "shown_date_of_birth", "gender", "category", "job_title", "rank", "unit__name", "unit__path"
         )
     )
     frame = pd.DataFrame(records, columns=[*EMPLOYEE_COLUMNS, "unit_path"])

@@ -133,7 +133,10 @@ class OrgUnitPatch(PatchSchema):
 class EmployeeOut(Schema):
     code: str
     full_name: str
-    date_of_birth: dt.date | None
+    # Null unless the caller may see it: an HR officer in scope, or the person (issue 16).
+    date_of_birth: dt.date | None = Field(
+        None, alias="shown_date_of_birth", description="Ngày sinh: chỉ Phòng Nội vụ trong phạm vi và chính người đó"
+    )
     gender: str
     category: Employee.Category
     job_title: str
