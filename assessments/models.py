@@ -398,6 +398,9 @@ class Attempt(models.Model):
     # Set by the exam board on a recruitment exam (assessments.recruitment): a recruited
     # candidate's personal data is kept; the others' is anonymised after the window.
     recruited = models.BooleanField(_("trúng tuyển"), default=False)
+    # When the candidate's personal data was anonymised (assessments.recruitment): what
+    # lets verify_sitting tell that from a quiet rename of a sealed candidate.
+    anonymised_at = models.DateTimeField(_("ẩn danh lúc"), null=True, blank=True)
 
     class Meta:
         ordering = ["exam", "employee__sort_key", "employee__code"]

@@ -41,8 +41,7 @@ DECLARATIONS = [
         "purpose": _("Chấm điểm, phúc khảo, thống kê câu hỏi"),
         "legal_basis": _("Quy chế thi; kết quả thi là hồ sơ của kỳ thi (niêm phong ca thi)"),
         "retention": _(
-            "Giữ cùng hồ sơ kỳ thi; sau khi ẩn danh thí sinh, bài làm và điểm vẫn giữ nhưng không còn gắn với "
-            "danh tính"
+            "Giữ cùng hồ sơ kỳ thi; sau khi ẩn danh thí sinh, bài làm và điểm vẫn giữ nhưng không còn gắn với danh tính"
         ),
         "who_can_see": _("Chính thí sinh (khi kỳ thi cho xem kết quả); hội đồng thi trong phạm vi"),
         "retention_days": None,

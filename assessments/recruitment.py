@@ -9,6 +9,8 @@ is still pending, and the exam's own delay (Exam.anonymise_after_days) has passe
 
 Who is anonymised — an Employee record that exists only as a candidate:
 - every attempt of theirs is on a recruitment exam that is due, and none is marked recruited;
+- they were never on the staff roster: no start date of work (Employee.start_date), so
+  a serving civil servant who sat a recruitment exam is never touched;
 - their login account (if any) has no role and is not staff or superuser;
 - no other record refers to them (punches, day results, leave, transfer rounds, …:
   found by introspecting every relation to Employee, so hr_system's rule holds for
@@ -29,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from assessments.models import Attempt, Exam, RemarkRequest
@@ -37,6 +39,8 @@ from hr_system.models import AuditLog, Employee, Role
 
 ANONYMISED_ACTION = "exam.candidates_anonymised"
 RECRUITED_ACTION = "exam.recruited_marked"
+SETTINGS_ACTION = "exam.recruitment_set"
+MAX_DELAY_DAYS = 3650
 
 
 class RecruitmentError(ValueError):
@@ -50,6 +54,47 @@ class RecruitmentError(ValueError):
 
 def anonymised_name(code: str) -> str:
     return f"Thí sinh {code}"
+
+
+# --- the exam's purpose and delay ------------------------------------------------------------
+
+
+def set_purpose(*, acting_user, exam: Exam, purpose: str, anonymise_after_days: int | None = None) -> Exam:
+    """Declare the exam a competency test or a recruitment exam, with the delay after the
+    re-marking window before non-recruited candidates are anonymised. Audited with the
+    before and after values; refused once anonymised."""
+    if exam.candidates_anonymised_at is not None:
+        raise RecruitmentError("Thí sinh không trúng tuyển của kỳ thi đã được ẩn danh; không sửa được nữa.")
+    if purpose not in Exam.Purpose.values:
+        raise RecruitmentError("Mục đích kỳ thi không hợp lệ.", 422)
+    days = exam.anonymise_after_days if anonymise_after_days is None else anonymise_after_days
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_DELAY_DAYS:
+        raise RecruitmentError(f"Số ngày trước khi ẩn danh phải từ 0 đến {MAX_DELAY_DAYS}.", 422)
+    before = {"purpose": exam.purpose, "anonymise_after_days": exam.anonymise_after_days}
+    with transaction.atomic():
+        exam.purpose, exam.anonymise_after_days = purpose, days
+        exam.save(update_fields=["purpose", "anonymise_after_days"])
+        after = {"purpose": exam.purpose, "anonymise_after_days": exam.anonymise_after_days}
+        if after != before:
+            AuditLog.record(user=acting_user, action=SETTINGS_ACTION, obj=exam, before=before, after=after)
+    return exam
+
+
+def candidate_rows(exam: Exam) -> list[dict]:
+    """The exam's candidates for the board's recruitment list: code, name, score, rank."""
+    return [
+        {
+            "code": a.employee.code,
+            "full_name": a.employee.full_name,
+            "status": a.status,
+            "score": a.score,
+            "rank": a.rank,
+            "recruited": a.recruited,
+        }
+        for a in Attempt.objects.filter(exam=exam)
+        .select_related("employee")
+        .order_by(F("rank").asc(nulls_last=True), "employee__sort_key", "employee__code")
+    ]
 
 
 # --- marking who was recruited ---------------------------------------------------------------
@@ -71,13 +116,11 @@ def set_recruited(*, acting_user, exam: Exam, codes: list[str], recruited: bool)
         missing = [c for c in codes if c not in found]
         if missing:
             raise RecruitmentError(
-                "Không có thí sinh mã %s trong kỳ thi này." % ", ".join(missing[:10]),
+                f"Không có thí sinh mã {', '.join(missing[:10])} trong kỳ thi này.",
                 422,
             )
         changed = attempts.exclude(recruited=recruited).update(recruited=recruited)
-        AuditLog.record(
-            user=acting_user, action=RECRUITED_ACTION, obj=exam, recruited=recruited, count=changed
-        )
+        AuditLog.record(user=acting_user, action=RECRUITED_ACTION, obj=exam, recruited=recruited, count=changed)
     return changed
 
 
@@ -92,7 +135,7 @@ def refusal(exam: Exam, now: dt.datetime | None = None) -> str | None:
         return "Kỳ thi chưa công bố kết quả."
     day = exam.anonymise_on()
     if timezone.localdate(now or timezone.now()) < day:
-        return "Chưa đến hạn ẩn danh: từ ngày %s." % day.strftime("%d/%m/%Y")
+        return f"Chưa đến hạn ẩn danh: từ ngày {day:%d/%m/%Y}."
     if RemarkRequest.objects.filter(attempt__exam=exam, status=RemarkRequest.Status.PENDING).exists():
         return "Kỳ thi còn đề nghị phúc khảo chưa giải quyết."
     return None
@@ -133,7 +176,10 @@ def candidates_to_anonymise(exam: Exam, now: dt.datetime | None = None) -> Query
     ids -= set(
         Employee.objects.filter(pk__in=ids)
         .filter(
-            Q(user__in=Role.objects.values("user_id")) | Q(user__is_staff=True) | Q(user__is_superuser=True)
+            Q(start_date__isnull=False)
+            | Q(user__in=Role.objects.values("user_id"))
+            | Q(user__is_staff=True)
+            | Q(user__is_superuser=True)
         )
         .values_list("pk", flat=True)
     )
@@ -141,7 +187,7 @@ def candidates_to_anonymise(exam: Exam, now: dt.datetime | None = None) -> Query
     return Employee.objects.filter(pk__in=ids).select_related("user").order_by("pk")
 
 
-def _anonymise(employee: Employee) -> None:
+def _anonymise(employee: Employee, now: dt.datetime) -> None:
     employee.full_name = anonymised_name(employee.code)
     employee.date_of_birth = None
     employee.citizen_id = None
@@ -154,6 +200,7 @@ def _anonymise(employee: Employee) -> None:
     employee.unit_start = None
     employee.hardship_years = 0
     employee.save()
+    Attempt.objects.filter(employee=employee).update(anonymised_at=now)
     user = employee.user
     if user is not None:
         user.username = f"thi-sinh-{employee.pk}"
@@ -174,10 +221,11 @@ def anonymise_exam(*, acting_user, exam: Exam, now: dt.datetime | None = None) -
         if problem:
             raise RecruitmentError(problem)
         people = list(candidates_to_anonymise(exam, now))
+        at = now or timezone.now()
         for employee in people:
-            _anonymise(employee)
+            _anonymise(employee, at)
         candidates = exam.attempts.count()
-        exam.candidates_anonymised_at = now or timezone.now()
+        exam.candidates_anonymised_at = at
         exam.save(update_fields=["candidates_anonymised_at"])
         counts = {"anonymised": len(people), "kept": candidates - len(people), "candidates": candidates}
         AuditLog.record(user=acting_user, action=ANONYMISED_ACTION, obj=exam, **counts)

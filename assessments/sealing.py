@@ -350,7 +350,7 @@ def _label(name: str, people: dict[int, str]) -> str:
     return f"Tệp {name}"
 
 
-def _with_anonymised_name(sitting: Sitting, sealed: bytes, now: bytes) -> bytes:
+def _with_anonymised_name(sitting: Sitting, attempt_id: int, sealed: bytes, now: bytes) -> bytes:
     """The sealed attempt record with the candidate's name as it is now, when the only
     reason it changed is the audited anonymisation of a recruitment exam's candidates
     who were not recruited (assessments.recruitment). The archive keeps the name it was
@@ -359,6 +359,8 @@ def _with_anonymised_name(sitting: Sitting, sealed: bytes, now: bytes) -> bytes:
     if before.get("full_name") == after.get("full_name"):
         return sealed
     if after.get("full_name") != recruitment.anonymised_name(after.get("employee_code", "")):
+        return sealed
+    if not Attempt.objects.filter(pk=attempt_id, anonymised_at__isnull=False).exists():
         return sealed
     if not AuditLog.objects.filter(
         action=recruitment.ANONYMISED_ACTION, object_type="assessments.Exam", object_id=str(sitting.exam_id)
@@ -450,7 +452,7 @@ def verify_sitting(sitting: Sitting) -> list[str]:
             stem = stem.removesuffix(".json")
             if sealed is not None and digest(sealed) == entries[name] and stem.isdigit():
                 if folder == "attempts":
-                    sealed = _with_anonymised_name(sitting, sealed, current[name])
+                    sealed = _with_anonymised_name(sitting, int(stem), sealed, current[name])
                     if sealed == current[name] or _explained_by_remark(int(stem), sealed, current[name]):
                         continue
                 if folder == "versions" and _explained_by_key_correction(int(stem), sitting, sealed, current[name]):

@@ -85,8 +85,10 @@ def _audit(employee: Employee) -> dict:
         subject = (object_type == Employee._meta.label and object_id == str(employee.pk)) or (
             object_type == "auth.User" and object_id == str(employee.user_id)
         )
-        relation = _("Bạn thực hiện, về hồ sơ của bạn") if mine and subject else (
-            _("Bạn thực hiện") if mine else _("Thao tác trên hồ sơ của bạn")
+        relation = (
+            _("Bạn thực hiện, về hồ sơ của bạn")
+            if mine and subject
+            else (_("Bạn thực hiện") if mine else _("Thao tác trên hồ sơ của bạn"))
         )
         rows.append([at, action, object_type, str(relation)])
     return {

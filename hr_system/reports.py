@@ -32,7 +32,15 @@ def employee_frame(employees) -> pd.DataFrame:
         raise ValueError("employee exports need access.with_shown_birth_dates()")
     records = list(
         employees.values_list(
-            "code", "full_name", "shown_date_of_birth", "gender", "category", "job_title", "rank", "unit__name", "unit__path"
+            "code",
+            "full_name",
+            "shown_date_of_birth",
+            "gender",
+            "category",
+            "job_title",
+            "rank",
+            "unit__name",
+            "unit__path",
         )
     )
     frame = pd.DataFrame(records, columns=[*EMPLOYEE_COLUMNS, "unit_path"])

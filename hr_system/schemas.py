@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from django.db import models
 from ninja import Field, Schema
@@ -230,3 +230,26 @@ class ImportReportOut(Schema):
     rejected: list[RejectedRowOut]
     written: bool
     dry_run: bool
+
+
+# --- own-data export (issue 16): hr_system.personal_data --------------------------------
+
+
+class PersonalFieldOut(Schema):
+    label: str
+    value: Any = Field(None, description="chuỗi, số, ngày (ISO 8601), true/false hoặc null")
+
+
+class PersonalSectionOut(Schema):
+    key: str = Field(..., description="phân hệ.phần, ví dụ hr_system.profile")
+    title: str
+    fields: list[PersonalFieldOut] | None = Field(None, description="một bản ghi: các cặp nhãn — giá trị")
+    columns: list[str] | None = Field(None, description="một bảng: tên cột")
+    rows: list[list[Any]] | None = Field(None, description="một bảng: các dòng, theo thứ tự cột")
+    note: str = ""
+
+
+class PersonalDataOut(Schema):
+    generated_at: dt.datetime
+    employee_code: str
+    sections: list[PersonalSectionOut]
