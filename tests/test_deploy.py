@@ -114,6 +114,7 @@ def test_services_run_as_chamcong_with_the_shared_environment_and_stop_gracefull
         "chamcong-poller.service",
         "chamcong-recompute.service",
         "chamcong-exams.service",
+        "chamcong-anonymise.service",
         "chamcong-backup.service",
     }
     commands = {}
@@ -137,6 +138,7 @@ def test_services_run_as_chamcong_with_the_shared_environment_and_stop_gracefull
         ("chamcong-poller.service", "poll_devices --loop"),
         ("chamcong-recompute.service", "recompute_attendance --loop"),
         ("chamcong-exams.service", "finalize_attempts --loop"),
+        ("chamcong-anonymise.service", "anonymise_candidates --loop"),
         ("chamcong-backup.service", "backup"),
     ):
         assert commands[name] == f"{SERVER_ROOT}/.venv/bin/python manage.py {command}"
