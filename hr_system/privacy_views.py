@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from hr_system import access, personal_data
+from hr_system import access, personal_data, reports
 
 
 @login_required
@@ -34,8 +34,22 @@ def my_data_pdf(request):
     return response
 
 
+def _register_entries() -> list[dict]:
+    return sorted(personal_data.declarations(), key=lambda d: (d["app"], str(d["category"])))
+
+
 @login_required
 def processing_register(request):
     access.require_register_reader(request.user)
-    entries = sorted(personal_data.declarations(), key=lambda d: (d["app"], str(d["category"])))
-    return render(request, "hr/processing_register.html", {"entries": entries})
+    return render(request, "hr/processing_register.html", {"entries": _register_entries()})
+
+
+@login_required
+def processing_register_xlsx(request):
+    access.require_register_reader(request.user)
+    response = HttpResponse(
+        reports.register_xlsx(_register_entries()),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="so-dang-ky-xu-ly-du-lieu-ca-nhan.xlsx"'
+    return response

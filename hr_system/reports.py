@@ -70,3 +70,37 @@ def employee_xlsx(employees) -> bytes:
     frame = employee_frame(employees)
     frame.insert(0, "STT", range(1, len(frame) + 1))
     return frame_to_xlsx(frame, EMPLOYEE_COLUMNS, "Danh sách")
+
+
+REGISTER_COLUMNS = (
+    "Loại dữ liệu",
+    "Nhạy cảm",
+    "Trường dữ liệu",
+    "Mục đích",
+    "Căn cứ pháp lý",
+    "Thời hạn lưu trữ",
+    "Số ngày lưu",
+    "Ai được xem",
+    "Phân hệ",
+)
+
+
+def register_xlsx(entries: list[dict]) -> bytes:
+    """The processing register (hr_system.personal_data.declarations) as one sheet."""
+    wb = spreadsheets.new_workbook("Sổ đăng ký xử lý DLCN")
+    rows = (
+        (
+            str(e["category"]),
+            "Có" if e["sensitive"] else "Không",
+            ", ".join(e["fields"]),
+            str(e["purpose"]),
+            str(e["legal_basis"]),
+            str(e["retention"]),
+            e["retention_days"],
+            str(e["who_can_see"]),
+            e["app"],
+        )
+        for e in entries
+    )
+    spreadsheets.write_table(wb.active, REGISTER_COLUMNS, rows)
+    return spreadsheets.to_bytes(wb)

@@ -3,6 +3,9 @@ from the models: every field it names exists, and every personal-data field is n
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pytest
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -60,6 +63,17 @@ def test_the_register_page_is_for_administrators_only(cast, login):
     assert "assessments" in text and "transfers" in text
     for user in (cast.hr_a, cast.head_a, cast.staff_user):
         assert login(user).get("/privacy/register/").status_code == 403
+        assert login(user).get("/privacy/register.xlsx").status_code == 403
+
+
+def test_the_register_downloads_as_excel_with_every_declaration(cast, login):
+    response = login(cast.admin).get("/privacy/register.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][0] == "Loại dữ liệu"
+    assert len(values) - 1 == len(personal_data.declarations())
+    assert any("hr_system.Employee.citizen_id" in (row[2] or "") for row in values[1:])
 
 
 @pytest.mark.parametrize("name", ["citizen_id", "date_of_birth", "template"])
