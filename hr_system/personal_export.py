@@ -3,6 +3,7 @@ profile, the login account with its roles, and the audit entries about them or b
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -103,5 +104,26 @@ def _audit(employee: Employee) -> dict:
     }
 
 
+def _consents(employee: Employee) -> dict | None:
+    """The person's consents (hr_system.Consent: purpose, when given, the form's reference,
+    when withdrawn). The model comes with issue 16's consent records (helper "templates");
+    until it is merged there is no section. Who recorded it is not copied."""
+    try:
+        consent_model = apps.get_model("hr_system", "Consent")
+    except LookupError:
+        return None
+    rows = [
+        [c.get_purpose_display(), c.given_at, c.evidence, c.withdrawn_at]
+        for c in consent_model.objects.filter(employee=employee).order_by("given_at", "pk")
+    ]
+    return {
+        "key": "hr_system.consents",
+        "title": _("Sự đồng ý xử lý dữ liệu cá nhân"),
+        "columns": [str(_("Mục đích")), str(_("Thời điểm đồng ý")), str(_("Căn cứ")), str(_("Thời điểm rút lại"))],
+        "rows": rows,
+    }
+
+
 def sections(employee: Employee) -> list[dict]:
-    return [_profile(employee), _account(employee), _audit(employee)]
+    found = [_profile(employee), _account(employee), _consents(employee), _audit(employee)]
+    return [s for s in found if s is not None]
