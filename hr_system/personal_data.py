@@ -37,9 +37,9 @@ REGISTER_MODULE = "privacy"
 DECLARATION_KEYS = frozenset(
     {"key", "category", "sensitive", "fields", "purpose", "legal_basis", "retention", "who_can_see", "retention_days"}
 )
-# Model fields that hold personal data wherever they appear: the register test finds every
-# concrete field of every model with one of these names and requires a declaration naming
-# it. A new model with a `citizen_id` or a fingerprint `template` cannot go unregistered.
+# Model fields that hold personal data wherever they appear: the register test finds each
+# value (non-relation) field of every model with one of these names and requires a
+# declaration naming it. A new `citizen_id` or fingerprint `template` cannot go unregistered.
 PERSONAL_FIELD_NAMES = frozenset(
     {
         "full_name",
