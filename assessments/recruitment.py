@@ -8,7 +8,8 @@ were published, its re-marking window closed (assessments.remarks), no re-markin
 is still pending, and the exam's own delay (Exam.anonymise_after_days) has passed.
 
 Who is anonymised — an Employee record that exists only as a candidate:
-- every attempt of theirs is on a recruitment exam that is due, and none is marked recruited;
+- every attempt of theirs is on a recruitment exam that is due (or already anonymised),
+  and none is marked recruited;
 - they were never on the staff roster: no start date of work (Employee.start_date), so
   a serving civil servant who sat a recruitment exam is never touched;
 - their login account (if any) has no role and is not staff or superuser;
@@ -163,7 +164,9 @@ def _referenced_elsewhere(ids: set[int]) -> set[int]:
 
 def candidates_to_anonymise(exam: Exam, now: dt.datetime | None = None) -> QuerySet[Employee]:
     """The exam's non-recruited candidates who exist only as recruitment candidates."""
-    due_ids = {e.pk for e in due_exams(now)} | {exam.pk}
+    # Exams whose candidates' purpose has ended: due now, or already anonymised.
+    done = Exam.objects.filter(purpose=Exam.Purpose.RECRUITMENT, candidates_anonymised_at__isnull=False)
+    due_ids = {e.pk for e in due_exams(now)} | set(done.values_list("pk", flat=True)) | {exam.pk}
     ids = set(Attempt.objects.filter(exam=exam, recruited=False).values_list("employee_id", flat=True))
     if not ids:
         return Employee.objects.none()

@@ -208,3 +208,21 @@ def test_the_recruitment_page_saves_the_purpose_and_the_recruited(world, login, 
     bad = client.post(url, {"purpose": "recruitment", "anonymise_after_days": "abc"})
     assert bad.status_code == 200 and "số nguyên" in bad.content.decode()
     assert login(cast.hr_b).get(url).status_code == 404
+
+
+def test_a_candidate_of_two_recruitment_exams_goes_once_both_are_over(world, cast):
+    later = Exam.objects.create(
+        title="Thi tuyển viên chức đợt 2",
+        unit=cast.commune_a,
+        opens_at=world.exam.opens_at,
+        closes_at=world.exam.closes_at,
+        purpose=Exam.Purpose.RECRUITMENT,
+        published_at=world.exam.published_at + dt.timedelta(days=20),
+    )
+    Attempt.objects.create(exam=later, employee=world.cuc_emp, status=Attempt.Status.ABSENT)
+    counts = recruitment.anonymise_exam(acting_user=None, exam=world.exam, now=_due(world.exam))
+    # The second exam's window is still open: Cúc is kept for now, Bình goes.
+    assert counts["anonymised"] == 1
+    assert Employee.objects.get(pk=world.cuc_emp.pk).full_name == "Phạm Thị Cúc"
+    recruitment.anonymise_exam(acting_user=None, exam=later, now=_due(later))
+    assert Employee.objects.get(pk=world.cuc_emp.pk).full_name == "Thí sinh 104"
