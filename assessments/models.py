@@ -224,6 +224,10 @@ class Exam(models.Model):
         ALL_OR_NOTHING = "all_or_nothing", _("Đúng hoàn toàn mới được điểm")
         PARTIAL = "partial", _("Tính điểm từng phần theo trọng số phương án")
 
+    class Purpose(models.TextChoices):
+        COMPETENCY = "competency", _("Kiểm tra, đánh giá năng lực")
+        RECRUITMENT = "recruitment", _("Thi tuyển dụng")
+
     title = models.CharField(_("tên kỳ thi"), max_length=200)
     unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="exams", help_text=_("đơn vị tổ chức"))
     time_limit = models.PositiveIntegerField(_("thời gian làm bài (phút)"), default=60)
@@ -252,6 +256,16 @@ class Exam(models.Model):
     require_checkin = models.BooleanField(_("chỉ thí sinh đã được xác nhận danh tính mới được làm bài"), default=False)
     # Null: the default of the rules in force (assessments.rules.remark_window_days).
     remark_window_days = models.PositiveSmallIntegerField(_("thời hạn đề nghị phúc khảo (ngày)"), null=True, blank=True)
+    # Recruitment exams (issue 16): the personal data of candidates who were not recruited
+    # is anonymised once its purpose has ended (Law 91/2025/QH15 on Personal Data
+    # Protection: data kept no longer than the purpose needs). No regulation fixes the
+    # delay: it is the exam's own figure, counted from the close of the re-marking window
+    # (assessments.remarks.window_closes_on), so appeals are over before anything goes.
+    purpose = models.CharField(_("mục đích"), max_length=12, choices=Purpose.choices, default=Purpose.COMPETENCY)
+    anonymise_after_days = models.PositiveSmallIntegerField(
+        _("ẩn danh thí sinh không trúng tuyển sau (ngày, tính từ hết hạn phúc khảo)"), default=30
+    )
+    candidates_anonymised_at = models.DateTimeField(_("đã ẩn danh thí sinh lúc"), null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     papers_generated_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
@@ -300,6 +314,15 @@ class Exam(models.Model):
         if self.remark_window_days is not None:
             return self.remark_window_days
         return rules.remark_window_days(timezone.localdate(self.opens_at))
+
+    def anonymise_on(self) -> dt.date | None:
+        """The first local day the non-recruited candidates of a recruitment exam may be
+        anonymised: the day after the re-marking window closes plus the exam's delay.
+        None for a competency exam or before results are published."""
+        if self.purpose != self.Purpose.RECRUITMENT or self.published_at is None:
+            return None
+        closes_on = timezone.localdate(self.published_at) + dt.timedelta(days=self.remark_days())
+        return closes_on + dt.timedelta(days=self.anonymise_after_days + 1)
 
     def results_visible(self) -> bool:
         return self.results_policy == self.Results.IMMEDIATE or self.published_at is not None
@@ -372,6 +395,12 @@ class Attempt(models.Model):
     part_scores = models.JSONField(default=list, blank=True)
     passed = models.BooleanField(null=True)
     rank = models.PositiveIntegerField(null=True, blank=True)
+    # Set by the exam board on a recruitment exam (assessments.recruitment): a recruited
+    # candidate's personal data is kept; the others' is anonymised after the window.
+    recruited = models.BooleanField(_("trúng tuyển"), default=False)
+    # When the candidate's personal data was anonymised (assessments.recruitment): what
+    # lets verify_sitting tell that from a quiet rename of a sealed candidate.
+    anonymised_at = models.DateTimeField(_("ẩn danh lúc"), null=True, blank=True)
 
     class Meta:
         ordering = ["exam", "employee__sort_key", "employee__code"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -639,3 +640,38 @@ class CheckInOut(Schema):
     status: str
     checked_in_at: dt.datetime | None
     checked_in_by: str | None
+
+
+# --- recruitment exams (issue 16): who was recruited, anonymising the others ------------------
+
+
+class RecruitmentIn(InSchema):
+    purpose: Literal["competency", "recruitment"] = Field(
+        ..., description="competency: kiểm tra, đánh giá năng lực; recruitment: thi tuyển dụng"
+    )
+    anonymise_after_days: int | None = Field(
+        None, description="ngày sau khi hết hạn phúc khảo thì ẩn danh thí sinh không trúng tuyển; bỏ trống: giữ nguyên"
+    )
+
+
+class RecruitedIn(InSchema):
+    codes: list[str] = Field(..., max_length=5000, description="Mã chấm công của thí sinh")
+    recruited: bool = True
+
+
+class RecruitmentCandidateOut(Schema):
+    code: str
+    full_name: str
+    status: str
+    score: Decimal | None
+    rank: int | None
+    recruited: bool
+
+
+class RecruitmentOut(Schema):
+    exam_id: int
+    purpose: str
+    anonymise_after_days: int
+    anonymise_on: dt.date | None = Field(None, description="ngày sớm nhất được ẩn danh (sau khi công bố kết quả)")
+    anonymised_at: dt.datetime | None
+    candidates: list[RecruitmentCandidateOut]

@@ -3,7 +3,7 @@ exam pages and the proctors' monitor, the exam managers' pages, and the results.
 
 from django.urls import path
 
-from assessments.views import bank, exams, remarks, results, sitting_records, sittings, take
+from assessments.views import bank, exams, recruitment, remarks, results, sitting_records, sittings, take
 
 urlpatterns = [
     # The question bank.
@@ -51,6 +51,7 @@ urlpatterns = [
     path("assessments/sittings/<int:sitting_id>/verify/", sitting_records.sitting_verify, name="sitting_verify"),
     # Results.
     path("assessments/results/", results.results_index, name="results_index"),
+    path("assessments/results/<int:exam_id>/recruitment/", recruitment.recruitment_page, name="results_recruitment"),
     path("assessments/results/<int:exam_id>/", results.results_exam, name="results_exam"),
     path("assessments/results/<int:exam_id>/score/", results.results_score, name="results_score"),
     path("assessments/results/<int:exam_id>/publish/", results.results_publish, name="results_publish"),

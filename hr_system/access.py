@@ -8,7 +8,7 @@ commune's HR officer cannot even learn that another commune's employee code exis
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Case, DateField, F, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -157,3 +157,47 @@ def get_consent_for_user(user, code: str, pk: int, *, write: bool = False) -> Co
     if consent is None:
         raise Http404("Không tìm thấy sự đồng ý này.")
     return consent
+
+
+OWN_DATA_ONLY = "Chỉ tải được dữ liệu của chính bạn: không nhận mã, số hiệu hay tên người khác."
+
+
+def get_own_data_subject(user, params) -> Employee:
+    """The employee whose own-data export the caller may download: their own record, and
+    nobody else's. Any parameter naming a person (an id, a code, a user) is refused
+    outright (403) rather than ignored, so a client cannot believe it got someone else's
+    data. A login without an employee record has nothing to export (404)."""
+    if any(params.keys()):
+        raise PermissionDenied(OWN_DATA_ONLY)
+    employee = own_employee(user) if getattr(user, "is_authenticated", False) else None
+    if employee is None:
+        raise Http404("Tài khoản của bạn chưa gắn với hồ sơ cán bộ nào.")
+    return employee
+
+
+def require_register_reader(user) -> None:
+    """The processing register is for system administrators only (403 for anyone else)."""
+    if not is_admin(user):
+        raise PermissionDenied("Chỉ quản trị hệ thống được xem sổ đăng ký hoạt động xử lý dữ liệu cá nhân.")
+
+
+def birth_date_q(user) -> Q | None:
+    """Whose date of birth the caller may see: HR officers in their scope (and admins:
+    None, everyone), and anyone their own. Unit heads and exam boards see names and
+    posts, not birth dates, in lists, exports and API lists (issue 16)."""
+    q = scope_q(user, WRITE_KINDS, field="unit__path")
+    if q is None:
+        return None
+    own = own_employee(user)
+    return q | Q(pk=own.pk) if own is not None else q
+
+
+def with_shown_birth_dates(user, employees):
+    """`employees` annotated with `shown_date_of_birth`: the date where the caller may
+    see it (birth_date_q), else NULL — one CASE in the query, no per-row check."""
+    q = birth_date_q(user)
+    if q is None:
+        return employees.annotate(shown_date_of_birth=F("date_of_birth"))
+    return employees.annotate(
+        shown_date_of_birth=Case(When(q, then=F("date_of_birth")), default=Value(None), output_field=DateField())
+    )

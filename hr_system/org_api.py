@@ -113,7 +113,7 @@ people = Router(tags=["Cán bộ"])
 @people.get("/employees", response=list[EmployeeOut])
 @paginate(PageNumber)
 def list_employees(request, filters: Query[EmployeeFilter]):
-    return access.filtered_employees(request.user, **filters.dict())
+    return access.with_shown_birth_dates(request.user, access.filtered_employees(request.user, **filters.dict()))
 
 
 @people.post("/employees/import", response=ImportReportOut)
@@ -144,6 +144,8 @@ def _detail(request, employee: Employee) -> Employee:
     officer whose scope covers the person."""
     hr = access.employees_for(request.user, write=True).filter(pk=employee.pk).exists()
     employee.shown_citizen_id = employee.citizen_id if hr else None
+    own = access.own_employee(request.user)
+    employee.shown_date_of_birth = employee.date_of_birth if hr or (own and own.pk == employee.pk) else None
     return employee
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from django.db import models
 from ninja import Field, Schema
@@ -133,7 +133,10 @@ class OrgUnitPatch(PatchSchema):
 class EmployeeOut(Schema):
     code: str
     full_name: str
-    date_of_birth: dt.date | None
+    # Null unless the caller may see it: an HR officer in scope, or the person (issue 16).
+    date_of_birth: dt.date | None = Field(
+        None, alias="shown_date_of_birth", description="Ngày sinh: chỉ Phòng Nội vụ trong phạm vi và chính người đó"
+    )
     gender: str
     category: Employee.Category
     job_title: str
@@ -260,3 +263,26 @@ class ConsentOut(Schema):
     @staticmethod
     def resolve_active(obj) -> bool:
         return obj.withdrawn_at is None
+
+
+# --- own-data export (issue 16): hr_system.personal_data --------------------------------
+
+
+class PersonalFieldOut(Schema):
+    label: str
+    value: Any = Field(None, description="chuỗi, số, ngày (ISO 8601), true/false hoặc null")
+
+
+class PersonalSectionOut(Schema):
+    key: str = Field(..., description="phân hệ.phần, ví dụ hr_system.profile")
+    title: str
+    fields: list[PersonalFieldOut] | None = Field(None, description="một bản ghi: các cặp nhãn — giá trị")
+    columns: list[str] | None = Field(None, description="một bảng: tên cột")
+    rows: list[list[Any]] | None = Field(None, description="một bảng: các dòng, theo thứ tự cột")
+    note: str = ""
+
+
+class PersonalDataOut(Schema):
+    generated_at: dt.datetime
+    employee_code: str
+    sections: list[PersonalSectionOut]

@@ -219,7 +219,7 @@ def _form_errors(form) -> str:
 
 def _list_document(request):
     filters = _filters_from(request)
-    employees = access.filtered_employees(request.user, **filters.dict())
+    employees = access.with_shown_birth_dates(request.user, access.filtered_employees(request.user, **filters.dict()))
     unit = access.get_unit_for_user(request.user, filters.unit) if filters.unit else None
     if unit is None:
         scope = [r.unit for r in access.roles_of(request.user) if r.unit is not None]

@@ -115,6 +115,7 @@ def test_services_run_as_chamcong_with_the_shared_environment_and_stop_gracefull
         "chamcong-recompute.service",
         "chamcong-exams.service",
         "chamcong-purge-templates.service",
+        "chamcong-anonymise.service",
         "chamcong-backup.service",
     }
     commands = {}
@@ -139,6 +140,7 @@ def test_services_run_as_chamcong_with_the_shared_environment_and_stop_gracefull
         ("chamcong-recompute.service", "recompute_attendance --loop"),
         ("chamcong-exams.service", "finalize_attempts --loop"),
         ("chamcong-purge-templates.service", "purge_finger_templates --loop"),
+        ("chamcong-anonymise.service", "anonymise_candidates --loop"),
         ("chamcong-backup.service", "backup"),
     ):
         assert commands[name] == f"{SERVER_ROOT}/.venv/bin/python manage.py {command}"

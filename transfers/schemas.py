@@ -275,6 +275,12 @@ class ObjectionOut(Schema):
     rank_after: int | None
 
 
+# Personal data in a row's registry snapshot that the round's readers (exam boards among
+# them) may not see in results (issue 16): the rules read the date of birth for the
+# retirement exclusion, and what they concluded is in `exclusions` and `notes`.
+HIDDEN_INPUTS = frozenset({"date_of_birth", "citizen_id"})
+
+
 class RowOut(Schema):
     employee: str = Field(..., alias="employee.code")
     full_name: str = Field(..., alias="employee.full_name")
@@ -293,6 +299,10 @@ class RowOut(Schema):
     @staticmethod
     def resolve_unit_name(obj) -> str:
         return obj.inputs.get("unit_name") or obj.employee.unit.name
+
+    @staticmethod
+    def resolve_inputs(obj) -> dict:
+        return {k: v for k, v in obj.inputs.items() if k not in HIDDEN_INPUTS}
 
     @staticmethod
     def resolve_volunteer(obj) -> bool:
