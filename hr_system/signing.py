@@ -173,6 +173,11 @@ def _open_signer(credential: SigningCredential, secret: str) -> Iterator[object]
     from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.sign import pkcs11 as hanko_p11
 
+    if credential.pkcs11_module not in settings.SIGNING_PKCS11_MODULES:
+        # Loading a PKCS#11 module runs its code here: only the administrator's list.
+        raise SigningError(
+            "token_unavailable", _("Thư viện PKCS#11 của chứng thư này không nằm trong danh sách được phép.")
+        )
     if not secret:
         raise SigningError("wrong_pin", _("Cần nhập mã PIN của thiết bị ký số."))
     try:
