@@ -12,7 +12,7 @@ from django.db.models import Case, DateField, F, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from hr_system.models import Consent, Employee, OrgUnit, Role
+from hr_system.models import Consent, Employee, OrgUnit, Role, SigningCredential
 
 READ_KINDS = (Role.Kind.HR_OFFICER, Role.Kind.UNIT_HEAD, Role.Kind.EXAM_BOARD)
 WRITE_KINDS = (Role.Kind.HR_OFFICER,)
@@ -201,3 +201,19 @@ def with_shown_birth_dates(user, employees):
     return employees.annotate(
         shown_date_of_birth=Case(When(q, then=F("date_of_birth")), default=Value(None), output_field=DateField())
     )
+
+
+def credentials_for(user):
+    """Signing credentials the user may configure: an administrator's all, an HR
+    officer's those of units in their subtree. Nobody else configures keys."""
+    q = scope_q(user, WRITE_KINDS, field="unit__path")
+    credentials = SigningCredential.objects.select_related("unit", "holder")
+    return credentials if q is None else credentials.filter(q)
+
+
+def get_credential_for_user(user, pk: int) -> SigningCredential:
+    """One credential through `credentials_for`; another unit's is "not found" (404)."""
+    credential = credentials_for(user).filter(pk=pk).first()
+    if credential is None:
+        raise Http404("Không tìm thấy chứng thư ký số.")
+    return credential

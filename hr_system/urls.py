@@ -30,6 +30,7 @@ urlpatterns = [
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("", include("hr_system.accounts.urls")),
     path("", include("hr_system.privacy_urls")),
+    path("", include("hr_system.signatures.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/v1/<path:rest>", api_not_found),
