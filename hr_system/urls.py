@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from hr_system import ops_views, views
+from hr_system import ops_views, signed_pages, views
 from hr_system.api import api
 from hr_system.api import not_found as api_not_found
 
@@ -22,6 +22,8 @@ urlpatterns = [
     path("employees/import/template.xlsx", views.import_template, name="import_template"),
     path("employees/<str:code>/", views.employee_detail, name="employee_detail"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("signed-documents/", signed_pages.signed_document_list, name="signed_documents"),
+    path("signed-documents/<int:pk>.pdf", signed_pages.signed_document_download, name="signed_document_download"),
     path("", include("hr_system.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
