@@ -528,6 +528,78 @@ class WorkerHeartbeat(models.Model):
         return f"{self.name} @ {self.host}:{self.pid} {self.beat_at:%Y-%m-%d %H:%M:%S}"
 
 
+class SigningCredential(models.Model):
+    """Where a unit's (or a signer's) certificate and private key live, for signing PDFs.
+
+    Decree 30/2020/NĐ-CP Art. 13 and 17: an official electronic document is signed by
+    the competent person and then by the agency. A credential is either a PKCS#12 file on
+    the server (small agencies, tests) or a PKCS#11 token (the USB-token path). Keys are
+    never uploaded through the web, and the PIN / passphrase is never stored: it is typed
+    at signing time and forgotten after the call to `hr_system.signing.sign_pdf`.
+    """
+
+    class Kind(models.TextChoices):
+        PKCS12 = "pkcs12", _("Tệp PKCS#12")
+        PKCS11 = "pkcs11", _("Thiết bị ký số (USB token, PKCS#11)")
+
+    class Purpose(models.TextChoices):
+        PERSONAL = "personal", _("Chữ ký của người ký")
+        AGENCY = "agency", _("Chữ ký của cơ quan")
+
+    DEFAULT_PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+
+    unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="signing_credentials", verbose_name=_("đơn vị"))
+    purpose = models.CharField(_("mục đích"), max_length=16, choices=Purpose.choices, default=Purpose.PERSONAL)
+    kind = models.CharField(_("loại"), max_length=16, choices=Kind.choices, default=Kind.PKCS12)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signing_credentials",
+        verbose_name=_("người ký"),
+        help_text=_("Người ký (chữ ký cá nhân); để trống với chữ ký của cơ quan."),
+    )
+    label = models.CharField(_("tên gọi"), max_length=100)
+    pkcs12_path = models.CharField(
+        _("đường dẫn tệp PKCS#12"),
+        max_length=500,
+        blank=True,
+        help_text=_("Đường dẫn tệp trên máy chủ; không tải khóa lên qua trang web."),
+    )
+    pkcs11_module = models.CharField(_("thư viện PKCS#11"), max_length=500, blank=True, default=DEFAULT_PKCS11_MODULE)
+    token_label = models.CharField(_("nhãn thiết bị (token)"), max_length=100, blank=True)
+    key_label = models.CharField(_("nhãn khóa"), max_length=100, blank=True)
+    active = models.BooleanField(_("đang dùng"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("người tạo")
+    )
+    created_at = models.DateTimeField(_("ngày tạo"), default=timezone.now)
+
+    class Meta:
+        ordering = ["unit__path", "purpose", "label"]
+        verbose_name = _("chứng thư ký số")
+        verbose_name_plural = _("chứng thư ký số")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="pkcs12") & ~Q(pkcs12_path=""))
+                | (Q(kind="pkcs11") & ~Q(pkcs11_module="") & ~Q(token_label="")),
+                name="signing_credential_location",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self) -> str:
+        """One line for lists: label, purpose, kind and where the key is (no secret)."""
+        if self.kind == self.Kind.PKCS11:
+            where = self.token_label + (f"/{self.key_label}" if self.key_label else "")
+        else:
+            where = self.pkcs12_path.rsplit("/", 1)[-1]
+        return f"{self.label} — {self.get_purpose_display()} — {self.get_kind_display()} ({where})"
+
+
 class SignedDocumentQuerySet(models.QuerySet):
     def in_force(self) -> SignedDocumentQuerySet:
         return self.filter(status=SignedDocument.Status.SIGNED)

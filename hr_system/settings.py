@@ -203,6 +203,15 @@ SIGNED_DOCUMENTS_DIR = Path(os.environ["SIGNED_DOCUMENTS_DIR"]) if os.environ.ge
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "var" / "backups")
 BACKUP_KEEP = envint("BACKUP_KEEP", 14)
 
+# Signed PDFs (hr_system.signing, issue 16). The trust roots are a directory of CA
+# certificates (PEM or DER) that the verifier accepts as anchors: the administrator puts
+# the Government Cipher Committee's roots there; nothing is fetched from the network.
+SIGNING_TRUST_ROOTS_DIR = Path(os.environ.get("SIGNING_TRUST_ROOTS_DIR") or BASE_DIR / "var" / "trust-roots")
+# RFC 3161 timestamp authority; empty = signatures carry no timestamp.
+SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "").strip()
+# The signing time printed in the visible signature block is in Vietnam time (+07:00).
+SIGNING_TIMEZONE = "Asia/Ho_Chi_Minh"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,0 +1,1 @@
+from tests.conftest_pki import *  # noqa: F403
