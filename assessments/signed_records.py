@@ -6,11 +6,10 @@ the results list)."""
 
 from __future__ import annotations
 
-from hr_system import signed_documents
-from hr_system.models import SignedDocument, SigningCredential
-
 from assessments import reports, sitting_documents
 from assessments.models import Exam, Sitting
+from hr_system import signed_documents
+from hr_system.models import SignedDocument, SigningCredential
 
 
 def results_subject(exam: Exam) -> str:

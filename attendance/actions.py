@@ -515,9 +515,7 @@ def sign_timesheet(
     month = month.replace(day=1)
     data = reports.timesheet(unit, month)
     if not data["locked"]:
-        raise AttendanceError(
-            f"Tháng {_month_label(month)} chưa khóa sổ: chỉ ký số bảng chấm công của tháng đã khóa."
-        )
+        raise AttendanceError(f"Tháng {_month_label(month)} chưa khóa sổ: chỉ ký số bảng chấm công của tháng đã khóa.")
     return signed_documents.sign_document(
         acting_user=acting_user,
         kind=signed_documents.TIMESHEET,

@@ -22,9 +22,6 @@ from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from hr_system import signed_api, signed_documents
-from hr_system.schemas import SignedDocumentOut, SignIn
-
 from attendance import actions, engine, reports
 from attendance.access import (
     InvalidField,
@@ -86,9 +83,10 @@ from attendance.schemas import (
     TrackingStartOut,
     UnitDayOut,
 )
-from hr_system import access
+from hr_system import access, signed_api, signed_documents
 from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.models import AuditLog, OrgUnit
+from hr_system.schemas import SignedDocumentOut, SignIn
 
 router = Router(tags=["Chấm công"])
 
@@ -184,7 +182,9 @@ def sign_timesheet(request, unit: str, month: str, body: SignIn):
     month_date = parse_month(month)
     unit_obj = unit_for_timesheet_signer(request.user, unit)
     try:
-        return signed_api.sign_or_error(actions.sign_timesheet, body, acting_user=request.user, unit=unit_obj, month=month_date)
+        return signed_api.sign_or_error(
+            actions.sign_timesheet, body, acting_user=request.user, unit=unit_obj, month=month_date
+        )
     except AttendanceError as exc:
         raise ApiError(409, "not_locked", str(exc)) from None
 

@@ -186,7 +186,9 @@ def timesheet_pdf(request):
     if signed is not None:
         if request.GET.get("regenerate"):
             return _conflict(
-                _("Bảng chấm công tháng này đã được ký số: muốn lập lại phải mở khóa tháng (chữ ký sẽ bị hủy hiệu lực).")
+                _(
+                    "Bảng chấm công tháng này đã được ký số: muốn lập lại phải mở khóa tháng (chữ ký sẽ bị hủy hiệu lực)."
+                )
             )
         return signed_pages.signed_pdf_response(request, signed)
     return _download(
@@ -236,7 +238,9 @@ def timesheet_sign(request):
     except signed_documents.SignedDocumentError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Đã ký số bảng chấm công tháng %(m)s của %(u)s.") % {"m": f"{month:%m/%Y}", "u": unit.name})
+        messages.success(
+            request, _("Đã ký số bảng chấm công tháng %(m)s của %(u)s.") % {"m": f"{month:%m/%Y}", "u": unit.name}
+        )
     return redirect(back)
 
 

@@ -138,7 +138,10 @@ def _check_credentials(user, kind, unit, credential, agency_credential, agency_s
     if not kind.needs_agency:
         if agency_credential is not None:
             raise SignedDocumentError(
-                "agency_not_needed", "Văn bản này không cần chữ ký số của cơ quan.", status=422, field="agency_credential"
+                "agency_not_needed",
+                "Văn bản này không cần chữ ký số của cơ quan.",
+                status=422,
+                field="agency_credential",
             )
         return
     if agency_credential is None or not agency_credentials(unit).filter(pk=agency_credential.pk).exists():
@@ -263,7 +266,9 @@ def sign_document(
         )
     _check_credentials(acting_user, doc_kind, unit, credential, agency_credential, agency_secret)
     if not secret:
-        raise SignedDocumentError("missing_secret", "Vui lòng nhập mã PIN hoặc mật khẩu của chứng thư số.", 422, "secret")
+        raise SignedDocumentError(
+            "missing_secret", "Vui lòng nhập mã PIN hoặc mật khẩu của chứng thư số.", 422, "secret"
+        )
     if current(kind, subject) is not None:
         raise SignedDocumentError("already_signed", "Văn bản này đã được ký số; hãy tải bản đã ký.")
     pdf_bytes, slots = pdf_and_slots
@@ -287,7 +292,9 @@ def sign_document(
             )
     except signing.SigningError as exc:
         # The code only: never the secret, and the message is ours.
-        AuditLog.record(user=acting_user, action="document.sign_failed", obj=unit, kind=kind, subject=subject, code=exc.code)
+        AuditLog.record(
+            user=acting_user, action="document.sign_failed", obj=unit, kind=kind, subject=subject, code=exc.code
+        )
         raise SignedDocumentError(exc.code, exc.message, status=422, field="secret") from None
     digest = store_bytes(signed)
     try:

@@ -4,9 +4,9 @@ signed documents in the caller's scope. The apps' views call the first two."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -83,7 +83,9 @@ def signed_pdf_response(request, document: SignedDocument) -> HttpResponse:
     try:
         content = signed_documents.read_bytes(document)
     except signed_documents.StoredFileError as exc:
-        return render(request, "hr/signed_document_error.html", {"document": document, "message": exc.message}, status=409)
+        return render(
+            request, "hr/signed_document_error.html", {"document": document, "message": exc.message}, status=409
+        )
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
     return response

@@ -17,7 +17,7 @@ from django.utils import timezone
 from assessments.models import Exam
 from hr_system import citations, signed_documents
 from hr_system.models import AuditLog, Employee, OrgUnit, SignedDocument, SigningCredential
-from transfers import rules
+from transfers import reports, rules
 from transfers.models import (
     Candidate,
     Computation,
@@ -33,7 +33,6 @@ from transfers.models import (
     TargetPost,
     TransferRound,
 )
-from transfers import reports
 from transfers.reports import exam_percentages
 
 Status = TransferRound.Status

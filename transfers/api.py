@@ -16,14 +16,14 @@ from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.schemas import SignedDocumentOut, SignIn
 from transfers import actions, reports
 from transfers.access import (
-    get_round_for_signing,
-    get_selection_for_signing,
     criteria_sets_for,
     get_candidate_for_user,
     get_criteria_set_for_user,
     get_own_candidate,
     get_panel_member,
+    get_round_for_signing,
     get_round_for_user,
+    get_selection_for_signing,
     get_selection_for_user,
     panel_users_for,
     require_round_writer,
@@ -391,7 +391,9 @@ def decision_pdf(request, round_id: int):
 def sign_decision(request, round_id: int, body: SignIn):
     """The unit head signs the final round's decision, then the agency (two PAdES signatures)."""
     transfer_round = get_round_for_signing(request.user, round_id)
-    return signed_api.sign_or_error(actions.sign_decision, body, acting_user=request.user, transfer_round=transfer_round)
+    return signed_api.sign_or_error(
+        actions.sign_decision, body, acting_user=request.user, transfer_round=transfer_round
+    )
 
 
 @router.get("/rounds/{round_id}/decision/signed.pdf")

@@ -20,12 +20,12 @@ from django.views.decorators.http import require_POST
 from hr_system import signed_documents, signed_pages, widgets
 from transfers import actions, reports, rules
 from transfers.access import (
-    get_round_for_signing,
-    get_selection_for_signing,
     can_change_round,
     get_own_candidate,
     get_panel_member,
+    get_round_for_signing,
     get_round_for_user,
+    get_selection_for_signing,
     get_selection_for_user,
     own_published_rows,
     panel_seats,
