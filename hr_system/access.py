@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from hr_system.models import Employee, OrgUnit, Role
+from hr_system.models import Employee, OrgUnit, Role, SigningCredential
 
 READ_KINDS = (Role.Kind.HR_OFFICER, Role.Kind.UNIT_HEAD, Role.Kind.EXAM_BOARD)
 WRITE_KINDS = (Role.Kind.HR_OFFICER,)
@@ -129,3 +129,19 @@ def filtered_employees(user, *, unit=None, q=None, category=None, active=None):
         on_duty = Employee.objects.active_on(timezone.localdate()).values("pk")
         employees = employees.filter(pk__in=on_duty) if active else employees.exclude(pk__in=on_duty)
     return employees.vn_ordered(by_unit=True)
+
+
+def credentials_for(user):
+    """Signing credentials the user may configure: an administrator's all, an HR
+    officer's those of units in their subtree. Nobody else configures keys."""
+    q = scope_q(user, WRITE_KINDS, field="unit__path")
+    credentials = SigningCredential.objects.select_related("unit", "holder")
+    return credentials if q is None else credentials.filter(q)
+
+
+def get_credential_for_user(user, pk: int) -> SigningCredential:
+    """One credential through `credentials_for`; another unit's is "not found" (404)."""
+    credential = credentials_for(user).filter(pk=pk).first()
+    if credential is None:
+        raise Http404("Không tìm thấy chứng thư ký số.")
+    return credential

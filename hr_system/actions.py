@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from hr_system import access, roster
-from hr_system.models import AuditLog, Employee, OrgUnit
+from hr_system.models import AuditLog, Employee, OrgUnit, SigningCredential
 from hr_system.uploads import ImportReport, Rejected
 
 # The upsert also rewrites the derived search and sort columns (EmployeeQuerySet.bulk_create).
@@ -140,3 +140,61 @@ def update_employee(*, acting_user, employee: Employee, changes: dict) -> list[s
         employee.save(update_fields=[*changed, "updated_at"])
         AuditLog.record(user=acting_user, action="employee.update", obj=employee, changes=changed)
     return changed
+
+
+CREDENTIAL_AUDITED_FIELDS = (
+    "unit",
+    "purpose",
+    "kind",
+    "holder",
+    "label",
+    "pkcs12_path",
+    "pkcs11_module",
+    "token_label",
+    "key_label",
+    "active",
+)
+
+
+@transaction.atomic
+def save_signing_credential(*, acting_user, credential: SigningCredential, changed: list[str]) -> SigningCredential:
+    """Create or update where a unit's signing key lives, audited. The record holds no
+    secret (no PIN, no passphrase), so the audit names the changed fields and values."""
+    created = credential.pk is None
+    if created:
+        credential.created_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    credential.save()
+    shown = {f: str(getattr(credential, f)) for f in changed if f in CREDENTIAL_AUDITED_FIELDS}
+    AuditLog.record(
+        user=acting_user,
+        action="signing_credential.create" if created else "signing_credential.update",
+        obj=credential,
+        unit=credential.unit.code,
+        changes=shown,
+    )
+    return credential
+
+
+def try_signing_credential(*, acting_user, credential: SigningCredential, secret: str):
+    """Sign a one-page test PDF with the credential ("Thử ký"): the certificate it
+    holds, or signing.SigningError. The outcome is audited, never the secret."""
+    from weasyprint import HTML
+
+    from hr_system import signing
+
+    page = HTML(string="<p>Văn bản ký thử / test signature</p>").write_pdf()
+    try:
+        info = signing.certificate_of(credential, secret)
+        signing.sign_pdf(
+            page,
+            credential=credential,
+            secret=secret,
+            info=signing.SignerInfo(name=info.common_name, position="", agency=credential.unit.name),
+            field_name="test",
+            box=(0, 300, 60, 540, 130),
+        )
+    except signing.SigningError as exc:
+        AuditLog.record(user=acting_user, action="signing_credential.test", obj=credential, outcome=exc.code)
+        raise
+    AuditLog.record(user=acting_user, action="signing_credential.test", obj=credential, outcome="ok")
+    return info

@@ -18,6 +18,7 @@ from hr_system.api_base import TokenAuth, error_body, install_error_envelope
 from hr_system.org_api import org, people
 from hr_system.schemas import ErrorOut
 from hr_system.signed_api import router as signed_documents_router
+from hr_system.signatures.api import router as signatures_router
 from transfers.api import router as transfers_router
 
 
@@ -79,6 +80,7 @@ api.add_router("/org", org)
 api.add_router("/people", people)
 api.add_router("/accounts", accounts_router)
 api.add_router("/signed-documents", signed_documents_router)
+api.add_router("/signatures", signatures_router)
 api.add_router("/devices", devices_router)
 api.add_router("/attendance", attendance_router)
 api.add_router("/assessments", assessments_router)

@@ -207,6 +207,13 @@ BACKUP_KEEP = envint("BACKUP_KEEP", 14)
 # certificates (PEM or DER) that the verifier accepts as anchors: the administrator puts
 # the Government Cipher Committee's roots there; nothing is fetched from the network.
 SIGNING_TRUST_ROOTS_DIR = Path(os.environ.get("SIGNING_TRUST_ROOTS_DIR") or BASE_DIR / "var" / "trust-roots")
+# The PKCS#11 modules (token drivers) a credential may name. Loading a module runs its
+# code in the web process, so the list is the administrator's, never a page's input.
+SIGNING_PKCS11_MODULES = [
+    m.strip()
+    for m in os.environ.get("SIGNING_PKCS11_MODULES", "/usr/lib/softhsm/libsofthsm2.so").split(",")
+    if m.strip()
+]
 # RFC 3161 timestamp authority; empty = signatures carry no timestamp.
 SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "").strip()
 # The signing time printed in the visible signature block is in Vietnam time (+07:00).

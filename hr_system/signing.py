@@ -173,6 +173,11 @@ def _open_signer(credential: SigningCredential, secret: str) -> Iterator[object]
     from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.sign import pkcs11 as hanko_p11
 
+    if credential.pkcs11_module not in settings.SIGNING_PKCS11_MODULES:
+        # Loading a PKCS#11 module runs its code here: only the administrator's list.
+        raise SigningError(
+            "token_unavailable", _("Thư viện PKCS#11 của chứng thư này không nằm trong danh sách được phép.")
+        )
     if not secret:
         raise SigningError("wrong_pin", _("Cần nhập mã PIN của thiết bị ký số."))
     try:
@@ -411,9 +416,9 @@ def verify_pdf(pdf: bytes, *, roots_dir: str | Path | None = None) -> list[Signa
         raise SigningError("bad_pdf", _("Tệp PDF bị hỏng, không đọc được.")) from None
     roots = load_trust_roots(roots_dir)
     checks = []
-    for sig in signatures:
+    for index, sig in enumerate(signatures):
         try:
-            checks.append(_check_one(sig, roots))
+            checks.append(_check_one(sig, roots, is_last=index == len(signatures) - 1))
         except Exception as exc:  # a damaged signature dictionary is a finding, not a crash
             logger.warning("signature %s could not be validated: %s", sig.field_name, type(exc).__name__)
             checks.append(
@@ -430,7 +435,7 @@ def verify_pdf(pdf: bytes, *, roots_dir: str | Path | None = None) -> list[Signa
     return checks
 
 
-def _check_one(sig, roots: list[asn1_x509.Certificate]) -> SignatureCheck:
+def _check_one(sig, roots: list[asn1_x509.Certificate], *, is_last: bool) -> SignatureCheck:
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -439,8 +444,13 @@ def _check_one(sig, roots: list[asn1_x509.Certificate]) -> SignatureCheck:
     signer_cert = sig.signer_cert
     pool = list(sig.other_embedded_certs) + roots
     claimed = sig.self_reported_timestamp
-    vc = ValidationContext(trust_roots=roots, other_certs=pool, allow_fetching=False, revocation_mode="soft-fail")
-    status = validate_pdf_signature(sig, signer_validation_context=vc)
+    # The chain is judged at the time the signature claims (the certificate may have
+    # expired since: the document stays valid); the timestamp's chain at the present.
+    vc = ValidationContext(
+        trust_roots=roots, other_certs=pool, allow_fetching=False, revocation_mode="soft-fail", moment=claimed
+    )
+    ts_vc = ValidationContext(trust_roots=roots, other_certs=pool, allow_fetching=False, revocation_mode="soft-fail")
+    status = validate_pdf_signature(sig, signer_validation_context=vc, ts_validation_context=ts_vc)
     ts = status.timestamp_validity
     signed_at = ts.timestamp if ts is not None else (status.signer_reported_dt or claimed)
     cert = _cert_info(signer_cert)
@@ -453,9 +463,17 @@ def _check_one(sig, roots: list[asn1_x509.Certificate]) -> SignatureCheck:
         "chain": _chain(signer_cert, pool),
         "covers_whole_file": status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
     }
-    allowed_changes = (
-        status.modification_level is not None and status.modification_level <= ModificationLevel.FORM_FILLING
-    )
+    level = status.modification_level
+    if is_last:
+        # Nothing signs what follows the last signature: only validation data (DSS,
+        # document timestamps) may come after it; anything else, even bytes that change
+        # nothing pyHanko can see, was added after signing.
+        allowed_changes = (
+            status.coverage == SignatureCoverageLevel.ENTIRE_FILE or level == ModificationLevel.LTA_UPDATES
+        )
+    else:
+        # Later revisions are the next signatures: filling in their fields is allowed.
+        allowed_changes = level is not None and level <= ModificationLevel.FORM_FILLING
     if not status.intact:
         return SignatureCheck(status="modified", message=_("Nội dung đã bị sửa sau khi ký (sai mã băm)."), **common)
     if not status.valid:

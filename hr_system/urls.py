@@ -25,6 +25,7 @@ urlpatterns = [
     path("signed-documents/", signed_pages.signed_document_list, name="signed_documents"),
     path("signed-documents/<int:pk>.pdf", signed_pages.signed_document_download, name="signed_document_download"),
     path("", include("hr_system.accounts.urls")),
+    path("", include("hr_system.signatures.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/v1/<path:rest>", api_not_found),

@@ -247,3 +247,60 @@ class SoftHsmToken:
                         Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
                     }
                 )
+
+
+class LocalTSA:
+    """An RFC 3161 time-stamping authority on 127.0.0.1, in a thread, answering with
+    pyHanko's DummyTimeStamper signed by `identity` (pki.tsa).
+
+        with LocalTSA(pki.tsa) as url: ...
+    """
+
+    def __init__(self, identity: Identity):
+        self.identity = identity
+        self.requests = 0
+
+    def __enter__(self) -> str:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from asn1crypto import keys, tsp
+        from asn1crypto import x509 as asn1_x509
+        from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+        def asn1_cert(cert):
+            return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+        key = keys.PrivateKeyInfo.load(
+            self.identity.key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        stamper = DummyTimeStamper(
+            tsa_cert=asn1_cert(self.identity.cert),
+            tsa_key=key,
+            certs_to_embed=[asn1_cert(c) for c in self.identity.chain()],
+        )
+        tsa = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                response = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+                tsa.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/timestamp-reply")
+                self.send_header("Content-Length", str(len(response)))
+                self.end_headers()
+                self.wfile.write(response)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}/tsa"
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
