@@ -18,6 +18,7 @@ SECTIONS = [
     ["bench.attendance", "postgres"],
     ["bench.restore_drill"],
     ["bench.attendance_pdf"],
+    ["bench.signing"],
     ["bench.transfers"],
     ["bench.exam_finalize"],
     ["bench.exam_load"],

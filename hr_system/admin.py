@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from hr_system.models import ApiToken, AuditLog, Employee, OrgUnit, OrgUnitSuccession, Role, WorkerHeartbeat
+from hr_system.models import (
+    ApiToken,
+    AuditLog,
+    Employee,
+    OrgUnit,
+    OrgUnitSuccession,
+    Role,
+    SigningCredential,
+    WorkerHeartbeat,
+)
 
 
 @admin.register(OrgUnit)
@@ -73,3 +82,15 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SigningCredential)
+class SigningCredentialAdmin(admin.ModelAdmin):
+    """Where signing keys live (no secret is stored; the PKCS#11 module must also be in
+    settings.SIGNING_PKCS11_MODULES for signing to load it). Officers use the
+    "Chứng thư ký số" pages, which are scoped to their subtree."""
+
+    list_display = ("label", "unit", "purpose", "kind", "holder", "active")
+    list_filter = ("purpose", "kind", "active")
+    search_fields = ("label", "token_label", "key_label", "unit__name")
+    raw_id_fields = ("unit", "holder", "created_by")

@@ -30,6 +30,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hr_system.models import SigningCredential
 
@@ -47,11 +48,12 @@ ERROR_CODES = (
 )
 
 STATUS_LABELS = {
-    "valid": "Hợp lệ",
-    "invalid": "Không hợp lệ",
-    "modified": "Đã bị sửa sau khi ký",
-    "untrusted": "Không tin cậy được chứng thư",
-    "expired": "Chứng thư hết hạn khi ký",
+    "valid": gettext_noop("Hợp lệ"),
+    "invalid": gettext_noop("Không hợp lệ"),
+    "modified": gettext_noop("Đã bị sửa sau khi ký"),
+    "untrusted": gettext_noop("Không tin cậy được chứng thư"),
+    "expired": gettext_noop("Chứng thư hết hạn khi ký"),
+    "unsigned": gettext_noop("Chưa được ký số"),
 }
 
 
@@ -239,9 +241,13 @@ def _check_validity(info: CertificateInfo, when: dt.datetime) -> None:
 def _appearance_pdf(info: SignerInfo, when: dt.datetime, width: float, height: float) -> bytes:
     """The visible block as a one-page PDF of exactly the box's size.
 
-    WeasyPrint lays out the Vietnamese text (pyHanko's own text stamps would need
-    HarfBuzz for anything beyond Latin-1); pyHanko places the page as the widget's
-    appearance.
+    Decree 30/2020, Appendix I (as the Ministry of Home Affairs' guidance restates it;
+    not checked against the gazette text here): the information of a digital
+    signature is set in Times New Roman, upright, size 10, black, with the signing time
+    as day/month/year hour:minute:second and the Vietnam offset (ISO 8601). The size
+    shrinks only when the reserved box is too small for the lines. WeasyPrint lays
+    out the Vietnamese text (pyHanko's own text stamps would need HarfBuzz beyond
+    Latin-1); pyHanko places the page as the widget's appearance.
     """
     from django.utils.html import escape
     from weasyprint import HTML
@@ -249,11 +255,11 @@ def _appearance_pdf(info: SignerInfo, when: dt.datetime, width: float, height: f
     lines = [f"<b>{escape(info.name)}</b>"] if info.name else []
     lines += [escape(text) for text in (info.position, info.agency) if text]
     lines.append(escape(_("Thời gian ký: %(time)s") % {"time": format_local_time(when)}))
-    size = max(4.0, min(9.0, height / (len(lines) * 1.25)))
+    size = max(4.0, min(10.0, height / (len(lines) * 1.25)))
     html = (
         f"<style>@page {{ size: {width:.2f}pt {height:.2f}pt; margin: 0 }}"
-        f"body {{ margin: 0; font-family: 'DejaVu Sans', sans-serif; font-size: {size:.2f}pt;"
-        " line-height: 1.2; color: #b00000; overflow: hidden }"
+        f"body {{ margin: 0; font-family: 'Times New Roman', 'Liberation Serif', 'DejaVu Serif', serif;"
+        f" font-size: {size:.2f}pt; line-height: 1.2; color: #000; overflow: hidden }}"
         "div { height: 100%; display: flex; flex-direction: column; justify-content: center; padding: 0 2pt }</style>"
         f"<div>{'<br>'.join(lines)}</div>"
     )
@@ -495,11 +501,12 @@ def _check_one(sig, roots: list[asn1_x509.Certificate], *, is_last: bool) -> Sig
             **common,
         )
     if not status.trusted or (ts is not None and not ts.trusted):
-        return SignatureCheck(
-            status="untrusted",
-            message=_("Chữ ký nguyên vẹn nhưng chứng thư không dẫn về chứng thư gốc được tin cậy."),
-            **common,
+        message = (
+            _("Chữ ký nguyên vẹn nhưng chứng thư không dẫn về chứng thư gốc được tin cậy.")
+            if roots
+            else _("Chữ ký nguyên vẹn nhưng máy chủ chưa cấu hình chứng thư gốc tin cậy (SIGNING_TRUST_ROOTS_DIR).")
         )
+        return SignatureCheck(status="untrusted", message=message, **common)
     return SignatureCheck(status="valid", message=_("Chữ ký hợp lệ."), **common)
 
 

@@ -3,8 +3,8 @@
 tests/conftest.py writes every log record of a pytest run, formatted as production formats
 it, to var/test-logs/<pid>.jsonl. This script fails (exit 1) when any line holds
 
-- a password the tests use (tests' `…PASSWORD… = "…"` constants, the demo password), and
-  the signing tests' passphrases and token PINs (`…PASSPHRASE…`, `…_PIN…` constants),
+- a password the tests use (tests' `…PASSWORD… = "…"` constants, the demo password), or
+  a PKCS#12 passphrase or token PIN (`…PASSPHRASE…`, `…_PIN…` constants),
 - an API token (`hrt_` and its random part) or a SECRET_KEY the tests run with,
 - an answer key: an option marked correct, or the text of a correct option of the tests'
   question banks,
@@ -51,10 +51,9 @@ def _string_assignments(pattern: re.Pattern, files) -> set[str]:
 
 @functools.cache
 def passwords() -> set[str]:
-    # Passwords, and the signing tests' PKCS#12 passphrases and token PINs (typed at
-    # signing time, never to be logged).
+    # Passwords, and the signing tests' PKCS#12 passphrases and token PINs (tests/pki.py).
     constant = re.compile(
-        r"""^\s*[A-Z0-9_]*(?:PASSWORD|PASSPHRASE|_PIN)[A-Z0-9_]*\s*=\s*["']([^"'\n]{6,})["']""", re.MULTILINE
+        r"""^\s*[A-Z_]*(?:PASSWORD|PASSPHRASE|_PIN)[A-Z_]*\s*=\s*["']([^"'\n]{6,})["']""", re.MULTILINE
     )
     found = _string_assignments(constant, [*_python_files(TESTS), ROOT / "hr_system" / "demo.py"])
     return found

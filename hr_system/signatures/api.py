@@ -7,13 +7,13 @@ from ninja.files import UploadedFile
 
 from hr_system import signing
 from hr_system.api_base import ApiError
-from hr_system.signatures.schemas import VerifyOut
+from hr_system.signatures.schemas import SignatureVerifyOut
 from hr_system.uploads import UploadRejected, read_upload
 
 router = Router(tags=["Chữ ký số"])
 
 
-@router.post("/verify", response=VerifyOut)
+@router.post("/verify", response=SignatureVerifyOut)
 def verify(request, file: File[UploadedFile]):
     """Every signature of the PDF against the server's trust roots. `overall` is "valid"
     only when each signature is valid and the last one covers the whole file; an

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Schema
 
 
 class SignatureCheckOut(Schema):
     field_name: str
-    status: str
+    status: Literal["valid", "invalid", "modified", "untrusted", "expired"]
     signer_name: str
     signer_subject: str
     signed_at: dt.datetime | None
@@ -17,6 +18,6 @@ class SignatureCheckOut(Schema):
     message: str
 
 
-class VerifyOut(Schema):
-    overall: str
+class SignatureVerifyOut(Schema):
+    overall: Literal["valid", "invalid", "modified", "untrusted", "expired", "unsigned"]
     signatures: list[SignatureCheckOut]

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from hr_system import access, actions, signing
@@ -16,8 +17,8 @@ from hr_system.signatures.forms import CredentialForm, TrySignForm, VerifyForm
 from hr_system.uploads import UploadRejected, read_upload
 
 OVERALL_MESSAGES = {
-    "valid": "Tệp có chữ ký số hợp lệ và không bị sửa đổi sau khi ký.",
-    "unsigned": "Tệp không có chữ ký số nào.",
+    "valid": gettext_noop("Tệp có chữ ký số hợp lệ và không bị sửa đổi sau khi ký."),
+    "unsigned": gettext_noop("Tệp không có chữ ký số nào."),
 }
 
 

@@ -1,10 +1,9 @@
+import pytest
+
+from hr_system.signing import SignerInfo, sign_pdf
 from tests.conftest_pki import *  # noqa: F403
-
-import pytest  # noqa: E402
-
-from hr_system.signing import SignerInfo, sign_pdf  # noqa: E402
-from tests.pki import P12_PASSPHRASE  # noqa: E402
-from tests.signing.helpers import blank_pdf  # noqa: E402
+from tests.pki import P12_PASSPHRASE
+from tests.signing.helpers import blank_pdf
 
 
 @pytest.fixture
