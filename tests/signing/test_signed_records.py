@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from assessments import sitting_documents
 from assessments.models import Exam, Sitting
 from hr_system import signed_documents, signing
 from hr_system.models import Role, SignedDocument, SigningCredential
@@ -18,6 +19,7 @@ from tests.assessments.test_attempts import build_exam
 from tests.assessments.test_sittings import make_sitting
 from tests.pki import P12_PASSPHRASE
 from tests.transfers.test_transfers import call, make_round, ok, pool, selection  # noqa: F401 (fixtures)
+from transfers import reports
 from transfers.models import LeaderSelection, TransferRound
 
 PERSONAL = SigningCredential.Purpose.PERSONAL
@@ -141,6 +143,8 @@ def test_sitting_minutes_are_signed_by_the_board_alone_after_the_sitting_ended(e
     assert early.status_code == 409 and early.json()["error"]["code"] == "not_ready"
 
     Sitting.objects.filter(pk=sitting.pk).update(ended_at=timezone.now())
+    _pdf, slots = sitting_documents.sitting_minutes_pdf_with_slots(sitting)
+    assert set(slots) == {"signer"}
     # The minutes carry no agency signature: offering one is refused.
     extra = client.post(api, api_body(exam_setup.board_cred, exam_setup.agency_cred), content_type="application/json")
     assert extra.status_code == 422
@@ -171,6 +175,8 @@ def test_transfer_decision_signed_by_unit_head_and_agency_after_finalising(pool,
     assert "sau khi đợt điều động đã được chốt" in early.content.decode()
 
     TransferRound.objects.filter(pk=rid).update(status=TransferRound.Status.FINAL, finalised_at=timezone.now())
+    _pdf, slots = reports.decision_pdf_with_slots(TransferRound.objects.get(pk=rid))
+    assert set(slots) == {"signer", "agency"}
     client.post(url, form(commune_head.cred, commune_head.agency))
     doc = SignedDocument.objects.get(kind=signed_documents.TRANSFER_DECISION)
     data = signed_bytes(doc)
@@ -209,6 +215,8 @@ def test_leader_results_signed_after_closing_via_the_api(pool, login, selection,
     assert early.status_code == 409 and early.json()["error"]["code"] == "not_ready"
 
     ok(call(login(pool.cast.hr_a), "post", f"/leaders/{sid}/close"))
+    _pdf, slots = reports.leader_results_pdf_with_slots(LeaderSelection.objects.get(pk=sid))
+    assert set(slots) == {"signer", "agency"}
     client = login(commune_head)
     # The commune's agency credential is not the issuing unit's (the school's).
     wrong_agency = client.post(api, api_body(commune_head.cred, commune_head.agency), content_type="application/json")
