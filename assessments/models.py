@@ -301,6 +301,10 @@ class Exam(models.Model):
             return self.remark_window_days
         return rules.remark_window_days(timezone.localdate(self.opens_at))
 
+    def signed_results_key(self) -> str:
+        """The subject key of the signed results list (hr_system.signed_documents)."""
+        return f"exam:{self.pk}"
+
     def results_visible(self) -> bool:
         return self.results_policy == self.Results.IMMEDIATE or self.published_at is not None
 

@@ -13,7 +13,7 @@ from hr_system.models import SignedDocument, SigningCredential
 
 
 def results_subject(exam: Exam) -> str:
-    return f"exam:{exam.pk}"
+    return exam.signed_results_key()
 
 
 def minutes_subject(sitting: Sitting) -> str:

@@ -11,11 +11,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from assessments import sitting_documents
+from assessments import remarks, sitting_documents
 from assessments.models import Exam, Sitting
 from hr_system import signed_documents, signing
 from hr_system.models import Role, SignedDocument, SigningCredential
 from tests.assessments.test_attempts import build_exam
+from tests.assessments.test_remarks import ask, correct_key, seal, world  # noqa: F401 (world: a fixture)
 from tests.assessments.test_sittings import make_sitting
 from tests.pki import P12_PASSPHRASE
 from tests.transfers.test_transfers import call, make_round, ok, pool, selection  # noqa: F401 (fixtures)
@@ -247,3 +248,43 @@ def test_signature_slots_are_found_in_every_signed_template(cast):
     assert set(slots) == {"signer", "agency"}
     # The agency's box overlaps the left part of the signer's (Decree 30/2020 Appendix I).
     assert slots["agency"][1] < slots["signer"][1] < slots["agency"][3] < slots["signer"][3]
+
+
+# --- results that move after signing ---------------------------------------------------------
+
+
+def _signed_results(exam, unit):
+    cred = SigningCredential.objects.create(
+        unit=unit, purpose=PERSONAL, kind=SigningCredential.Kind.PKCS12, label="x", pkcs12_path="/nonexistent.p12"
+    )
+    return SignedDocument.objects.create(
+        kind=signed_documents.EXAM_RESULTS,
+        subject_key=exam.signed_results_key(),
+        unit=unit,
+        title="Kết quả",
+        filename="ket-qua.pdf",
+        sha256="0" * 64,
+        size=1,
+        signer_name="Hội đồng thi",
+        credential=cred,
+    )
+
+
+def test_a_key_correction_that_moves_results_voids_the_signed_list(cast, world):  # noqa: F811
+    w = world
+    doc = _signed_results(w.exam, cast.commune_a)
+    correct_key(w, w.q[2], ["b"])
+    doc.refresh_from_db()
+    assert doc.status == SignedDocument.Status.VOIDED and doc.voided_by == cast.hr_a
+    assert "Sửa đáp án" in doc.void_reason
+
+
+def test_a_remark_that_changes_a_result_voids_the_signed_list(cast, world):  # noqa: F811
+    w = world
+    seal(w, w.an, w.binh)
+    correct_key(w, w.q[2], ["b"])  # sealed attempts keep their result: nothing moves yet
+    doc = _signed_results(w.exam, cast.commune_a)
+    remarks.decide_remark(acting_user=cast.hr_a, request=ask(w), decision="Chấm lại câu 3.")
+    doc.refresh_from_db()
+    assert doc.status == SignedDocument.Status.VOIDED
+    assert "phúc khảo" in doc.void_reason
