@@ -288,3 +288,19 @@ def test_a_remark_that_changes_a_result_voids_the_signed_list(cast, world):  # n
     doc.refresh_from_db()
     assert doc.status == SignedDocument.Status.VOIDED
     assert "phúc khảo" in doc.void_reason
+
+
+def test_leader_results_of_another_commune_are_404_for_its_unit_head(pool, login, selection, make_credential):  # noqa: F811
+    """Wrong unit: commune B's unit head cannot reach commune A's selection."""
+    sid, _members = selection
+    ok(call(login(pool.cast.hr_a), "post", f"/leaders/{sid}/close"))
+    head_b = unit_head("head_b", pool.cast.commune_b)
+    cred = make_credential(pool.cast.commune_b, holder=head_b, purpose=PERSONAL)
+    client = login(head_b)
+    assert client.post(f"/transfers/leaders/{sid}/sign/", form(cred)).status_code == 404
+    api = client.post(
+        f"/api/v1/assessments/transfers/leaders/{sid}/sign", api_body(cred), content_type="application/json"
+    )
+    assert api.status_code == 404
+    assert client.get(f"/api/v1/assessments/transfers/leaders/{sid}/signed.pdf").status_code == 404
+    assert not SignedDocument.objects.exists()
