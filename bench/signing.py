@@ -33,7 +33,7 @@ def render_rows() -> bytes:
         for i in range(ROWS)
     )
     html = (
-        "<style>@page { size: A4 landscape; margin: 15mm } body { font: 8pt 'DejaVu Sans' }"
+        "<style>@page { size: A4 landscape; margin: 15mm } body { font: 9pt 'DejaVu Sans' }"
         " table { border-collapse: collapse; width: 100% } td { border: 0.5pt solid #000; padding: 1.5pt }</style>"
         f"<h1>BẢNG CHẤM CÔNG</h1><table>{rows}</table><p>Người lập biểu</p>"
     )

@@ -284,6 +284,7 @@ def sign_pdf(
     "" means no timestamp; an unreachable TSA fails the signing rather than signing
     without the timestamp.
     """
+    from pyhanko.pdf_utils import layout
     from pyhanko.pdf_utils.content import ImportedPdfPage
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
@@ -300,6 +301,13 @@ def sign_pdf(
     except (PdfError, ValueError, OSError, KeyError, TypeError):
         raise SigningError("bad_pdf", _("Tệp không phải là PDF hợp lệ.")) from None
 
+    try:
+        already = {sig.field_name for sig in writer.prev.embedded_signatures}
+    except (PdfError, ValueError, KeyError, TypeError):
+        raise SigningError("bad_pdf", _("Tệp PDF bị hỏng, không đọc được.")) from None
+    if field_name in already:
+        raise SigningError("bad_pdf", _("Văn bản đã có chữ ký ở ô “%(field)s”.") % {"field": field_name})
+
     with _open_signer(credential, secret) as signer:
         _check_validity(_cert_info(signer.signing_cert), when)
         spec, stamp_style, appearance_file = fields.SigFieldSpec(sig_field_name=field_name), None, None
@@ -309,7 +317,13 @@ def sign_pdf(
             with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as handle:
                 handle.write(_appearance_pdf(info, when, abs(x2 - x1), abs(y2 - y1)))
                 appearance_file = handle.name
-            stamp_style = StaticStampStyle(background=ImportedPdfPage(appearance_file), border_width=0)
+            # The block is rendered at the box's size: no margin, so it fills the box.
+            fill = layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MIN, margins=layout.Margins()
+            )
+            stamp_style = StaticStampStyle(
+                background=ImportedPdfPage(appearance_file), background_layout=fill, border_width=0
+            )
         meta = signers.PdfSignatureMetadata(
             field_name=field_name,
             reason=info.reason or None,

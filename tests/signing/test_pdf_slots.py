@@ -75,4 +75,11 @@ def test_a_visible_signature_lands_on_the_slot(slot_templates, cast, make_creden
     assert len(widgets) == 1
     rect = [float(v) for v in widgets[0]["/Rect"]]
     assert rect == pytest.approx(list(slots["signer"][1:]), abs=0.01)
-    assert "/AP" in widgets[0]
+    # The appearance is the rendered block placed unscaled at the box's origin, and the
+    # block is exactly the box's size with text in it (the signer's name, position, time).
+    appearance = widgets[0]["/AP"]["/N"]
+    assert b"1 0 0 1 0 0 cm" in appearance.data
+    [block] = [x.get_object() for x in appearance["/Resources"]["/XObject"].values()]
+    width, height = rect[2] - rect[0], rect[3] - rect[1]
+    assert [float(v) for v in block["/BBox"]] == pytest.approx([0, 0, width, height], abs=0.01)
+    assert b"BT" in block.data and b"TJ" in block.data

@@ -49,3 +49,23 @@ def P12():  # noqa: N802
     from tests.pki import P12_PASSPHRASE
 
     return P12_PASSPHRASE
+
+
+def test_signing_time_is_shown_in_vietnam_time():
+    import datetime as dt
+
+    from hr_system.signing import format_local_time
+
+    assert format_local_time(dt.datetime(2026, 1, 31, 17, 0, 5, tzinfo=dt.UTC)) == "01/02/2026 00:00:05 +07:00"
+
+
+def test_the_given_signing_time_is_the_signatures(cast, pki, make_credential):
+    import datetime as dt
+
+    when = dt.datetime(2026, 11, 30, 2, 15, 0, tzinfo=dt.UTC)
+    signed = sign_pdf(
+        blank_pdf(), credential=make_credential(cast.commune_a), secret=P12(), info=INFO, field_name="s", when=when
+    )
+    [check] = verify_pdf(signed, roots_dir=pki.roots_dir)
+    assert check.signed_at == when
+    assert check.signed_at_local == "30/11/2026 09:15:00 +07:00"

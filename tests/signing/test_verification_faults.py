@@ -211,3 +211,37 @@ def test_certificate_of_names_the_holder(cast, make_credential, softhsm_token):
     info = signing.certificate_of(make_credential(cast.commune_a, SigningCredential.Kind.PKCS11), softhsm_token.pin)
     assert info.common_name == "Nguyễn Văn Ký"
     assert info.not_after > dt.datetime.now(dt.UTC)
+
+
+def test_signing_the_same_field_twice_is_refused(cast, make_credential, signed):
+    with pytest.raises(SigningError) as err:
+        sign_pdf(
+            signed,
+            credential=make_credential(cast.commune_a),
+            secret=P12_PASSPHRASE,
+            info=INFO,
+            field_name="signer",
+        )
+    assert err.value.code == "bad_pdf"
+    assert "đã có chữ ký" in err.value.message
+
+
+def test_signing_something_that_is_not_a_pdf_is_bad_pdf(cast, make_credential):
+    with pytest.raises(SigningError) as err:
+        sign_pdf(
+            b"not a pdf", credential=make_credential(cast.commune_a), secret=P12_PASSPHRASE, info=INFO, field_name="s"
+        )
+    assert err.value.code == "bad_pdf"
+
+
+def test_a_changed_signature_value_is_invalid(signed, pki):
+    # The /Contents hex string is outside the signed byte range: changing the signature
+    # value itself keeps the document digest but breaks the signature.
+    start = signed.index(b"/Contents <") + len(b"/Contents <")
+    end = signed.index(b">", start)
+    blob = signed[start:end].rstrip(b"0")
+    at = start + len(blob) - 40  # inside the RSA signature value, near the end of the CMS
+    flipped = b"0" if signed[at : at + 1] != b"0" else b"1"
+    tampered = signed[:at] + flipped + signed[at + 1 :]
+    checks = verify_pdf(tampered, roots_dir=pki.roots_dir)
+    assert [c.status for c in checks] == ["invalid"]
