@@ -256,3 +256,33 @@ def test_timesheet_page_shows_the_sign_form_with_a_password_input(cast, login, s
     page = login(cast.head_a).get(f"/attendance/timesheet/?{QUERY}").content.decode()
     assert 'name="secret"' in page and 'type="password"' in page
     assert head_credential.label in page
+
+
+def test_unlocking_a_parent_unit_voids_the_signed_sheets_below_it(cast, login, store, head_credential):
+    """A lock on the commune freezes its school: lifting it voids the school's signed sheet."""
+    actions.lock_month(acting_user=cast.hr_a, unit=cast.commune_a, month=JANUARY)
+    client = login(cast.head_a)
+    client.post(SIGN_URL, sign_form(head_credential))
+    doc = SignedDocument.objects.get()
+    actions.unlock_month(acting_user=cast.hr_a, unit=cast.commune_a, month=JANUARY, reason="Sửa")
+    doc.refresh_from_db()
+    assert doc.status == SignedDocument.Status.VOIDED
+
+
+def test_unlocking_another_month_or_unit_leaves_the_signature(cast, login, store, head_credential):
+    lock_january(cast)
+    login(cast.head_a).post(SIGN_URL, sign_form(head_credential))
+    actions.lock_month(acting_user=cast.hr_a, unit=cast.school_a, month=dt.date(2026, 2, 1))
+    actions.unlock_month(acting_user=cast.hr_a, unit=cast.school_a, month=dt.date(2026, 2, 1), reason="Sửa")
+    actions.lock_month(acting_user=cast.hr_b, unit=cast.commune_b, month=JANUARY)
+    actions.unlock_month(acting_user=cast.hr_b, unit=cast.commune_b, month=JANUARY, reason="Sửa")
+    assert SignedDocument.objects.get().status == SignedDocument.Status.SIGNED
+
+
+def test_the_secret_is_write_only_in_the_api_schema(client):
+    from hr_system.api import api
+
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    assert schemas["SignIn"]["properties"]["secret"]["writeOnly"] is True
+    assert schemas["SignIn"]["additionalProperties"] is False
+    assert "secret" not in schemas["SignedDocumentOut"]["properties"]
