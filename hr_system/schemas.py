@@ -236,9 +236,9 @@ class SignIn(InSchema):
     """Sign a document: the signer's credential and its PIN or passphrase (write-only:
     used for this one signature, never stored, never returned, never logged)."""
 
-    credential: int
+    credential: int = Field(..., ge=1, le=2**63 - 1)
     secret: str = Field(..., min_length=1, max_length=256, json_schema_extra={"writeOnly": True})
-    agency_credential: int | None = None
+    agency_credential: int | None = Field(None, ge=1, le=2**63 - 1)
     agency_secret: str | None = Field(None, max_length=256, json_schema_extra={"writeOnly": True})
 
 

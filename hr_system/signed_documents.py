@@ -353,4 +353,6 @@ def credential_by_id(raw) -> SigningCredential | None:
         pk = int(raw)
     except (TypeError, ValueError):
         return None
+    if not 0 < pk < 2**63:  # beyond a bigint PostgreSQL refuses the query itself
+        return None
     return SigningCredential.objects.filter(pk=pk).first()

@@ -286,3 +286,18 @@ def test_the_secret_is_write_only_in_the_api_schema(client):
     assert schemas["SignIn"]["properties"]["secret"]["writeOnly"] is True
     assert schemas["SignIn"]["additionalProperties"] is False
     assert "secret" not in schemas["SignedDocumentOut"]["properties"]
+
+
+def test_hostile_credential_ids_are_refused_cleanly(cast, login, store, head_credential):
+    lock_january(cast)
+    client = login(cast.head_a)
+    for bad in ("99999999999999999999999", "-1", "abc", ""):
+        page = client.post(SIGN_URL, {**sign_form(head_credential), "credential": bad}, follow=True)
+        assert page.status_code == 200 and "không phải của bạn" in page.content.decode()
+    api = client.post(
+        f"{API}/timesheet/sign?{QUERY}",
+        {"credential": 10**30, "secret": "x"},
+        content_type="application/json",
+    )
+    assert api.status_code == 422 and api.json()["error"]["code"] == "validation_error"
+    assert not SignedDocument.objects.exists()
