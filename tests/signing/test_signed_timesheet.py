@@ -301,3 +301,17 @@ def test_hostile_credential_ids_are_refused_cleanly(cast, login, store, head_cre
     )
     assert api.status_code == 422 and api.json()["error"]["code"] == "validation_error"
     assert not SignedDocument.objects.exists()
+
+
+def test_an_expired_certificate_is_refused_in_vietnamese_and_nothing_is_stored(
+    cast, login, store, make_credential, pki
+):
+    lock_january(cast)
+    expired = make_credential(
+        cast.school_a, holder=cast.head_a, purpose=SigningCredential.Purpose.PERSONAL, identity=pki.expired_signer
+    )
+    response = login(cast.head_a).post(SIGN_URL, sign_form(expired), follow=True)
+    assert "hết hạn" in response.content.decode()
+    assert not SignedDocument.objects.exists()
+    assert stored_files(store) == []
+    assert AuditLog.objects.get(action="document.sign_failed").detail["code"] == "expired_certificate"
