@@ -83,10 +83,11 @@ from attendance.schemas import (
     TrackingStartOut,
     UnitDayOut,
 )
-from hr_system import access, signed_api, signed_documents
+from hr_system import access, signed_documents
 from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.models import AuditLog, OrgUnit
 from hr_system.schemas import SignedDocumentOut, SignIn
+from hr_system.signed_documents import api as signed_api
 
 router = Router(tags=["Chấm công"])
 

@@ -25,7 +25,8 @@ from attendance.access import (
     unit_for_timesheet_signer,
 )
 from attendance.models import unit_tracking_start
-from hr_system import access, signed_documents, signed_pages, widgets
+from hr_system import access, signed_documents, widgets
+from hr_system.signed_documents import pages as signed_pages
 
 MAX_PERIOD_DAYS = 366
 

@@ -18,7 +18,7 @@ from hr_system.api_base import TokenAuth, error_body, install_error_envelope
 from hr_system.org_api import org, people
 from hr_system.schemas import ErrorOut
 from hr_system.signatures.api import router as signatures_router
-from hr_system.signed_api import router as signed_documents_router
+from hr_system.signed_documents.api import router as signed_documents_router
 from transfers.api import router as transfers_router
 
 

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from hr_system import ops_views, signed_pages, views
+from hr_system import ops_views, views
 from hr_system.api import api
 from hr_system.api import not_found as api_not_found
+from hr_system.signed_documents import pages as signed_pages
 
 handler500 = "hr_system.ops_views.server_error"
 

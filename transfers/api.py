@@ -11,9 +11,10 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from assessments.access import get_exam_for_user
-from hr_system import access, signed_api, signed_documents
+from hr_system import access, signed_documents
 from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.schemas import SignedDocumentOut, SignIn
+from hr_system.signed_documents import api as signed_api
 from transfers import actions, reports
 from transfers.access import (
     criteria_sets_for,

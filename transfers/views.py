@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hr_system import signed_documents, signed_pages, widgets
+from hr_system import signed_documents, widgets
+from hr_system.signed_documents import pages as signed_pages
 from transfers import actions, reports, rules
 from transfers.access import (
     can_change_round,

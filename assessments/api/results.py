@@ -20,9 +20,10 @@ from assessments.access import (
 )
 from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
 from assessments.schemas import CandidateResultOut, ExamResultsOut, KeyCorrectionIn, KeyCorrectionOut, ScoreOut
-from hr_system import signed_api, signed_documents
+from hr_system import signed_documents
 from hr_system.api_base import ApiError, invalid
 from hr_system.schemas import SignedDocumentOut, SignIn
+from hr_system.signed_documents import api as signed_api
 
 router = Router(tags=["Kết quả"])
 

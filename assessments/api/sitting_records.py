@@ -20,9 +20,10 @@ from ninja.pagination import paginate
 from assessments import access, incidents, sealing, signed_records, sitting_documents
 from assessments.models import Attempt, Incident
 from assessments.papers import ExamError
-from hr_system import signed_api, signed_documents
+from hr_system import signed_documents
 from hr_system.api_base import ApiError, PageNumber
 from hr_system.schemas import InSchema, SignedDocumentOut, SignIn
+from hr_system.signed_documents import api as signed_api
 
 router = Router(tags=["Ca thi"])
 

@@ -23,8 +23,9 @@ from assessments.access import (
     questions_for,
 )
 from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
-from hr_system import access, signed_documents, signed_pages
+from hr_system import access, signed_documents
 from hr_system.models import Employee
+from hr_system.signed_documents import pages as signed_pages
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:

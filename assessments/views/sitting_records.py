@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from assessments import access, incidents, sealing, signed_records, sitting_documents
 from assessments.models import Exam, Incident
 from assessments.papers import ExamError
-from hr_system import signed_documents, signed_pages
+from hr_system import signed_documents
+from hr_system.signed_documents import pages as signed_pages
 
 MAX_RESTORED_MINUTES = incidents.MAX_RESTORED_SECONDS // 60
 
