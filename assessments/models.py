@@ -324,6 +324,10 @@ class Exam(models.Model):
         closes_on = timezone.localdate(self.published_at) + dt.timedelta(days=self.remark_days())
         return closes_on + dt.timedelta(days=self.anonymise_after_days + 1)
 
+    def signed_results_key(self) -> str:
+        """The subject key of the signed results list (hr_system.signed_documents)."""
+        return f"exam:{self.pk}"
+
     def results_visible(self) -> bool:
         return self.results_policy == self.Results.IMMEDIATE or self.published_at is not None
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from assessments import access, results, scoring, sealing
 from assessments.models import Attempt, AttemptEvent, Exam, PaperItem, QuestionVersion, RemarkRequest
 from assessments.papers import ExamError
-from hr_system import pdf
+from hr_system import pdf, signed_documents
 from hr_system.models import AuditLog
 
 REASON_MAX = 2000
@@ -224,6 +224,14 @@ def decide_remark(
                 "rank_before": before[2],
                 "rank_after": attempt.rank,
             }
+        if not reject and (request.status == RemarkRequest.Status.CHANGED or attempt.rank != before[2]):
+            # The signed results list says otherwise now: it is voided, to be signed again.
+            signed_documents.void(
+                acting_user=acting_user,
+                kind=signed_documents.EXAM_RESULTS,
+                subject_key=exam.signed_results_key(),
+                reason=f"Kết quả phúc khảo làm thay đổi kết quả (đề nghị số {request.pk}).",
+            )
         request.score_before, request.score_after = before[0], attempt.score
         request.decision, request.decided_at, request.decided_by = decision, now, acting_user
         request.save(

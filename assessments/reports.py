@@ -434,10 +434,20 @@ def _header(exam: Exam, kind: str) -> dict:
 
 def results_pdf(exam: Exam) -> bytes:
     """The official results list (Decree 30/2020 layout, landscape for the part columns)."""
+    return pdf.render_pdf(*results_document(exam))
+
+
+def results_pdf_with_slots(exam: Exam) -> tuple[bytes, dict]:
+    """The same list with its signature slots (the board's and the agency's), for signing."""
+    return pdf.render_pdf_with_slots(*results_document(exam))
+
+
+def results_document(exam: Exam) -> tuple[str, dict]:
     data = results.result_rows(exam)
-    return pdf.render_pdf(
+    return (
         "pdf/results.html",
         {
+            "agency_slot": True,
             **_header(exam, "KQ"),
             "doc_type": "KẾT QUẢ KIỂM TRA, ĐÁNH GIÁ NĂNG LỰC",
             "doc_summary": exam.title,

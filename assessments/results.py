@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from assessments import access, scoring, sealing
 from assessments.models import Attempt, Exam, ExamPart, PaperItem, QuestionVersion
 from assessments.papers import ExamError
+from hr_system import signed_documents
 from hr_system.models import AuditLog
 from hr_system.templatetags.numbers import vn_number
 from hr_system.text import name_sort_key
@@ -257,6 +258,14 @@ def correct_key(*, acting_user, version: QuestionVersion, correct_ids: list[str]
             n, c = _score_many(exam, had_version)
             rescored, changed = rescored + n, changed + c
             rank_exam(exam)
+            if c:
+                # A signed results list no longer says what the exam's results are.
+                signed_documents.void(
+                    acting_user=acting_user,
+                    kind=signed_documents.EXAM_RESULTS,
+                    subject_key=exam.signed_results_key(),
+                    reason=f"Sửa đáp án câu hỏi: {reason}",
+                )
             AuditLog.record(
                 user=acting_user,
                 action="exam.key_corrected",

@@ -124,8 +124,17 @@ def _proctors(sitting: Sitting) -> list[str]:
 
 def sitting_minutes_pdf(sitting: Sitting) -> bytes:
     """The sitting's minutes (biên bản) for the proctors to sign."""
+    return pdf.render_pdf(*sitting_minutes_document(sitting))
+
+
+def sitting_minutes_pdf_with_slots(sitting: Sitting) -> tuple[bytes, dict]:
+    """The same minutes with the exam board's signature slot, for signing."""
+    return pdf.render_pdf_with_slots(*sitting_minutes_document(sitting))
+
+
+def sitting_minutes_document(sitting: Sitting) -> tuple[str, dict]:
     sitting = Sitting.objects.select_related("exam__unit", "sealed_by").get(pk=sitting.pk)
-    return pdf.render_pdf(
+    return (
         "pdf/sitting_minutes.html",
         {
             **_header(sitting, "BB"),

@@ -43,6 +43,16 @@ urlpatterns = [
         name="sitting_minutes_pdf",
     ),
     path(
+        "assessments/sittings/<int:sitting_id>/minutes/sign/",
+        sitting_records.sitting_minutes_sign,
+        name="sitting_minutes_sign",
+    ),
+    path(
+        "assessments/sittings/<int:sitting_id>/minutes/signed.pdf",
+        sitting_records.sitting_minutes_signed_pdf,
+        name="sitting_minutes_signed_pdf",
+    ),
+    path(
         "assessments/sittings/<int:sitting_id>/sign-list.pdf",
         sitting_records.sitting_sign_list_pdf,
         name="sitting_sign_list_pdf",
@@ -57,6 +67,8 @@ urlpatterns = [
     path("assessments/results/<int:exam_id>/publish/", results.results_publish, name="results_publish"),
     path("assessments/results/<int:exam_id>/results.xlsx", results.results_xlsx, name="results_xlsx"),
     path("assessments/results/<int:exam_id>/results.pdf", results.results_pdf, name="results_pdf"),
+    path("assessments/results/<int:exam_id>/sign/", results.results_sign, name="results_sign"),
+    path("assessments/results/<int:exam_id>/signed.pdf", results.results_signed_pdf, name="results_signed_pdf"),
     path(
         "assessments/results/<int:exam_id>/item-analysis/", results.results_item_analysis, name="results_item_analysis"
     ),

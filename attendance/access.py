@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from attendance import engine
 from attendance.actions import AttendanceError
 from attendance.models import CalendarDay, EmployeeSchedule, LeaveRequest, Schedule
-from hr_system import access
+from hr_system import access, signed_documents
 from hr_system.access import own_employee
 from hr_system.models import Employee, OrgUnit, Role
 
@@ -107,6 +107,15 @@ def unit_for_report(user, code: str) -> OrgUnit:
     unit = access.get_unit_for_user(user, code)  # out of scope: 404
     if not decider_units(user).filter(pk=unit.pk).exists():
         raise Http404(_("Không tìm thấy đơn vị."))
+    return unit
+
+
+def unit_for_timesheet_signer(user, code: str) -> OrgUnit:
+    """A unit whose month sheet the caller signs: 404 outside the units they decide for,
+    403 for a decider who is not its unit head (signed_documents.KINDS says who signs)."""
+    unit = unit_for_report(user, code)
+    if not signed_documents.may_sign(user, signed_documents.KINDS[signed_documents.TIMESHEET], unit):
+        raise PermissionDenied(_("Chỉ thủ trưởng đơn vị được ký số bảng chấm công của đơn vị."))
     return unit
 
 

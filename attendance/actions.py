@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from attendance import engine, rules
+from attendance import engine, reports, rules
 from attendance.models import (
     CalendarDay,
     Correction,
@@ -29,7 +29,8 @@ from attendance.models import (
     TrackingStart,
     unit_tracking_start,
 )
-from hr_system.models import AuditLog, Employee, OrgUnit
+from hr_system import signed_documents
+from hr_system.models import AuditLog, Employee, OrgUnit, SignedDocument, SigningCredential
 
 
 class AttendanceError(ValueError):
@@ -477,9 +478,55 @@ def unlock_month(*, acting_user, unit: OrgUnit, month: dt.date, reason: str) -> 
                 )
             raise AttendanceError(f"Tháng {_month_label(month)} chưa bị khóa.")
         AuditLog.record(user=acting_user, action="month.unlock", obj=unit, month=str(month), reason=reason)
+        # The lock froze the unit's whole subtree: every timesheet signed under it loses
+        # its basis, so its signature is voided and the month can be regenerated.
+        signed = SignedDocument.objects.in_force().filter(
+            kind=signed_documents.TIMESHEET,
+            unit__path__startswith=unit.path,
+            subject_key__endswith=f":{month:%Y-%m}",
+        )
+        for doc in signed:
+            signed_documents.void(
+                acting_user=acting_user,
+                kind=doc.kind,
+                subject_key=doc.subject_key,
+                reason=f"Mở khóa tháng {_month_label(month)}: {reason.strip()}",
+            )
     # What changed while the month was frozen (late punches, rule data) shows at once.
     last = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     engine.recompute(_unit_employees(unit), month, min(last, timezone.localdate()))
+
+
+def timesheet_subject(unit: OrgUnit, month: dt.date) -> str:
+    """The signed-document subject key of a unit's month sheet."""
+    return f"{unit.pk}:{month:%Y-%m}"
+
+
+def sign_timesheet(
+    *,
+    acting_user,
+    unit: OrgUnit,
+    month: dt.date,
+    credential: SigningCredential | None,
+    secret: str,
+) -> SignedDocument:
+    """The unit head signs the C01-HD sheet of a locked month (the sheet is the basis of
+    pay: what is signed must not move, so only a locked month is signed)."""
+    month = month.replace(day=1)
+    data = reports.timesheet(unit, month)
+    if not data["locked"]:
+        raise AttendanceError(f"Tháng {_month_label(month)} chưa khóa sổ: chỉ ký số bảng chấm công của tháng đã khóa.")
+    return signed_documents.sign_document(
+        acting_user=acting_user,
+        kind=signed_documents.TIMESHEET,
+        subject=timesheet_subject(unit, month),
+        unit=unit,
+        pdf_and_slots=reports.timesheet_pdf_with_slots(data, unit),
+        credential=credential,
+        secret=secret,
+        title=f"Bảng chấm công tháng {_month_label(month)} — {unit.name}",
+        filename=f"bang-cham-cong-{unit.code}-{month:%Y-%m}-da-ky.pdf",
+    )
 
 
 # --- rule data: edits, closing and removal ---------------------------------------------

@@ -39,6 +39,8 @@ from attendance.access import (
     schedule_for_manager,
     schedules_for,
     unit_for_decider,
+    unit_for_report,
+    unit_for_timesheet_signer,
     unit_rule_for_manager,
 )
 from attendance.actions import AttendanceError
@@ -81,9 +83,11 @@ from attendance.schemas import (
     TrackingStartOut,
     UnitDayOut,
 )
-from hr_system import access
+from hr_system import access, signed_documents
 from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.models import AuditLog, OrgUnit
+from hr_system.schemas import SignedDocumentOut, SignIn
+from hr_system.signed_documents import api as signed_api
 
 router = Router(tags=["Chấm công"])
 
@@ -170,6 +174,30 @@ def get_timesheet(request, unit: str, month: str):
     """The C01-HD month sheet of a unit's subtree."""
     month_date = parse_month(month)
     return reports.timesheet(unit_for_decider(request.user, unit), month_date)
+
+
+@router.post("/timesheet/sign", response=SignedDocumentOut)
+def sign_timesheet(request, unit: str, month: str, body: SignIn):
+    """The unit head signs a locked month's C01-HD sheet (PAdES); the signed bytes are
+    stored and handed out by `timesheet/signed.pdf` from then on."""
+    month_date = parse_month(month)
+    unit_obj = unit_for_timesheet_signer(request.user, unit)
+    try:
+        return signed_api.sign_or_error(
+            actions.sign_timesheet, body, acting_user=request.user, unit=unit_obj, month=month_date
+        )
+    except AttendanceError as exc:
+        raise ApiError(409, "not_locked", str(exc)) from None
+
+
+@router.get("/timesheet/signed.pdf")
+def timesheet_signed_pdf(request, unit: str, month: str):
+    """The signed copy in force of a unit's month sheet (404 while unsigned)."""
+    month_date = parse_month(month)
+    unit_obj = unit_for_report(request.user, unit)
+    return signed_api.signed_pdf(
+        signed_documents.current(signed_documents.TIMESHEET, actions.timesheet_subject(unit_obj, month_date))
+    )
 
 
 @router.get("/discipline", response=DisciplineOut)

@@ -37,7 +37,7 @@ from attendance import engine, rules
 from attendance.models import DayResult, DisciplineRule, LeaveType, MonthLock, RecomputeState
 from hr_system import spreadsheets
 from hr_system.models import Employee, OrgUnit
-from hr_system.pdf import render_pdf
+from hr_system.pdf import render_pdf, render_pdf_with_slots
 from hr_system.text import name_sort_key
 
 # Column titles of form C01-HD (Circular 107/2017/TT-BTC). Stoppage days are rare and
@@ -377,6 +377,15 @@ def _sheet_layout(day_count: int, total_count: int) -> dict[str, str]:
 
 
 def timesheet_pdf(data: dict, unit: OrgUnit) -> bytes:
+    return render_pdf(*timesheet_document(data, unit))
+
+
+def timesheet_pdf_with_slots(data: dict, unit: OrgUnit) -> tuple[bytes, dict]:
+    """The same PDF, with where its signature slots are (for signing)."""
+    return render_pdf_with_slots(*timesheet_document(data, unit))
+
+
+def timesheet_document(data: dict, unit: OrgUnit) -> tuple[str, dict]:
     month = data["month"]
     days = [str(d) for d in range(1, data["days_in_month"] + 1)]
     show_stoppage = any(row["totals"]["stoppage"] for row in data["rows"])
@@ -406,7 +415,7 @@ def timesheet_pdf(data: dict, unit: OrgUnit) -> bytes:
         layout=_sheet_layout(len(days), len(totals)),
         locked=data["locked"],
     )
-    return render_pdf("pdf/timesheet.html", context)
+    return "pdf/timesheet.html", context
 
 
 def format_days(value: float, zero: str = "") -> str:

@@ -17,9 +17,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from attendance import actions, reports, rules
-from attendance.access import DECIDERS, can_manage_rules, decider_units, unit_for_report
+from attendance.access import (
+    DECIDERS,
+    can_manage_rules,
+    decider_units,
+    unit_for_report,
+    unit_for_timesheet_signer,
+)
 from attendance.models import unit_tracking_start
-from hr_system import access, widgets
+from hr_system import access, signed_documents, widgets
+from hr_system.signed_documents import pages as signed_pages
 
 MAX_PERIOD_DAYS = 366
 
@@ -148,18 +155,24 @@ def timesheet(request):
             # A lock set on a parent unit is lifted there, by whoever manages that unit.
             "can_unlock": lock is not None
             and access.units_for(request.user, write=True).filter(code=lock["unit"]).exists(),
+            "sign": signed_pages.sign_form_context(
+                request.user, signed_documents.TIMESHEET, unit, actions.timesheet_subject(unit, month)
+            ),
+            "sign_ready": data["locked"],
+            "sign_not_ready": _("Chỉ ký số bảng chấm công sau khi tháng đã khóa sổ."),
+            "sign_fields": [("unit", unit.code), ("month", f"{month:%Y-%m}")],
         }
     )
     return render(request, "attendance/timesheet.html", context)
 
 
-def _timesheet_data(request):
+def _timesheet_data(request, *, with_data: bool = True):
     code = request.GET.get("unit")
     if not code:
         raise Http404(_("Chưa chọn đơn vị."))
     unit = unit_for_report(request.user, code)
     month = _parse_month(request.GET.get("month"))
-    return unit, month, reports.timesheet(unit, month)
+    return unit, month, reports.timesheet(unit, month) if with_data else None
 
 
 @login_required
@@ -168,9 +181,68 @@ def timesheet_pdf(request):
         unit, month, data = _timesheet_data(request)
     except BadInput as exc:
         return _bad_request(str(exc))
+    # A signed month hands out its signed bytes: the sheet is not regenerated until the
+    # month is unlocked (which voids the signature).
+    signed = signed_documents.current(signed_documents.TIMESHEET, actions.timesheet_subject(unit, month))
+    if signed is not None:
+        if request.GET.get("regenerate"):
+            return _conflict(
+                _(
+                    "Bảng chấm công tháng này đã được ký số: muốn lập lại phải mở khóa tháng (chữ ký sẽ bị hủy hiệu lực)."
+                )
+            )
+        return signed_pages.signed_pdf_response(request, signed)
     return _download(
         reports.timesheet_pdf(data, unit), "application/pdf", f"bang-cham-cong-{unit.code}-{month:%Y-%m}.pdf"
     )
+
+
+def _conflict(message: str) -> HttpResponse:
+    return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
+
+
+@login_required
+def timesheet_signed_pdf(request):
+    """The signed copy in force of a unit's month (404 when the month is not signed)."""
+    try:
+        unit, month, _data = _timesheet_data(request, with_data=False)
+    except BadInput as exc:
+        return _bad_request(str(exc))
+    signed = signed_documents.current(signed_documents.TIMESHEET, actions.timesheet_subject(unit, month))
+    if signed is None:
+        raise Http404(_("Bảng chấm công tháng này chưa được ký số."))
+    return signed_pages.signed_pdf_response(request, signed)
+
+
+@login_required
+@require_POST
+def timesheet_sign(request):
+    """The unit head signs a locked month's sheet with their credential and PIN."""
+    code = request.POST.get("unit", "")
+    back = reverse("attendance_timesheet") + "?" + urlencode({"unit": code, "month": request.POST.get("month", "")})
+    try:
+        month = _parse_month(request.POST.get("month"))
+    except BadInput as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    unit = unit_for_timesheet_signer(request.user, code)
+    try:
+        actions.sign_timesheet(
+            acting_user=request.user,
+            unit=unit,
+            month=month,
+            credential=signed_documents.credential_by_id(request.POST.get("credential")),
+            secret=request.POST.get("secret", ""),
+        )
+    except actions.AttendanceError as exc:
+        messages.error(request, str(exc))
+    except signed_documents.SignedDocumentError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Đã ký số bảng chấm công tháng %(m)s của %(u)s.") % {"m": f"{month:%m/%Y}", "u": unit.name}
+        )
+    return redirect(back)
 
 
 @login_required

@@ -8,6 +8,7 @@ from hr_system.models import (
     OrgUnit,
     OrgUnitSuccession,
     Role,
+    SignedDocument,
     SigningCredential,
     WorkerHeartbeat,
 )
@@ -113,3 +114,22 @@ class SigningCredentialAdmin(admin.ModelAdmin):
     list_filter = ("purpose", "kind", "active")
     search_fields = ("label", "token_label", "key_label", "unit__name")
     raw_id_fields = ("unit", "holder", "created_by")
+
+
+@admin.register(SignedDocument)
+class SignedDocumentAdmin(admin.ModelAdmin):
+    """Signed documents are written by hr_system.signed_documents (sign, void); the
+    stored bytes must match the digest, so nothing here is editable."""
+
+    list_display = ("title", "kind", "unit", "signer_name", "signed_at", "status", "sha256")
+    list_filter = ("kind", "status")
+    search_fields = ("title", "subject_key", "sha256", "signer_name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -19,6 +19,7 @@ from hr_system.org_api import org, people
 from hr_system.privacy_api import me
 from hr_system.schemas import ErrorOut
 from hr_system.signatures.api import router as signatures_router
+from hr_system.signed_documents.api import router as signed_documents_router
 from transfers.api import router as transfers_router
 
 
@@ -80,6 +81,7 @@ api.add_router("/org", org)
 api.add_router("/people", people)
 api.add_router("/accounts", accounts_router)
 api.add_router("/me", me)
+api.add_router("/signed-documents", signed_documents_router)
 api.add_router("/signatures", signatures_router)
 api.add_router("/devices", devices_router)
 api.add_router("/attendance", attendance_router)

@@ -655,3 +655,61 @@ class SigningCredential(models.Model):
         else:
             where = self.pkcs12_path.rsplit("/", 1)[-1]
         return f"{self.label} — {self.get_purpose_display()} — {self.get_kind_display()} ({where})"
+
+
+class SignedDocumentQuerySet(models.QuerySet):
+    def in_force(self) -> SignedDocumentQuerySet:
+        return self.filter(status=SignedDocument.Status.SIGNED)
+
+
+class SignedDocument(models.Model):
+    """A signed official PDF (Decree 30/2020 Art. 5): the exact bytes handed out, kept
+    content-addressed by their SHA-256 under SIGNED_DOCUMENTS_DIR (hr_system.signed_documents).
+
+    `kind` names an entry of the document registry in hr_system.signed_documents;
+    `subject_key` says which document of that kind ("<unit code>:2026-01" for a
+    timesheet, "exam:12" for a results list). At most one copy per subject is in force;
+    a voided copy stays, with who voided it, when and why.
+    """
+
+    class Status(models.TextChoices):
+        SIGNED = "signed", _("Đã ký")
+        VOIDED = "voided", _("Đã hủy hiệu lực")
+
+    kind = models.CharField(_("loại văn bản"), max_length=32)
+    subject_key = models.CharField(max_length=128)
+    unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="signed_documents", verbose_name=_("đơn vị"))
+    title = models.CharField(_("văn bản"), max_length=255)
+    filename = models.CharField(max_length=128)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    status = models.CharField(_("trạng thái"), max_length=16, choices=Status.choices, default=Status.SIGNED)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    signer_name = models.CharField(_("người ký"), max_length=255)
+    signed_at = models.DateTimeField(_("thời điểm ký"), default=timezone.now)
+    credential = models.ForeignKey("hr_system.SigningCredential", models.PROTECT, related_name="+")
+    agency_credential = models.ForeignKey(
+        "hr_system.SigningCredential", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=500, blank=True)
+
+    objects = SignedDocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_at", "-pk"]
+        verbose_name = _("văn bản đã ký số")
+        verbose_name_plural = _("văn bản đã ký số")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_key"], condition=Q(status="signed"), name="signed_document_one_in_force"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == self.Status.SIGNED

@@ -286,3 +286,32 @@ class PersonalDataOut(Schema):
     generated_at: dt.datetime
     employee_code: str
     sections: list[PersonalSectionOut]
+
+
+# --- signed documents ---------------------------------------------------------------
+
+
+class SignIn(InSchema):
+    """Sign a document: the signer's credential and its PIN or passphrase (write-only:
+    used for this one signature, never stored, never returned, never logged)."""
+
+    credential: int = Field(..., ge=1, le=2**63 - 1)
+    secret: str = Field(..., min_length=1, max_length=256, json_schema_extra={"writeOnly": True})
+    agency_credential: int | None = Field(None, ge=1, le=2**63 - 1)
+    agency_secret: str | None = Field(None, max_length=256, json_schema_extra={"writeOnly": True})
+
+
+class SignedDocumentOut(Schema):
+    id: int
+    kind: str
+    subject_key: str
+    unit: str = Field(..., alias="unit.code")
+    title: str
+    filename: str
+    sha256: str
+    size: int
+    status: str
+    signer_name: str
+    signed_at: dt.datetime
+    voided_at: dt.datetime | None
+    void_reason: str

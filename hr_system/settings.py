@@ -197,6 +197,8 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 # Sealed exam sittings' archives (assessments.sealing); default MEDIA_ROOT/sealed-sittings.
 SEALED_SITTINGS_DIR = Path(os.environ["SEALED_SITTINGS_DIR"]) if os.environ.get("SEALED_SITTINGS_DIR") else None
+# Signed official PDFs, content-addressed (hr_system.signed_documents); default MEDIA_ROOT/signed-documents.
+SIGNED_DOCUMENTS_DIR = Path(os.environ["SIGNED_DOCUMENTS_DIR"]) if os.environ.get("SIGNED_DOCUMENTS_DIR") else None
 # `manage.py backup`: where dumps and their manifests go, and how many are kept.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "var" / "backups")
 BACKUP_KEEP = envint("BACKUP_KEEP", 14)

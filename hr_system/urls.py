@@ -4,6 +4,7 @@ from django.urls import include, path
 from hr_system import ops_views, views
 from hr_system.api import api
 from hr_system.api import not_found as api_not_found
+from hr_system.signed_documents import pages as signed_pages
 
 handler500 = "hr_system.ops_views.server_error"
 
@@ -28,6 +29,8 @@ urlpatterns = [
         name="employee_consent_withdraw",
     ),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("signed-documents/", signed_pages.signed_document_list, name="signed_documents"),
+    path("signed-documents/<int:pk>.pdf", signed_pages.signed_document_download, name="signed_document_download"),
     path("", include("hr_system.accounts.urls")),
     path("", include("hr_system.privacy_urls")),
     path("", include("hr_system.signatures.urls")),

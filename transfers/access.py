@@ -184,3 +184,31 @@ def get_panel_member(user, selection_id: int) -> PanelMember:
     if member is None:
         raise Http404("Bạn không phải thành viên hội đồng của kỳ thi tuyển này.")
     return member
+
+
+# --- signed documents --------------------------------------------------------------------
+# The decision and the selection's result are signed by the unit head of the organising
+# unit (hr_system.signed_documents.KINDS): they reach the round or selection to sign it
+# and to fetch the signed copy; everyone who reads it may fetch the signed copy too.
+
+SIGNERS = (Role.Kind.UNIT_HEAD,)
+
+
+def get_round_for_signing(user, round_id: int) -> TransferRound:
+    """A round in the caller's reading or unit-head scope; outside it: 404."""
+    q = access.scope_q(user, ROUND_READERS + SIGNERS, field="unit__path")
+    rounds = TransferRound.objects.select_related("unit", "criteria_set")
+    found = (rounds if q is None else rounds.filter(q)).filter(pk=round_id).first()
+    if found is None:
+        raise Http404("Không tìm thấy đợt điều động.")
+    return found
+
+
+def get_selection_for_signing(user, selection_id: int) -> LeaderSelection:
+    """A selection in the caller's managing or unit-head scope; outside it: 404."""
+    q = access.scope_q(user, SELECTION_MANAGERS + SIGNERS, field="unit__path")
+    selections = LeaderSelection.objects.select_related("unit", "exam")
+    found = (selections if q is None else selections.filter(q)).filter(pk=selection_id).first()
+    if found is None:
+        raise Http404("Không tìm thấy kỳ thi tuyển.")
+    return found

@@ -15,9 +15,9 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from assessments.models import Exam
-from hr_system import citations
-from hr_system.models import AuditLog, Employee, OrgUnit
-from transfers import rules
+from hr_system import citations, signed_documents
+from hr_system.models import AuditLog, Employee, OrgUnit, SignedDocument, SigningCredential
+from transfers import reports, rules
 from transfers.models import (
     Candidate,
     Computation,
@@ -822,3 +822,82 @@ def close_selection(*, acting_user, selection: LeaderSelection) -> None:
     LeaderSelection.objects.filter(pk=selection.pk).update(closed_at=timezone.now())
     selection.refresh_from_db()
     AuditLog.record(user=acting_user, action="leader_selection.close", obj=selection)
+
+
+# --- signing the decision and the leader-selection result --------------------------------
+#
+# Decree 30/2020 Art. 13 and 17(2): the unit head signs, then the issuing agency. A draft
+# decision is signed only once the round is final (nothing may move after it), a
+# selection's result only once its scores are closed.
+
+DECISION_NOT_READY = "Chỉ ký số quyết định sau khi đợt điều động đã được chốt."
+LEADER_NOT_READY = "Chỉ ký số kết quả thi tuyển sau khi đã khóa điểm."
+
+
+def decision_subject(transfer_round: TransferRound) -> str:
+    return f"round:{transfer_round.pk}"
+
+
+def leader_subject(selection: LeaderSelection) -> str:
+    return f"selection:{selection.pk}"
+
+
+def decision_ready(transfer_round: TransferRound) -> bool:
+    return transfer_round.status == TransferRound.Status.FINAL
+
+
+def leader_ready(selection: LeaderSelection) -> bool:
+    return selection.closed_at is not None
+
+
+def sign_decision(
+    *,
+    acting_user,
+    transfer_round: TransferRound,
+    credential: SigningCredential | None,
+    secret: str,
+    agency_credential: SigningCredential | None = None,
+    agency_secret: str | None = None,
+) -> SignedDocument:
+    if not decision_ready(transfer_round):
+        raise signed_documents.SignedDocumentError("not_ready", DECISION_NOT_READY)
+    # The decision is dated the day it is signed.
+    return signed_documents.sign_document(
+        acting_user=acting_user,
+        kind=signed_documents.TRANSFER_DECISION,
+        subject=decision_subject(transfer_round),
+        unit=transfer_round.unit,
+        pdf_and_slots=reports.decision_pdf_with_slots(transfer_round, timezone.localdate()),
+        credential=credential,
+        secret=secret,
+        agency_credential=agency_credential,
+        agency_secret=agency_secret,
+        title=f"Quyết định — {transfer_round.title}"[:255],
+        filename=f"quyet-dinh-{transfer_round.pk}-da-ky.pdf",
+    )
+
+
+def sign_leader_results(
+    *,
+    acting_user,
+    selection: LeaderSelection,
+    credential: SigningCredential | None,
+    secret: str,
+    agency_credential: SigningCredential | None = None,
+    agency_secret: str | None = None,
+) -> SignedDocument:
+    if not leader_ready(selection):
+        raise signed_documents.SignedDocumentError("not_ready", LEADER_NOT_READY)
+    return signed_documents.sign_document(
+        acting_user=acting_user,
+        kind=signed_documents.LEADER_RESULTS,
+        subject=leader_subject(selection),
+        unit=selection.unit,
+        pdf_and_slots=reports.leader_results_pdf_with_slots(selection),
+        credential=credential,
+        secret=secret,
+        agency_credential=agency_credential,
+        agency_secret=agency_secret,
+        title=f"Kết quả thi tuyển {selection.post} — {selection.unit.name}"[:255],
+        filename=f"ket-qua-thi-tuyen-{selection.pk}-da-ky.pdf",
+    )

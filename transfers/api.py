@@ -11,8 +11,10 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from assessments.access import get_exam_for_user
-from hr_system import access
+from hr_system import access, signed_documents
 from hr_system.api_base import ApiError, PageNumber, invalid
+from hr_system.schemas import SignedDocumentOut, SignIn
+from hr_system.signed_documents import api as signed_api
 from transfers import actions, reports
 from transfers.access import (
     criteria_sets_for,
@@ -20,7 +22,9 @@ from transfers.access import (
     get_criteria_set_for_user,
     get_own_candidate,
     get_panel_member,
+    get_round_for_signing,
     get_round_for_user,
+    get_selection_for_signing,
     get_selection_for_user,
     panel_users_for,
     require_round_writer,
@@ -378,7 +382,27 @@ def ranking_pdf(request, round_id: int):
 def decision_pdf(request, round_id: int):
     transfer_round = get_round_for_user(request.user, round_id)
     _require_computed(transfer_round)
+    signed = signed_documents.current(signed_documents.TRANSFER_DECISION, actions.decision_subject(transfer_round))
+    if signed is not None:
+        return signed_api.signed_pdf(signed)
     return _pdf(reports.decision_pdf(transfer_round), f"du-thao-quyet-dinh-{transfer_round.pk}.pdf")
+
+
+@router.post("/rounds/{round_id}/decision/sign", response=SignedDocumentOut)
+def sign_decision(request, round_id: int, body: SignIn):
+    """The unit head signs the final round's decision, then the agency (two PAdES signatures)."""
+    transfer_round = get_round_for_signing(request.user, round_id)
+    return signed_api.sign_or_error(
+        actions.sign_decision, body, acting_user=request.user, transfer_round=transfer_round
+    )
+
+
+@router.get("/rounds/{round_id}/decision/signed.pdf")
+def decision_signed_pdf(request, round_id: int):
+    transfer_round = get_round_for_signing(request.user, round_id)
+    return signed_api.signed_pdf(
+        signed_documents.current(signed_documents.TRANSFER_DECISION, actions.decision_subject(transfer_round))
+    )
 
 
 # --- leader selection ------------------------------------------------------------------
@@ -477,4 +501,22 @@ def selection_results(request, selection_id: int):
 @router.get("/leaders/{selection_id}/results.pdf")
 def selection_results_pdf(request, selection_id: int):
     selection = get_selection_for_user(request.user, selection_id)
+    signed = signed_documents.current(signed_documents.LEADER_RESULTS, actions.leader_subject(selection))
+    if signed is not None:
+        return signed_api.signed_pdf(signed)
     return _pdf(reports.leader_results_pdf(selection), f"ket-qua-thi-tuyen-{selection.pk}.pdf")
+
+
+@router.post("/leaders/{selection_id}/sign", response=SignedDocumentOut)
+def sign_selection_results(request, selection_id: int, body: SignIn):
+    """The unit head signs the closed selection's result, then the agency."""
+    selection = get_selection_for_signing(request.user, selection_id)
+    return signed_api.sign_or_error(actions.sign_leader_results, body, acting_user=request.user, selection=selection)
+
+
+@router.get("/leaders/{selection_id}/signed.pdf")
+def selection_signed_pdf(request, selection_id: int):
+    selection = get_selection_for_signing(request.user, selection_id)
+    return signed_api.signed_pdf(
+        signed_documents.current(signed_documents.LEADER_RESULTS, actions.leader_subject(selection))
+    )

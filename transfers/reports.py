@@ -193,6 +193,15 @@ def legal_bases(transfer_round: TransferRound, on: dt.date) -> list[str]:
 def decision_pdf(transfer_round: TransferRound, on: dt.date | None = None) -> bytes:
     """A draft decision dated `on` (default today) listing those assigned to a post
     (Điều 1), their entitlements (Điều 2) and who executes it (Điều 3)."""
+    return pdf.render_pdf(*decision_document(transfer_round, on))
+
+
+def decision_pdf_with_slots(transfer_round: TransferRound, on: dt.date | None = None) -> tuple[bytes, dict]:
+    """The same decision with the signer's and the agency's slots, for signing."""
+    return pdf.render_pdf_with_slots(*decision_document(transfer_round, on))
+
+
+def decision_document(transfer_round: TransferRound, on: dt.date | None = None) -> tuple[str, dict]:
     on = on or timezone.localdate()
     moving = list(
         transfer_round.candidates.filter(assigned_post__isnull=False)
@@ -231,16 +240,26 @@ def decision_pdf(transfer_round: TransferRound, on: dt.date | None = None) -> by
             "recipients": ["Như Điều 3", "Cơ quan quản lý cấp trên (b/c)"],
         }
     )
-    return pdf.render_pdf("pdf/transfer_decision.html", context)
+    return "pdf/transfer_decision.html", context
 
 
 def leader_results_pdf(selection: LeaderSelection) -> bytes:
+    return pdf.render_pdf(*leader_results_document(selection))
+
+
+def leader_results_pdf_with_slots(selection: LeaderSelection) -> tuple[bytes, dict]:
+    """The same notice with the signer's and the agency's slots, for signing."""
+    return pdf.render_pdf_with_slots(*leader_results_document(selection))
+
+
+def leader_results_document(selection: LeaderSelection) -> tuple[str, dict]:
     results = selection_results(selection)
     unit = selection.unit
     agency = "HỘI ĐỒNG THI TUYỂN " + selection.post.upper()
-    return pdf.render_pdf(
+    return (
         "pdf/leader_results.html",
         {
+            "agency_slot": True,
             "selection": selection,
             "agency": agency,
             "parent_agency": settings.ORG_PARENT_NAME,

@@ -10,19 +10,23 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hr_system import widgets
+from hr_system import signed_documents, widgets
+from hr_system.signed_documents import pages as signed_pages
 from transfers import actions, reports, rules
 from transfers.access import (
     can_change_round,
     get_own_candidate,
     get_panel_member,
+    get_round_for_signing,
     get_round_for_user,
+    get_selection_for_signing,
     get_selection_for_user,
     own_published_rows,
     panel_seats,
@@ -125,7 +129,37 @@ def ranking_pdf(request, round_id: int):
 @login_required
 def decision_pdf(request, round_id: int):
     transfer_round = get_round_for_user(request.user, round_id)
+    # Once signed, the decision handed out is the signed one.
+    signed = signed_documents.current(signed_documents.TRANSFER_DECISION, actions.decision_subject(transfer_round))
+    if signed is not None:
+        return signed_pages.signed_pdf_response(request, signed)
     return _download(reports.decision_pdf(transfer_round), f"du-thao-quyet-dinh-{transfer_round.pk}.pdf")
+
+
+@login_required
+def decision_sign(request, round_id: int):
+    transfer_round = get_round_for_signing(request.user, round_id)
+    return signed_pages.sign_page(
+        request,
+        kind=signed_documents.TRANSFER_DECISION,
+        unit=transfer_round.unit,
+        subject_key=actions.decision_subject(transfer_round),
+        title=_("Ký số quyết định: %(t)s") % {"t": transfer_round.title},
+        ready=actions.decision_ready(transfer_round),
+        not_ready=actions.DECISION_NOT_READY,
+        sign=lambda **cred: actions.sign_decision(acting_user=request.user, transfer_round=transfer_round, **cred),
+        signed_url=reverse("transfers_decision_signed_pdf", args=[transfer_round.pk]),
+        back_url=reverse("transfers_round_list"),
+    )
+
+
+@login_required
+def decision_signed_pdf(request, round_id: int):
+    transfer_round = get_round_for_signing(request.user, round_id)
+    signed = signed_documents.current(signed_documents.TRANSFER_DECISION, actions.decision_subject(transfer_round))
+    if signed is None:
+        raise Http404(_("Quyết định này chưa được ký số."))
+    return signed_pages.signed_pdf_response(request, signed)
 
 
 @login_required
@@ -248,7 +282,36 @@ def leader_detail(request, selection_id: int):
 @login_required
 def leader_pdf(request, selection_id: int):
     selection = get_selection_for_user(request.user, selection_id)
+    signed = signed_documents.current(signed_documents.LEADER_RESULTS, actions.leader_subject(selection))
+    if signed is not None:
+        return signed_pages.signed_pdf_response(request, signed)
     return _download(reports.leader_results_pdf(selection), f"ket-qua-thi-tuyen-{selection.pk}.pdf")
+
+
+@login_required
+def leader_sign(request, selection_id: int):
+    selection = get_selection_for_signing(request.user, selection_id)
+    return signed_pages.sign_page(
+        request,
+        kind=signed_documents.LEADER_RESULTS,
+        unit=selection.unit,
+        subject_key=actions.leader_subject(selection),
+        title=_("Ký số kết quả thi tuyển %(p)s") % {"p": selection.post},
+        ready=actions.leader_ready(selection),
+        not_ready=actions.LEADER_NOT_READY,
+        sign=lambda **cred: actions.sign_leader_results(acting_user=request.user, selection=selection, **cred),
+        signed_url=reverse("transfers_leader_signed_pdf", args=[selection.pk]),
+        back_url=reverse("transfers_round_list"),
+    )
+
+
+@login_required
+def leader_signed_pdf(request, selection_id: int):
+    selection = get_selection_for_signing(request.user, selection_id)
+    signed = signed_documents.current(signed_documents.LEADER_RESULTS, actions.leader_subject(selection))
+    if signed is None:
+        raise Http404(_("Kết quả thi tuyển này chưa được ký số."))
+    return signed_pages.signed_pdf_response(request, signed)
 
 
 @login_required

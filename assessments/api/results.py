@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from assessments import reports, results
+from assessments import reports, results, signed_records
 from assessments.access import (
     check_no_conflict,
     get_exam_for_user,
@@ -20,7 +20,10 @@ from assessments.access import (
 )
 from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
 from assessments.schemas import CandidateResultOut, ExamResultsOut, KeyCorrectionIn, KeyCorrectionOut, ScoreOut
+from hr_system import signed_documents
 from hr_system.api_base import ApiError, invalid
+from hr_system.schemas import SignedDocumentOut, SignIn
+from hr_system.signed_documents import api as signed_api
 
 router = Router(tags=["Kết quả"])
 
@@ -130,7 +133,25 @@ def results_xlsx(request, exam_id: int):
 @router.get("/exams/{exam_id}/results.pdf")
 def results_pdf(request, exam_id: int):
     exam = get_exam_for_user(request.user, exam_id)
+    signed = signed_documents.current(signed_documents.EXAM_RESULTS, signed_records.results_subject(exam))
+    if signed is not None:
+        return signed_api.signed_pdf(signed)
     return _download(reports.results_pdf(exam), "application/pdf", f"ket-qua-{exam.pk}.pdf")
+
+
+@router.post("/exams/{exam_id}/results/sign", response=SignedDocumentOut)
+def sign_results(request, exam_id: int, body: SignIn):
+    """The exam board signs the published results list, then the organising unit (agency)."""
+    exam = get_exam_for_user(request.user, exam_id)
+    return signed_api.sign_or_error(signed_records.sign_results, body, acting_user=request.user, exam=exam)
+
+
+@router.get("/exams/{exam_id}/results/signed.pdf")
+def results_signed_pdf(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    return signed_api.signed_pdf(
+        signed_documents.current(signed_documents.EXAM_RESULTS, signed_records.results_subject(exam))
+    )
 
 
 @router.get("/exams/{exam_id}/item-analysis.pdf")

@@ -17,11 +17,13 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from assessments import access, incidents, sealing, sitting_documents
+from assessments import access, incidents, sealing, signed_records, sitting_documents
 from assessments.models import Attempt, Incident
 from assessments.papers import ExamError
+from hr_system import signed_documents
 from hr_system.api_base import ApiError, PageNumber
-from hr_system.schemas import InSchema
+from hr_system.schemas import InSchema, SignedDocumentOut, SignIn
+from hr_system.signed_documents import api as signed_api
 
 router = Router(tags=["Ca thi"])
 
@@ -151,7 +153,25 @@ def create_incident(request, sitting_id: int, payload: IncidentIn):
 @router.get("/{int:sitting_id}/minutes.pdf")
 def minutes_pdf(request, sitting_id: int):
     sitting = access.get_proctored_sitting(request.user, sitting_id)
+    signed = signed_documents.current(signed_documents.SITTING_MINUTES, signed_records.minutes_subject(sitting))
+    if signed is not None:
+        return signed_api.signed_pdf(signed)
     return _pdf(sitting_documents.sitting_minutes_pdf(sitting), f"bien-ban-ca-thi-{sitting.pk}.pdf")
+
+
+@router.post("/{int:sitting_id}/minutes/sign", response=SignedDocumentOut)
+def sign_minutes(request, sitting_id: int, body: SignIn):
+    """The exam board signs the minutes of an ended sitting."""
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
+    return signed_api.sign_or_error(signed_records.sign_minutes, body, acting_user=request.user, sitting=sitting)
+
+
+@router.get("/{int:sitting_id}/minutes/signed.pdf")
+def minutes_signed_pdf(request, sitting_id: int):
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
+    return signed_api.signed_pdf(
+        signed_documents.current(signed_documents.SITTING_MINUTES, signed_records.minutes_subject(sitting))
+    )
 
 
 @router.get("/{int:sitting_id}/sign-list.pdf")

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import remarks, reports, results
+from assessments import remarks, reports, results, signed_records
 from assessments.access import (
     MANAGERS,
     check_no_conflict,
@@ -22,8 +23,9 @@ from assessments.access import (
     questions_for,
 )
 from assessments.models import Attempt, Exam, PaperItem, QuestionVersion
-from hr_system import access
+from hr_system import access, signed_documents
 from hr_system.models import Employee
+from hr_system.signed_documents import pages as signed_pages
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -96,7 +98,36 @@ def results_xlsx(request, exam_id: int):
 @login_required
 def results_pdf(request, exam_id: int):
     exam = get_exam_for_user(request.user, exam_id)
+    signed = signed_documents.current(signed_documents.EXAM_RESULTS, signed_records.results_subject(exam))
+    if signed is not None:
+        return signed_pages.signed_pdf_response(request, signed)
     return _download(reports.results_pdf(exam), "application/pdf", f"ket-qua-{exam.pk}.pdf")
+
+
+@login_required
+def results_sign(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    return signed_pages.sign_page(
+        request,
+        kind=signed_documents.EXAM_RESULTS,
+        unit=exam.unit,
+        subject_key=signed_records.results_subject(exam),
+        title=_("Ký số kết quả: %(t)s") % {"t": exam.title},
+        ready=signed_records.results_ready(exam),
+        not_ready=signed_records.RESULTS_NOT_READY,
+        sign=lambda **cred: signed_records.sign_results(acting_user=request.user, exam=exam, **cred),
+        signed_url=reverse("results_signed_pdf", args=[exam.pk]),
+        back_url=reverse("results_exam", args=[exam.pk]),
+    )
+
+
+@login_required
+def results_signed_pdf(request, exam_id: int):
+    exam = get_exam_for_user(request.user, exam_id)
+    signed = signed_documents.current(signed_documents.EXAM_RESULTS, signed_records.results_subject(exam))
+    if signed is None:
+        raise Http404(_("Danh sách kết quả này chưa được ký số."))
+    return signed_pages.signed_pdf_response(request, signed)
 
 
 @login_required

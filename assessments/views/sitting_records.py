@@ -8,14 +8,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import access, incidents, sealing, sitting_documents
+from assessments import access, incidents, sealing, signed_records, sitting_documents
 from assessments.models import Exam, Incident
 from assessments.papers import ExamError
+from hr_system import signed_documents
+from hr_system.signed_documents import pages as signed_pages
 
 MAX_RESTORED_MINUTES = incidents.MAX_RESTORED_SECONDS // 60
 
@@ -97,7 +100,36 @@ def sitting_incident(request, sitting_id: int):
 @login_required
 def sitting_minutes_pdf(request, sitting_id: int):
     sitting = access.get_proctored_sitting(request.user, sitting_id)
+    signed = signed_documents.current(signed_documents.SITTING_MINUTES, signed_records.minutes_subject(sitting))
+    if signed is not None:
+        return signed_pages.signed_pdf_response(request, signed)
     return _pdf(sitting_documents.sitting_minutes_pdf(sitting), f"bien-ban-ca-thi-{sitting.pk}.pdf")
+
+
+@login_required
+def sitting_minutes_sign(request, sitting_id: int):
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
+    return signed_pages.sign_page(
+        request,
+        kind=signed_documents.SITTING_MINUTES,
+        unit=sitting.exam.unit,
+        subject_key=signed_records.minutes_subject(sitting),
+        title=_("Ký số biên bản %(s)s — %(e)s") % {"s": sitting.name, "e": sitting.exam.title},
+        ready=signed_records.minutes_ready(sitting),
+        not_ready=signed_records.MINUTES_NOT_READY,
+        sign=lambda **cred: signed_records.sign_minutes(acting_user=request.user, sitting=sitting, **cred),
+        signed_url=reverse("sitting_minutes_signed_pdf", args=[sitting.pk]),
+        back_url=reverse("results_index"),
+    )
+
+
+@login_required
+def sitting_minutes_signed_pdf(request, sitting_id: int):
+    sitting = access.get_proctored_sitting(request.user, sitting_id)
+    signed = signed_documents.current(signed_documents.SITTING_MINUTES, signed_records.minutes_subject(sitting))
+    if signed is None:
+        raise Http404(_("Biên bản này chưa được ký số."))
+    return signed_pages.signed_pdf_response(request, signed)
 
 
 @login_required

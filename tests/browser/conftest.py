@@ -16,6 +16,7 @@ import pytest
 from tests.browser import server as gunicorn
 from tests.browser.watch import Watch
 from tests.conftest import PASSWORD, TEST_LOG_DIR
+from tests.conftest_pki import pki, softhsm_token  # noqa: F401 (fixtures)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,10 +43,12 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(scope="package")
-def site(django_db_setup, collected_static, tmp_path_factory):
+def site(django_db_setup, collected_static, tmp_path_factory, softhsm_token):  # noqa: F811
     """gunicorn serving the test database, DEBUG off, static files from the session's
     collectstatic. Requesting django_db_setup makes it stop before the test database is
-    dropped (PostgreSQL refuses to drop a database with clients)."""
+    dropped (PostgreSQL refuses to drop a database with clients). The test SoftHSM2
+    token is made first: SOFTHSM2_CONF must be in the server's environment when it
+    starts (SoftHSM2 reads it once per process), for the signing tests' USB-token path."""
     from django.db import connections
 
     work = tmp_path_factory.mktemp("gunicorn")

@@ -139,6 +139,25 @@ def _consents(request):
     return "hr_a", "/employees/101/", "#dong-y"
 
 
+def _timesheet_to_sign(request):
+    """March 2025 of commune A locked; the school's head sees the sign box with their credential."""
+    from attendance import actions as attendance_actions
+    from hr_system.models import SigningCredential
+
+    request.getfixturevalue("march")
+    cast = request.getfixturevalue("cast")
+    attendance_actions.lock_month(acting_user=cast.hr_a, unit=cast.commune_a, month=dt.date(2025, 3, 1))
+    SigningCredential.objects.create(
+        unit=cast.school_a,
+        holder=cast.head_a,
+        purpose=SigningCredential.Purpose.PERSONAL,
+        kind=SigningCredential.Kind.PKCS12,
+        label="Chứng thư của Hiệu trưởng",
+        pkcs12_path="/nonexistent/head.p12",
+    )
+    return "head_a", "/attendance/timesheet/?unit=P-MC-TH&month=2025-03", "#sign-box form"
+
+
 VISITS = {
     "login": Visit(_login_page),
     "login-390": Visit(_login_page, PHONE),
@@ -169,6 +188,9 @@ VISITS = {
     "remark-candidate": Visit(_remark("an", "/assessments/results/{exam}/mine/", "#phuc-khao")),
     # Enrolment consent (issue 16): the table, the withdraw button and the form.
     "employee-consents": Visit(_consents),
+    # Signed documents (issue 16).
+    "timesheet-sign": Visit(_timesheet_to_sign),
+    "signed-documents": Visit(_as_hr("/signed-documents/", "main h1")),
 }
 
 
