@@ -18,6 +18,11 @@ from django.test import override_settings
 
 from hr_system.models import Employee, OrgUnit, Role
 
+# The signing fixtures (test PKI, SoftHSM2 token) are registered once for the whole run:
+# SoftHSM2 reads its configuration once per process, so there must be one token, not one
+# per test package.
+pytest_plugins = ["tests.conftest_pki"]
+
 PASSWORD = "Test-pass-2026!"
 
 

@@ -1,7 +1,7 @@
 """Fixtures for signed-PDF tests: a test PKI, PKCS#12 files and a SoftHSM2 token.
 
-Import them into a test package's conftest with
-`from tests.conftest_pki import *  # noqa: F403`.
+Registered for the whole run by `pytest_plugins` in tests/conftest.py, so every package
+shares one PKI and one token.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ import pytest
 from tests.browser import server as gunicorn
 from tests.browser.watch import Watch
 from tests.conftest import PASSWORD, TEST_LOG_DIR
-from tests.conftest_pki import pki, softhsm_token  # noqa: F401 (fixtures)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,7 +42,7 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(scope="package")
-def site(django_db_setup, collected_static, tmp_path_factory, softhsm_token):  # noqa: F811
+def site(django_db_setup, collected_static, tmp_path_factory, softhsm_token):
     """gunicorn serving the test database, DEBUG off, static files from the session's
     collectstatic. Requesting django_db_setup makes it stop before the test database is
     dropped (PostgreSQL refuses to drop a database with clients). The test SoftHSM2

@@ -1,7 +1,6 @@
 import pytest
 
 from hr_system.signing import SignerInfo, sign_pdf
-from tests.conftest_pki import *  # noqa: F403
 from tests.pki import P12_PASSPHRASE
 from tests.signing.helpers import blank_pdf
 
