@@ -14,7 +14,7 @@ from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from devices import commands, records
+from devices import commands
 from devices.models import Device, DeviceCommand, Punch, PunchChainHead, PunchTally
 from devices.records import EARLIEST_TEXT, MAX_USER_ID, PunchRow, RawPunch, latest_local, row_problem
 from devices.roster_sync import ascii_name
@@ -194,19 +194,24 @@ def _existing_keys(device: Device, users, times) -> set[tuple[str, str]]:
 
 def _chained(values: list[tuple], head: PunchChainHead) -> list[tuple]:
     """The rows to insert with their place in the clock's chain: seq after the head's,
-    link_n = SHA-256(link_{n-1} || canonical bytes). (Inline for the hot path, ≈1 µs a
-    row; hr_system.chain.next_link says the same.)"""
+    link_n = SHA-256(link_{n-1} || canonical bytes).
+
+    records.canonical_bytes is the definition; it is written out here because the call
+    and the tuple indexing cost as much as the hash (≈1.5 µs a row instead of 2.5 µs on
+    a 100,000-punch download). test_punch_chain checks both give the same links."""
     previous = head.last_link()
     seq = head.seq
     sha256 = hashlib.sha256
-    canonical = records.canonical_bytes
     out = []
-    for v in values:
+    append = out.append
+    for device_id, user_id, local, instant, status, punch, verify, source, received, employee in values:
         seq += 1
-        h = sha256(previous)
-        h.update(canonical(v[0], v[1], v[2], v[4], v[5], v[6], v[7]))
-        previous = h.digest()
-        out.append((*v, seq, previous.hex()))
+        previous = sha256(
+            previous + f"{device_id}\x1f{user_id}\x1f{local}\x1f{status}\x1f{punch}\x1f{verify}\x1f{source}".encode()
+        ).digest()
+        append(
+            (device_id, user_id, local, instant, status, punch, verify, source, received, employee, seq, previous.hex())
+        )
     return out
 
 
