@@ -120,6 +120,41 @@ def main() -> None:
         f"({checked / t['seconds']:,.0f} punches/s)",
     )
 
+    audit_lock(label)
+
+
+def audit_lock(label: str) -> None:
+    """AuditLog.record under the chain head lock: records a second from one thread and
+    from 4 threads at once (each its own connection), each record in its own
+    transaction as the actions write them."""
+    import threading
+
+    from django.db import connection
+
+    from hr_system.models import AuditLog
+
+    per_thread = 250
+
+    def write(n: int) -> None:
+        try:
+            for i in range(n):
+                AuditLog.record(user=None, action="bench.audit", object_type="bench", object_id=str(i), i=i)
+        finally:
+            connection.close()
+
+    with timer() as one:
+        write(per_thread * 4)
+    threads = [threading.Thread(target=write, args=(per_thread,)) for _ in range(4)]
+    with timer() as four:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    single, parallel = per_thread * 4 / one["seconds"], per_thread * 4 / four["seconds"]
+    print(
+        f"       {label}: AuditLog.record {single:,.0f}/s from one thread, {parallel:,.0f}/s from 4 threads", flush=True
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -115,6 +115,7 @@ def test_services_run_as_chamcong_with_the_shared_environment_and_stop_gracefull
         "chamcong-recompute.service",
         "chamcong-exams.service",
         "chamcong-backup.service",
+        "chamcong-commit-punches.service",
     }
     commands = {}
     for unit in services:
@@ -138,6 +139,7 @@ def test_services_run_as_chamcong_with_the_shared_environment_and_stop_gracefull
         ("chamcong-recompute.service", "recompute_attendance --loop"),
         ("chamcong-exams.service", "finalize_attempts --loop"),
         ("chamcong-backup.service", "backup"),
+        ("chamcong-commit-punches.service", "commit_punches --loop --sleep 600"),
     ):
         assert commands[name] == f"{SERVER_ROOT}/.venv/bin/python manage.py {command}"
         assert list(ROOT.glob(f"*/management/commands/{command.split()[0]}.py")), command
