@@ -109,7 +109,7 @@ def main() -> None:
             print(out.getvalue()[-3000:], flush=True)
             raise
     text = out.getvalue()
-    checked = int(text.split("punches checked: ")[1].split()[0])
+    checked = int(text.split("đã kiểm tra ")[1].split()[0])
     assert checked == VERIFY, text
     report(
         f"{label}: verify_punches over {checked:,} punches",

@@ -23,13 +23,16 @@ from hr_system import chain
 from hr_system.models import AuditChainHead
 
 CHUNK = 20_000
+# What verify() says (Vietnamese: read by the administrator, like the other commands).
+ALTERED = " đã bị sửa: nội dung không khớp mắt xích của nó"
+DUPLICATE = " bị chèn thêm (trùng số thứ tự)"
 AUDIT_KEY = "audit"  # the audit log's head in a commitment, beside the clocks' ids
 
 
 def audit_committed() -> dict[int, tuple[str, str]]:
     """The audit log's links the commitments recorded: seq → (which commitment, link)."""
     return {
-        int(c.heads[AUDIT_KEY][0]): (f"the commitment of {c.day:%Y-%m-%d}", c.heads[AUDIT_KEY][1])
+        int(c.heads[AUDIT_KEY][0]): (f"bản cam kết ngày {c.day:%d/%m/%Y}", c.heads[AUDIT_KEY][1])
         for c in PunchCommitment.objects.order_by("day")
         if AUDIT_KEY in c.heads
     }
@@ -45,7 +48,7 @@ class Report:
 
 
 def _describe(device: Device, seq, user_id: str, local: str) -> str:
-    return f"{device.name}: punch #{seq} (user {user_id}, {local})"
+    return f"{device.name}: lượt chấm công #{seq} (mã {user_id}, {local})"
 
 
 def verify(*, devices=None, since: dt.date | None = None, report: Report | None = None) -> Report:
@@ -71,9 +74,9 @@ def _check_commitments(commitments: list[PunchCommitment], report: Report) -> No
     previous = ""
     for c in commitments:
         if c.previous != previous:
-            report.add(f"commitment of {c.day:%Y-%m-%d}: its previous digest does not match the commitment before it")
+            report.add(f"bản cam kết ngày {c.day:%d/%m/%Y}: mã của bản cam kết trước không khớp")
         if c.expected_digest() != c.digest:
-            report.add(f"commitment of {c.day:%Y-%m-%d}: altered (its digest does not match its chain heads)")
+            report.add(f"bản cam kết ngày {c.day:%d/%m/%Y}: đã bị sửa (mã không khớp các đầu chuỗi)")
         previous = c.digest
 
 
@@ -94,7 +97,7 @@ def _check_device(
 
     outside = Punch.objects.filter(device=device, chain_seq__isnull=True)
     for user_id, local in outside.order_by("local_time").values_list("device_user_id", "local_time"):
-        report.add(f"{device.name}: punch (user {user_id}, {local}) inserted: it has no place in the chain")
+        report.add(f"{device.name}: lượt chấm công (mã {user_id}, {local}) bị chèn thêm: không có vị trí trong chuỗi")
 
     rows = (
         Punch.objects.filter(device=device, chain_seq__gt=seq)
@@ -114,25 +117,25 @@ def _check_device(
         ok = h.hexdigest() == stored
         if s == last_seq:
             # Two rows with one number: the one whose link does not fit was inserted.
-            if ok and not last_ok and report.problems and report.problems[-1].endswith("altered"):
-                report.problems[-1] = _describe(device, s, *last_row) + " inserted (a second punch numbered so)"
+            if ok and not last_ok and report.problems and report.problems[-1].endswith(ALTERED):
+                report.problems[-1] = _describe(device, s, *last_row) + DUPLICATE
                 link = bytes.fromhex(stored)
             elif not ok:
-                report.add(_describe(device, s, user_id, local) + " inserted (a second punch numbered so)")
+                report.add(_describe(device, s, user_id, local) + DUPLICATE)
             last_row, last_ok = (user_id, local), ok
             continue
         if s != last_seq + 1:
-            before = "the start of the chain" if last_row is None else f"#{last_seq} ({last_row[0]}, {last_row[1]})"
+            before = "đầu chuỗi" if last_row is None else f"#{last_seq} ({last_row[0]}, {last_row[1]})"
             missing = f"#{last_seq + 1}" if s == last_seq + 2 else f"#{last_seq + 1}–#{s - 1}"
-            report.add(f"{device.name}: punch {missing} between {before} and #{s} ({user_id}, {local}) deleted")
+            report.add(f"{device.name}: lượt chấm công {missing} giữa {before} và #{s} ({user_id}, {local}) đã bị xóa")
         elif not ok:
-            report.add(_describe(device, s, user_id, local) + " altered")
+            report.add(_describe(device, s, user_id, local) + ALTERED)
         if s in committed:
             day, committed_link = committed.pop(s)
             if stored != committed_link:
                 report.add(
-                    f"{device.name}: chain rewritten after the commitment of {day:%Y-%m-%d} "
-                    f"(punch #{s} no longer has the committed link)"
+                    f"{device.name}: chuỗi bị viết lại sau bản cam kết ngày {day:%d/%m/%Y} "
+                    f"(lượt #{s} không còn mắt xích đã cam kết)"
                 )
         base_before = link
         # After a gap or an altered row the stored link is the base: each fault is named
@@ -142,14 +145,14 @@ def _check_device(
     report.checked += checked
     for s, (day, _link) in sorted(committed.items()):
         if s > last_seq:
-            report.add(f"{device.name}: punch #{s} committed on {day:%Y-%m-%d} is missing (deleted)")
+            report.add(f"{device.name}: lượt chấm công #{s} đã cam kết ngày {day:%d/%m/%Y} không còn (đã bị xóa)")
     head_seq, head_link = (head.seq, head.link) if head else (0, "")
     if head_seq > last_seq:
-        report.add(f"{device.name}: punches #{last_seq + 1}–#{head_seq} at the end of the chain deleted")
+        report.add(f"{device.name}: lượt chấm công #{last_seq + 1}–#{head_seq} ở cuối chuỗi đã bị xóa")
     elif head_seq < last_seq:
-        report.add(f"{device.name}: punches after the chain head #{head_seq} up to #{last_seq} inserted")
+        report.add(f"{device.name}: lượt chấm công #{head_seq + 1}–#{last_seq} sau đầu chuỗi #{head_seq} bị chèn thêm")
     elif last_seq and head_link != link.hex():
-        report.add(f"{device.name}: the chain head does not match punch #{last_seq} (chain rewritten)")
+        report.add(f"{device.name}: đầu chuỗi không khớp lượt chấm công #{last_seq} (chuỗi đã bị viết lại)")
 
 
 def commit(day: dt.date | None = None) -> PunchCommitment | None:

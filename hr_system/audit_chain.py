@@ -14,10 +14,12 @@ from hr_system import chain
 from hr_system.models import AuditChainHead, AuditLog
 
 CHUNK = 5_000
+ALTERED = " đã bị sửa: nội dung không khớp mắt xích của nó"
+DUPLICATE = " bị chèn thêm (trùng số thứ tự)"
 
 
 def _describe(seq, at, action, object_type, object_id) -> str:
-    return f"audit record #{seq} ({at:%Y-%m-%d %H:%M:%S}, {action} {object_type} {object_id})"
+    return f"bản ghi nhật ký #{seq} ({at:%Y-%m-%d %H:%M:%S}, {action} {object_type} {object_id})"
 
 
 def verify(*, committed: dict[int, tuple[str, str]] | None = None) -> tuple[int, list[str]]:
@@ -28,8 +30,8 @@ def verify(*, committed: dict[int, tuple[str, str]] | None = None) -> tuple[int,
         "at", "action", "object_type", "object_id"
     ):
         problems.append(
-            f"audit record ({at:%Y-%m-%d %H:%M:%S}, {action} {object_type} {object_id}) inserted: "
-            "it has no place in the chain"
+            f"bản ghi nhật ký ({at:%Y-%m-%d %H:%M:%S}, {action} {object_type} {object_id}) bị chèn thêm: "
+            "không có vị trí trong chuỗi"
         )
     rows = (
         AuditLog.objects.filter(seq__isnull=False)
@@ -48,35 +50,35 @@ def verify(*, committed: dict[int, tuple[str, str]] | None = None) -> tuple[int,
         h.update(canonical)
         ok = h.hexdigest() == stored
         if s == last_seq:
-            if ok and not last_ok and problems and problems[-1] == f"{last_desc} altered":
-                problems[-1] = f"{last_desc} inserted (a second record numbered so)"
+            if ok and not last_ok and problems and problems[-1] == last_desc + ALTERED:
+                problems[-1] = last_desc + DUPLICATE
                 link = bytes.fromhex(stored)
             elif not ok:
-                problems.append(f"{desc} inserted (a second record numbered so)")
+                problems.append(desc + DUPLICATE)
             last_ok, last_desc = ok, desc
             continue
         if s != last_seq + 1:
             missing = f"#{last_seq + 1}" if s == last_seq + 2 else f"#{last_seq + 1}–#{s - 1}"
-            before = f"#{last_seq}" if last_seq else "the start of the log"
-            problems.append(f"audit record {missing} between {before} and #{s} removed")
+            before = f"#{last_seq}" if last_seq else "đầu nhật ký"
+            problems.append(f"bản ghi nhật ký {missing} giữa {before} và #{s} đã bị xóa")
         elif not ok:
-            problems.append(f"{desc} altered")
+            problems.append(desc + ALTERED)
         if s in committed:
             by, committed_link = committed.pop(s)
             if stored != committed_link:
-                problems.append(f"audit log rewritten after {by} (record #{s} no longer has the committed link)")
+                problems.append(f"nhật ký bị viết lại sau {by} (bản ghi #{s} không còn mắt xích đã cam kết)")
         base_before = link
         link = bytes.fromhex(stored) if stored and len(stored) == chain.LINK_LENGTH else link
         last_seq, last_ok, last_desc = s, ok, desc
     for s, (by, _link) in sorted(committed.items()):
         if s > last_seq:
-            problems.append(f"audit record #{s} committed in {by} is missing (removed)")
+            problems.append(f"bản ghi nhật ký #{s} đã cam kết trong {by} không còn (đã bị xóa)")
     head = AuditChainHead.objects.filter(pk=1).first()
     head_seq, head_link = (head.seq, head.link) if head else (0, "")
     if head_seq > last_seq:
-        problems.append(f"audit records #{last_seq + 1}–#{head_seq} at the end of the log removed")
+        problems.append(f"bản ghi nhật ký #{last_seq + 1}–#{head_seq} ở cuối nhật ký đã bị xóa")
     elif head_seq < last_seq:
-        problems.append(f"audit records after the chain head #{head_seq} up to #{last_seq} inserted")
+        problems.append(f"bản ghi nhật ký #{head_seq + 1}–#{last_seq} sau đầu chuỗi #{head_seq} bị chèn thêm")
     elif last_seq and head_link != link.hex():
-        problems.append(f"the audit chain head does not match record #{last_seq} (log rewritten)")
+        problems.append(f"đầu chuỗi nhật ký không khớp bản ghi #{last_seq} (nhật ký đã bị viết lại)")
     return checked, problems

@@ -54,7 +54,7 @@ def test_records_are_chained_in_order_and_verify(log):
     assert AuditChainHead.objects.get().seq == 5
     code, out = run_verify()
     assert code == 0, out
-    assert "audit records checked: 5" in out
+    assert "đã kiểm tra 5 bản ghi nhật ký" in out
 
 
 def test_detail_is_chained_as_stored_whatever_its_key_order(cast, log):
@@ -67,23 +67,23 @@ def test_an_altered_record_is_named(log):
     sql(f"UPDATE {TABLE} SET detail = %s WHERE seq = 2", ['{"n": 99}'])
     code, out = run_verify()
     assert code == 1
-    assert "audit record #2 (" in out and "test.step1 test.Thing 1) altered" in out
-    assert out.count("PROBLEM") == 1
+    assert "bản ghi nhật ký #2 (" in out and "test.step1 test.Thing 1) đã bị sửa" in out
+    assert out.count("LỖI") == 1
 
 
 def test_a_removed_record_is_named(log):
     sql(f"DELETE FROM {TABLE} WHERE seq = 3")
     code, out = run_verify()
     assert code == 1
-    assert "audit record #3 between #2 and #4 removed" in out
-    assert out.count("PROBLEM") == 1
+    assert "bản ghi nhật ký #3 giữa #2 và #4 đã bị xóa" in out
+    assert out.count("LỖI") == 1
 
 
 def test_the_last_record_removed_is_caught_by_the_head(log):
     sql(f"DELETE FROM {TABLE} WHERE seq = 5")
     code, out = run_verify()
     assert code == 1
-    assert "audit records #5–#5 at the end of the log removed" in out
+    assert "bản ghi nhật ký #5–#5 ở cuối nhật ký đã bị xóa" in out
 
 
 def test_an_inserted_record_is_named(log):
@@ -93,7 +93,7 @@ def test_an_inserted_record_is_named(log):
     )
     code, out = run_verify()
     assert code == 1
-    assert "month.unlock hr_system.OrgUnit 7) inserted: it has no place in the chain" in out
+    assert "month.unlock hr_system.OrgUnit 7) bị chèn thêm: không có vị trí trong chuỗi" in out
 
 
 def test_an_inserted_record_with_a_copied_number_is_named(log):
@@ -103,8 +103,8 @@ def test_an_inserted_record_with_a_copied_number_is_named(log):
     )
     code, out = run_verify()
     assert code == 1
-    assert "month.unlock hr_system.OrgUnit 7) inserted (a second record numbered so)" in out
-    assert out.count("PROBLEM") == 1, out
+    assert "month.unlock hr_system.OrgUnit 7) bị chèn thêm (trùng số thứ tự)" in out
+    assert out.count("LỖI") == 1, out
 
 
 def test_a_rewritten_log_is_caught_by_the_daily_commitment(log):
@@ -120,7 +120,7 @@ def test_a_rewritten_log_is_caught_by_the_daily_commitment(log):
     AuditChainHead.objects.update(link=link.hex())
     code, out = run_verify()
     assert code == 1
-    assert "audit log rewritten after the commitment of 2026-01-05 (record #5 no longer has the committed link)" in out
+    assert "nhật ký bị viết lại sau bản cam kết ngày 05/01/2026 (bản ghi #5 không còn mắt xích đã cam kết)" in out
 
 
 def test_record_inside_a_rolled_back_transaction_leaves_the_chain_whole(cast, log):

@@ -58,7 +58,7 @@ def test_stored_punches_form_one_chain_that_verifies(device):
     assert (head.seq, head.link) == (8, link.hex())
     code, out = run_verify("--punches")
     assert code == 0, out
-    assert "punches checked: 8" in out
+    assert "đã kiểm tra 8 lượt chấm công" in out
 
 
 def test_an_altered_punch_time_is_named(device):
@@ -66,8 +66,8 @@ def test_an_altered_punch_time_is_named(device):
     sql(f"UPDATE {TABLE} SET local_time = %s WHERE chain_seq = 3", ["2026-01-05 06:59:00"])
     code, out = run_verify("--punches")
     assert code == 1
-    assert "cong-chinh: punch #3 (user 1001, 2026-01-05 06:59:00) altered" in out
-    assert out.count("PROBLEM") == 1
+    assert "cong-chinh: lượt chấm công #3 (mã 1001, 2026-01-05 06:59:00) đã bị sửa" in out
+    assert out.count("LỖI") == 1
 
 
 def test_a_deleted_punch_is_named_between_its_neighbours(device):
@@ -75,8 +75,8 @@ def test_a_deleted_punch_is_named_between_its_neighbours(device):
     sql(f"DELETE FROM {TABLE} WHERE chain_seq = 3")
     code, out = run_verify("--punches")
     assert code == 1
-    assert "punch #3 between #2 (1001, 2026-01-05 07:01:00) and #4 (1001, 2026-01-05 07:03:00) deleted" in out
-    assert out.count("PROBLEM") == 1
+    assert "lượt chấm công #3 giữa #2 (1001, 2026-01-05 07:01:00) và #4 (1001, 2026-01-05 07:03:00) đã bị xóa" in out
+    assert out.count("LỖI") == 1
 
 
 def test_the_last_punch_deleted_is_caught_by_the_head(device):
@@ -84,7 +84,7 @@ def test_the_last_punch_deleted_is_caught_by_the_head(device):
     sql(f"DELETE FROM {TABLE} WHERE chain_seq = 5")
     code, out = run_verify("--punches")
     assert code == 1
-    assert "cong-chinh: punches #5–#5 at the end of the chain deleted" in out
+    assert "cong-chinh: lượt chấm công #5–#5 ở cuối chuỗi đã bị xóa" in out
 
 
 def test_an_inserted_punch_is_named(device):
@@ -97,7 +97,7 @@ def test_an_inserted_punch_is_named(device):
     )
     code, out = run_verify("--punches")
     assert code == 1
-    assert "cong-chinh: punch (user 2002, 2026-01-05 08:00:00) inserted: it has no place in the chain" in out
+    assert "cong-chinh: lượt chấm công (mã 2002, 2026-01-05 08:00:00) bị chèn thêm: không có vị trí trong chuỗi" in out
 
 
 def test_an_inserted_punch_with_a_copied_number_is_named(device):
@@ -110,8 +110,8 @@ def test_an_inserted_punch_with_a_copied_number_is_named(device):
     )
     code, out = run_verify("--punches")
     assert code == 1
-    assert "cong-chinh: punch #2 (user 1001, 2026-01-05 06:00:00) inserted (a second punch numbered so)" in out
-    assert out.count("PROBLEM") == 1, out
+    assert "cong-chinh: lượt chấm công #2 (mã 1001, 2026-01-05 06:00:00) bị chèn thêm (trùng số thứ tự)" in out
+    assert out.count("LỖI") == 1, out
 
 
 def test_a_rewritten_chain_is_caught_by_the_commitment(device):
@@ -132,8 +132,7 @@ def test_a_rewritten_chain_is_caught_by_the_commitment(device):
     code, out = run_verify("--punches")
     assert code == 1
     assert (
-        "cong-chinh: chain rewritten after the commitment of 2026-01-05 (punch #4 no longer has the committed link)"
-        in out
+        "cong-chinh: chuỗi bị viết lại sau bản cam kết ngày 05/01/2026 (lượt #4 không còn mắt xích đã cam kết)" in out
     )
 
 
@@ -146,7 +145,7 @@ def test_an_altered_commitment_is_named(device):
     PunchCommitment.objects.filter(day=dt.date(2026, 1, 5)).update(heads={str(device.pk): [1, "0" * 64]})
     code, out = run_verify("--punches")
     assert code == 1
-    assert "commitment of 2026-01-05: altered" in out
+    assert "bản cam kết ngày 05/01/2026: đã bị sửa" in out
 
 
 def test_since_starts_from_the_commitment_before_the_day(device):
@@ -157,12 +156,12 @@ def test_since_starts_from_the_commitment_before_the_day(device):
     sql(f"UPDATE {TABLE} SET status = 4 WHERE chain_seq = 1")
     code, out = run_verify("--punches", "--since", "2026-01-06")
     assert code == 0, out
-    assert "punches checked: 3" in out
+    assert "đã kiểm tra 3 lượt chấm công" in out
     # ...damage after it is.
     sql(f"UPDATE {TABLE} SET status = 4 WHERE chain_seq = 5")
     code, out = run_verify("--punches", "--since", "2026-01-06")
     assert code == 1
-    assert "punch #5 (user 1001, 2026-01-06 07:01:00) altered" in out
+    assert "lượt chấm công #5 (mã 1001, 2026-01-06 07:01:00) đã bị sửa" in out
     assert "#1" not in out
 
 
@@ -175,9 +174,9 @@ def test_device_option_checks_one_clock_and_bad_options_say_why(device, cast):
     assert run_verify("--punches", "--device", "cong-phu")[0] == 1
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="no clock named"):
+    with pytest.raises(CommandError, match="Không có máy chấm công tên"):
         call_command("verify_punches", "--device", "nowhere")
-    with pytest.raises(CommandError, match="is not a date"):
+    with pytest.raises(CommandError, match="không phải ngày"):
         call_command("verify_punches", "--since", "yesterday")
 
 

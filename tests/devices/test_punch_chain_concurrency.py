@@ -48,4 +48,4 @@ def test_concurrent_store_rows_for_one_clock_keep_one_chain(cast):
     assert PunchChainHead.objects.get(device=device).seq == 750
     out = io.StringIO()
     call_command("verify_punches", "--punches", stdout=out)  # exits 1 on any problem
-    assert "0 problems" in out.getvalue()
+    assert "\n0 lỗi" in out.getvalue()

@@ -30,10 +30,10 @@ class Command(Worker):
         try:
             self.day = dt.date.fromisoformat(day) if day else None
         except ValueError:
-            raise CommandError(f"--day {day!r} is not a date (YYYY-MM-DD)") from None
+            raise CommandError(f"--day '{day}' không phải ngày (YYYY-MM-DD)") from None
 
     def step(self) -> dict:
         made = chains.commit(self.day)
         if made is not None:
-            self.stdout.write(f"committed {made.day:%Y-%m-%d}: {len(made.heads)} chains, digest {made.digest}")
+            self.stdout.write(f"đã cam kết ngày {made.day:%d/%m/%Y}: {len(made.heads)} chuỗi, mã {made.digest}")
         return {"committed": 1 if made else 0}

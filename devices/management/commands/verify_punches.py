@@ -37,24 +37,24 @@ class Command(BaseCommand):
             try:
                 since = dt.date.fromisoformat(options["since"])
             except ValueError:
-                raise CommandError(f"--since {options['since']!r} is not a date (YYYY-MM-DD)") from None
+                raise CommandError(f"--since '{options['since']}' không phải ngày (YYYY-MM-DD)") from None
         devices = None
         if options["device"]:
             devices = list(Device.objects.filter(name=options["device"]))
             if not devices:
-                raise CommandError(f"no clock named {options['device']!r}")
+                raise CommandError(f"Không có máy chấm công tên '{options['device']}'")
         started = time.monotonic()
         problems: list[str] = []
         if not options["audit"]:
             report = chains.verify(devices=devices, since=since)
             problems += report.problems
-            self.stdout.write(f"punches checked: {report.checked}")
+            self.stdout.write(f"đã kiểm tra {report.checked} lượt chấm công")
         if not options["punches"]:
             checked, audit_problems = audit_chain.verify(committed=chains.audit_committed())
             problems += audit_problems
-            self.stdout.write(f"audit records checked: {checked}")
+            self.stdout.write(f"đã kiểm tra {checked} bản ghi nhật ký")
         for line in problems:
-            self.stdout.write(f"PROBLEM {line}")
-        self.stdout.write(f"{len(problems)} problems in {time.monotonic() - started:.1f} s")
+            self.stdout.write(f"LỖI {line}")
+        self.stdout.write(f"{len(problems)} lỗi, {time.monotonic() - started:.1f} s")
         if problems:
             sys.exit(1)
