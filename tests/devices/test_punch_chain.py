@@ -193,3 +193,13 @@ def test_commit_punches_worker_writes_yesterday_once(device):
 def test_the_bench_switch_is_on(device):
     # The no-chain path exists only for bench/punch_chain.py; the product always chains.
     assert actions._CHAIN is True
+
+
+def test_attaching_orphan_punches_later_keeps_the_chain_whole(device, cast):
+    from hr_system.models import Employee
+
+    actions.store_rows(device=device, rows=rows(3, user="7777"), source="pull")
+    assert not Punch.objects.filter(device=device, employee__isnull=False).exists()
+    Employee.objects.create(code="7777", full_name="Lò Văn Bảy", unit=cast.office_a, category="civil_servant")
+    assert actions.attach_orphan_punches(device=device) == 3  # sets employee and received_at
+    assert run_verify("--punches")[0] == 0
