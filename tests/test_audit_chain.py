@@ -181,3 +181,14 @@ def test_device_commands_and_month_locks_are_in_the_chained_log(cast):
     actions = list(AuditLog.objects.filter(seq__isnull=False).order_by("seq").values_list("action", flat=True))
     assert actions[-5:] == ["device.command", "device.command", "device.command", "month.lock", "month.unlock"]
     assert run_verify()[0] == 0
+
+
+def test_admin_cannot_add_change_or_delete_punch_commitments(rf, cast):
+    from devices.models import PunchCommitment
+
+    model_admin = admin.site._registry[PunchCommitment]
+    request = rf.get("/")
+    request.user = cast.hr_a
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
