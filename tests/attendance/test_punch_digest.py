@@ -57,3 +57,13 @@ def test_digest_is_on_the_pdf_and_the_page(cast, clock, login):
     page = client.get("/attendance/timesheet/", {"unit": "P-MC", "month": "2025-03"})
     assert page.status_code == 200
     assert f"<code>{expected}</code>" in page.content.decode()
+
+
+def test_wrong_unit_gets_no_digest(cast, clock, login):
+    punch(clock, "101", DAY, "07:25", "17:05")
+    expected = digest(cast)
+    client = login(cast.hr_b)  # another commune's HR
+    for path in ("/attendance/timesheet/", "/attendance/timesheet.pdf"):
+        r = client.get(path, {"unit": "P-MC", "month": "2025-03"})
+        assert r.status_code == 404, path
+        assert expected.encode() not in r.content
