@@ -35,6 +35,8 @@ from django.utils.translation import gettext_lazy
 
 from attendance import engine, rules
 from attendance.models import DayResult, DisciplineRule, LeaveType, MonthLock, RecomputeState
+from devices import records as punch_records
+from devices.models import Punch
 from hr_system import spreadsheets
 from hr_system.models import Employee, OrgUnit
 from hr_system.pdf import render_pdf, render_pdf_with_slots
@@ -247,6 +249,28 @@ def timesheet(unit: OrgUnit, month: dt.date) -> dict:
     }
 
 
+def punch_digest(unit: OrgUnit, month: dt.date) -> str:
+    """The commitment a timesheet prints to the punches it was made from: the digest
+    (devices.records.punches_digest) over the punches of the unit's people in the month,
+    in (clock, chain number) order. A punch altered, removed or added in the database
+    changes it, and verify_punches says which; a signed timesheet fixes it."""
+    first, last = _month_bounds(month)
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    rows = (
+        Punch.objects.filter(employee__in=_employees(unit, first, last).values("pk"), timestamp__gte=start)
+        .filter(timestamp__lt=end)
+        .order_by("device_id", "chain_seq", "pk")
+        .values_list("device_id", "chain_seq", "device_user_id", "local_time", "status", "punch", "verify", "source")
+    )
+    canonical = punch_records.canonical_bytes
+    return punch_records.punches_digest(
+        (seq, canonical(device, user_id, local, status, punch, verify, source))
+        for device, seq, user_id, local, status, punch, verify, source in rows.iterator(chunk_size=5000)
+    )
+
+
 def _timesheet_frame(data: dict) -> pd.DataFrame:
     days = [str(d) for d in range(1, data["days_in_month"] + 1)]
     frame = pd.DataFrame(
@@ -414,6 +438,7 @@ def timesheet_document(data: dict, unit: OrgUnit) -> tuple[str, dict]:
         legend=data["legend"],
         layout=_sheet_layout(len(days), len(totals)),
         locked=data["locked"],
+        punch_digest=punch_digest(unit, month),
     )
     return "pdf/timesheet.html", context
 

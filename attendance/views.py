@@ -151,6 +151,7 @@ def timesheet(request):
             # Days before it are blank: say why, when the month has any.
             "go_live": go_live if go_live and go_live > month else None,
             "query": urlencode({"unit": unit.code, "month": f"{month:%Y-%m}"}),
+            "punch_digest": reports.punch_digest(unit, month),
             "can_lock": can_manage and lock is None,
             # A lock set on a parent unit is lifted there, by whoever manages that unit.
             "can_unlock": lock is not None

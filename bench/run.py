@@ -26,6 +26,8 @@ SECTIONS = [
     ["bench.exam_sitting"],
     ["bench.hot_path"],
     ["bench.health"],
+    ["bench.punch_chain", "sqlite"],
+    ["bench.punch_chain", "postgres"],
 ]
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from devices import actions
-from devices.models import Device, DeviceCommand, FingerTemplate, Punch, SyncRun, TemplateAccess
+from devices.models import Device, DeviceCommand, FingerTemplate, Punch, PunchCommitment, SyncRun, TemplateAccess
 
 # A change of these may give unattached punches of this clock their people.
 SERVICE_FIELDS = {"unit", "extra_units", "accepts_subtree", "approved"}
@@ -98,6 +98,23 @@ class PunchAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PunchCommitment)
+class PunchCommitmentAdmin(admin.ModelAdmin):
+    """Written by `commit_punches` only; shown so the day's digest can be read out (and
+    published elsewhere), never edited."""
+
+    list_display = ("day", "digest", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.timezone import now as tz_now
 from django.utils.translation import gettext_lazy as _
 
-from devices import template_crypto
+from devices import records, template_crypto
 from devices.health import Health, evaluate
+from hr_system import chain
 from hr_system.models import Consent, Employee, OrgUnit
 
 # Real serials look like "CDQ9201960001"; the narrow alphabet keeps junk requests and
@@ -278,6 +279,12 @@ class Punch(models.Model):
     employee = models.ForeignKey(
         Employee, models.SET_NULL, null=True, blank=True, related_name="punches", db_index=False
     )
+    # The clock's hash chain (hr_system.chain, devices.records.canonical_bytes): the
+    # punch's place in its clock's chain and the link over it and everything before.
+    # Set by actions.store_rows under the clock's PunchChainHead lock; a row without
+    # them was not stored by the product. No index: only verify_punches reads them.
+    chain_seq = models.BigIntegerField(null=True, blank=True, editable=False)
+    chain_link = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("lượt chấm công")
@@ -330,6 +337,68 @@ class PunchTally(models.Model):
                 cls.objects.create(device_id=device_id, source=source, stored=count)
         except IntegrityError:
             rows.update(stored=F("stored") + count)
+
+
+class PunchChainHead(models.Model):
+    """The end of one clock's punch chain: the last sequence number and link.
+
+    `actions.store_rows` locks this row in the transaction that inserts the clock's
+    punches (SELECT … FOR UPDATE on PostgreSQL; SQLite's single writer), numbers the new
+    rows after it and moves it to the last one, so two writers for one clock make one
+    unbroken chain. seq 0 with an empty link is a chain with no punch yet."""
+
+    device = models.OneToOneField(Device, models.CASCADE, primary_key=True, related_name="+")
+    seq = models.BigIntegerField(default=0)
+    link = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("đầu chuỗi lượt chấm công")
+        verbose_name_plural = _("đầu chuỗi lượt chấm công")
+
+    @classmethod
+    def locked(cls, device_id: int) -> PunchChainHead:
+        """The clock's head, locked until the end of the current transaction (created on
+        the clock's first punches; a concurrent first writer's row wins)."""
+        rows = cls.objects.select_for_update().filter(device_id=device_id)
+        head = rows.first()
+        if head is None:
+            try:
+                with transaction.atomic():
+                    cls.objects.create(device_id=device_id)
+            except IntegrityError:
+                pass
+            head = rows.get()
+        return head
+
+    def last_link(self) -> bytes:
+        return bytes.fromhex(self.link) if self.seq else chain.genesis("punch", records.chain_name(self.device_id))
+
+
+class PunchCommitment(models.Model):
+    """The daily record of every clock's chain head (`commit_punches`).
+
+    For a local day, the head (seq, link) of each clock's chain when that day was
+    committed, a digest over them and the previous commitment's digest: a commitment
+    fixes every punch up to it, and a chain rewritten afterwards (or a commitment
+    altered) no longer matches (`verify_punches`)."""
+
+    day = models.DateField(unique=True)
+    heads = models.JSONField(default=dict, help_text="device id → [seq, link]")
+    previous = models.CharField(max_length=64, blank=True)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=tz_now)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("bản cam kết chuỗi chấm công")
+        verbose_name_plural = _("bản cam kết chuỗi chấm công")
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.digest[:12]}"
+
+    def expected_digest(self) -> str:
+        heads = {k: (int(v[0]), str(v[1])) for k, v in self.heads.items()}
+        return chain.digest_of_heads(day=self.day, heads=heads, previous=self.previous)
 
 
 class SyncRun(models.Model):

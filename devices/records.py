@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -86,3 +87,35 @@ def row_problem(row: PunchRow, latest_text: str) -> str:
     if local > latest_text:
         return f"date/time {local} is more than a day ahead of the server clock"
     return ""
+
+
+# --- the punch chain (hr_system.chain) -------------------------------------------------
+# A punch's chain covers what the clock recorded and how it arrived: the clock, the
+# user id, the local time, status/punch/verify codes and the source. Not the employee
+# (attached later, when a code becomes someone's), not the instant (derived from the
+# local time and the clock's zone), not received_at (attach_orphan_punches moves it on
+# purpose, so the recompute worker sees an attached punch as new).
+SEPARATOR = "\x1f"  # a control character: never in a stored user id (user_id_problem)
+
+
+def chain_name(device_id: int) -> str:
+    """The name a clock's chain starts from (hr_system.chain.genesis("punch", …)).
+
+    The clock's database id, not its serial number: a pull clock's serial is read on
+    first contact and may be corrected later, which would rewrite the genesis."""
+    return f"device:{device_id}"
+
+
+def canonical_bytes(device_id: int, user_id: str, local_time: str, status: int, punch: int, verify: int, source: str):
+    """The bytes of one punch that its chain link commits to."""
+    return f"{device_id}\x1f{user_id}\x1f{local_time}\x1f{status}\x1f{punch}\x1f{verify}\x1f{source}".encode()
+
+
+def punches_digest(rows) -> str:
+    """The digest a timesheet prints: over (seq, canonical bytes) of the punches it was
+    made from, given in (device, seq) order. Changing, removing or adding one of those
+    punches changes it."""
+    h = hashlib.sha256(b"timesheet-punches:")
+    for seq, canonical in rows:
+        h.update(hashlib.sha256(f"{seq}\x1f".encode() + canonical).digest())
+    return h.hexdigest()

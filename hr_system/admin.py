@@ -66,6 +66,10 @@ class AuditLogAdmin(admin.ModelAdmin):
     list_display = ("at", "user", "action", "object_type", "object_id")
     list_filter = ("action",)
 
+    # Append-only: records come from AuditLog.record (chained), never from a form.
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
         return False
 

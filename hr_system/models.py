@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 
 from django.conf import settings
 from django.core.validators import RegexValidator
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hr_system import chain
 from hr_system.text import fold, name_sort_key
 
 # Attendance IDs are what a ZK clock stores as user_id: a numeric string. ZK firmware
@@ -488,6 +490,10 @@ class AuditLog(models.Model):
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # The log's hash chain (hr_system.chain): place and link, set by record() under the
+    # AuditChainHead lock. A row without them was not written by the product.
+    seq = models.BigIntegerField(null=True, blank=True, editable=False)
+    link = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-at"]
@@ -496,11 +502,85 @@ class AuditLog(models.Model):
 
     @classmethod
     def record(cls, *, user, action: str, obj=None, object_type: str = "", object_id: str = "", **detail) -> AuditLog:
+        """Append a record to the log and its chain.
+
+        The chain's head is locked until the end of the caller's transaction (record()
+        is called inside the actions' atomic blocks, and opens one itself otherwise):
+        writers of the log queue there, so call it late in a transaction, after the
+        slow work. None of the product's writes that run many at once (answers, punches)
+        writes the log."""
         if obj is not None:
             object_type = object_type or obj._meta.label
             object_id = object_id or str(obj.pk)
         user = user if (user is not None and getattr(user, "is_authenticated", False)) else None
-        return cls.objects.create(user=user, action=action, object_type=object_type, object_id=object_id, detail=detail)
+        # Stored as JSON and read back the same way, so the link is over what a reader gets.
+        detail = json.loads(chain.canonical_json(detail))
+        with transaction.atomic():
+            head = AuditChainHead.locked()
+            at = timezone.now()
+            seq = head.seq + 1
+            link = chain.next_link(
+                head.last_link(),
+                chain.audit_canonical(
+                    at=at,
+                    user_id=user.pk if user else None,
+                    action=action,
+                    object_type=object_type,
+                    object_id=object_id,
+                    detail=detail,
+                ),
+            ).hex()
+            row = cls.objects.create(
+                at=at,
+                user=user,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                detail=detail,
+                seq=seq,
+                link=link,
+            )
+            AuditChainHead.objects.filter(pk=head.pk).update(seq=seq, link=link)
+        return row
+
+    def canonical(self) -> bytes:
+        return chain.audit_canonical(
+            at=self.at,
+            user_id=self.user_id,
+            action=self.action,
+            object_type=self.object_type,
+            object_id=self.object_id,
+            detail=self.detail,
+        )
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit log's chain: one row (pk 1), locked by AuditLog.record."""
+
+    seq = models.BigIntegerField(default=0)
+    link = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("đầu chuỗi nhật ký thao tác")
+        verbose_name_plural = _("đầu chuỗi nhật ký thao tác")
+
+    @classmethod
+    def locked(cls) -> AuditChainHead:
+        """The head, locked until the end of the current transaction (created by the
+        first record; a concurrent first writer's row wins)."""
+        rows = cls.objects.select_for_update().filter(pk=1)
+        head = rows.first()
+        if head is None:
+            try:
+                with transaction.atomic():
+                    cls.objects.create(pk=1)
+            except IntegrityError:
+                pass
+            head = rows.get()
+        return head
+
+    def last_link(self) -> bytes:
+        return bytes.fromhex(self.link) if self.seq else chain.AUDIT_GENESIS
 
 
 class WorkerHeartbeat(models.Model):

@@ -117,6 +117,7 @@ def test_services_run_as_chamcong_with_the_shared_environment_and_stop_gracefull
         "chamcong-purge-templates.service",
         "chamcong-anonymise.service",
         "chamcong-backup.service",
+        "chamcong-commit-punches.service",
     }
     commands = {}
     for unit in services:
@@ -142,6 +143,7 @@ def test_services_run_as_chamcong_with_the_shared_environment_and_stop_gracefull
         ("chamcong-purge-templates.service", "purge_finger_templates --loop"),
         ("chamcong-anonymise.service", "anonymise_candidates --loop"),
         ("chamcong-backup.service", "backup"),
+        ("chamcong-commit-punches.service", "commit_punches --loop --sleep 600"),
     ):
         assert commands[name] == f"{SERVER_ROOT}/.venv/bin/python manage.py {command}"
         assert list(ROOT.glob(f"*/management/commands/{command.split()[0]}.py")), command
