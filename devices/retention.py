@@ -32,7 +32,7 @@ class RetentionRule:
 # statute: Law 91/2025/QH15 on Personal Data Protection (in force 1/1/2026) and Decree
 # 356/2025/NĐ-CP require deleting personal data once the purpose it was collected for
 # is served, without fixing a number of days for attendance biometrics (not found in
-# the texts consulted; see the report). 30 days covers the last month's timesheet
+# the texts consulted, secondary sources only). 30 days covers the last month's timesheet
 # corrections, after which a template can serve no attendance purpose.
 TEMPLATE_RETENTION: tuple[RetentionRule, ...] = (RetentionRule(effective=dt.date(2026, 1, 1), days=30),)
 

@@ -3,11 +3,10 @@ profile, the login account with its roles, and the audit entries about them or b
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from hr_system.models import AuditLog, Employee, Role
+from hr_system.models import AuditLog, Consent, Employee, Role
 
 # What an audit entry tells its subject: when, what was done, to which kind of record, and
 # whether they did it or it was done to their record. Neither the detail (it may quote
@@ -104,17 +103,12 @@ def _audit(employee: Employee) -> dict:
     }
 
 
-def _consents(employee: Employee) -> dict | None:
-    """The person's consents (hr_system.Consent: purpose, when given, the form's reference,
-    when withdrawn). The model comes with issue 16's consent records (helper "templates");
-    until it is merged there is no section. Who recorded it is not copied."""
-    try:
-        consent_model = apps.get_model("hr_system", "Consent")
-    except LookupError:
-        return None
+def _consents(employee: Employee) -> dict:
+    """The person's consents: purpose, when given, the form's reference, when withdrawn.
+    Who recorded it is not copied."""
     rows = [
         [c.get_purpose_display(), c.given_at, c.evidence, c.withdrawn_at]
-        for c in consent_model.objects.filter(employee=employee).order_by("given_at", "pk")
+        for c in Consent.objects.filter(employee=employee).order_by("given_at", "pk")
     ]
     return {
         "key": "hr_system.consents",

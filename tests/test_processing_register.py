@@ -52,8 +52,6 @@ def test_every_personal_data_field_of_every_model_is_declared():
         and field.name in personal_data.PERSONAL_FIELD_NAMES
         and f"{model._meta.label}.{field.name}" not in declared
     ]
-    # devices.FingerTemplate.template is declared by devices/privacy.py (helper "templates",
-    # issue 16 item 4 part A): until that module is merged this assertion names it.
     assert undeclared == []
     # The check looks at something: the employee's identity fields are among those found.
     assert "hr_system.Employee.citizen_id" in declared and "hr_system.Employee.date_of_birth" in declared
