@@ -33,7 +33,7 @@ from evaluation.models import (
 from hr_system.models import AuditLog, Employee, OrgUnit
 
 try:  # written by the evidence work (evaluation/evidence.py); absent until it lands
-    from evaluation import evidence as evidence_module
+    import evaluation.evidence as evidence_module
 except ModuleNotFoundError as exc:  # pragma: no cover - depends on the branch
     if exc.name != "evaluation.evidence":
         raise
