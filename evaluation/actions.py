@@ -2,7 +2,8 @@
 the acting user; the framework arithmetic is the pure code in evaluation/rules.py, who
 may call these is decided in evaluation/access.py.
 
-Workflow of one evaluation (Decree 335/2025 Arts. 17-19; Decree 233/2026 Art. 13):
+Workflow of one evaluation (the shape of the decrees' procedure; its articles were not
+read [U]):
 draft → self-assessed → scored by the direct manager → (yearly: collective review) →
 decided by the head; a decided evaluation is locked and changes only after reopen()
 with a reason.
