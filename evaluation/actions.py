@@ -401,14 +401,11 @@ def agency_of(unit: OrgUnit) -> OrgUnit:
 
 def rulebook_for(unit: OrgUnit, regime: str, day: dt.date) -> Rulebook | None:
     """The quy chế in force: the unit's own, else the nearest ancestor's."""
-    candidates = Rulebook.objects.filter(
-        unit__in=unit.ancestors(), regime=regime, effective_from__lte=day
-    ).select_related("unit")
-    return max(candidates, key=lambda r: (r.unit.depth, r.effective_from), default=None)
+    return Rulebook.in_force(unit, regime, day)
 
 
 def _criteria_points(evaluation: Evaluation) -> dict:
-    rulebook = rulebook_for(evaluation.unit, evaluation.regime, evaluation.period_end)
+    rulebook = evaluation.rulebook()
     return rulebook.criteria_points if rulebook else {}
 
 

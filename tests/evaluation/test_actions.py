@@ -469,3 +469,32 @@ def test_rules_reach_the_decision_reasons(ward):
     actions.decide(acting_user=ward.head_ward, evaluation=ev)
     ev.refresh_from_db()
     assert ev.total == Decimal("43.99") and ev.classification == rules.KHONG_HOAN_THANH
+
+
+def test_criteria_rows_follow_the_units_rulebook(ward):
+    actions.save_rulebook(
+        acting_user=ward.hr_a,
+        unit=ward.commune_a,
+        regime="nd335_2025",
+        effective_from=Q1,
+        criteria_points={"ky_luat_ky_cuong": 10, "doi_moi_sang_tao": 2},
+    )
+    ev = actions.open_evaluation(acting_user=ward.hr_a, employee=ward.emp_a, period_kind="quarter", period_start=Q1)
+    ev = actions.self_assess(acting_user=ward.staff_user, evaluation=ev, scores={"ky_luat_ky_cuong": 9})
+    rows = {r["code"]: r for r in ev.criteria_rows()}
+    assert rows["ky_luat_ky_cuong"]["max_points"] == 10 and rows["ky_luat_ky_cuong"]["self"] == 9
+    assert rows["ky_luat_ky_cuong"]["discipline"] and rows["nang_luc"]["competence"]
+    assert rows["doi_moi_sang_tao"]["max_points"] == 2 and rows["ket_qua_nhiem_vu"]["max_points"] == 70
+    assert sum(r["max_points"] for r in rows.values()) == 100
+
+
+def test_yearly_deadline_is_shown_per_regime(cast):
+    civil = actions.open_evaluation(acting_user=cast.hr_a, employee=cast.emp_a, period_kind="year", period_start=Q1)
+    teacher = actions.open_evaluation(
+        acting_user=cast.hr_a, employee=cast.teacher_a, period_kind="year", period_start=Q1
+    )
+    assert (civil.regime, teacher.regime) == ("nd335_2025", "nd233_2026")  # the year is rated under 233
+    assert actions.deadline_warning(civil, dt.date(2026, 6, 1)) == ""
+    assert actions.deadline_warning(civil, dt.date(2026, 12, 5)) == "Hạn xếp loại năm là 15/12/2026."
+    assert actions.deadline_warning(teacher, dt.date(2026, 12, 5)) == "Hạn xếp loại năm là 05/12/2026."
+    assert actions.deadline_warning(teacher, dt.date(2026, 12, 6)) == "Đã quá hạn xếp loại năm (05/12/2026)."
