@@ -498,3 +498,43 @@ def test_yearly_deadline_is_shown_per_regime(cast):
     assert actions.deadline_warning(civil, dt.date(2026, 12, 5)) == "Hạn xếp loại năm là 15/12/2026."
     assert actions.deadline_warning(teacher, dt.date(2026, 12, 5)) == "Hạn xếp loại năm là 05/12/2026."
     assert actions.deadline_warning(teacher, dt.date(2026, 12, 6)) == "Đã quá hạn xếp loại năm (05/12/2026)."
+
+
+def test_a_department_counts_in_its_agencys_quota(ward):
+    from hr_system.models import OrgUnit
+
+    dept = OrgUnit.add(code="P-MC-VP", name="Văn phòng", kind=OrgUnit.Kind.DEPARTMENT, parent=ward.office_a)
+    assert actions.agency_of(dept) == ward.office_a
+    assert actions.agency_of(ward.office_a) == ward.office_a
+    _decided_peers(ward, n_tot=5, n_xs=1)
+    clerk = colleague(ward, "170")
+    clerk.unit = dept
+    clerk.save()
+    ev = scored(ward, clerk)
+    with pytest.raises(actions.EvaluationBlocked) as err:
+        actions.decide(acting_user=ward.head_ward, evaluation=ev)
+    assert err.value.problems[0].employee_ids == (clerk.pk,)
+
+
+def test_a_units_quarter_decided_at_once_keeps_the_quota(ward):
+    people = [colleague(ward, f"4{i:02d}") for i in range(7)]
+    evaluations = [
+        scored(ward, p, total_results=65 if i < 2 else 45) for i, p in enumerate(people)
+    ]  # two at 95 (xuất sắc), five at 75 (tốt)
+    with pytest.raises(actions.EvaluationBlocked) as err:
+        actions.decide_many(acting_user=ward.head_ward, evaluations=evaluations)
+    assert err.value.code == "blocked"
+    assert set(err.value.problems[0].employee_ids) == {people[0].pk, people[1].pk}
+    assert not Evaluation.objects.filter(status=Evaluation.Status.DECIDED).exists()  # all or nothing
+    actions.manager_score(
+        acting_user=ward.head_ward, evaluation=evaluations[1], scores={**GENERAL, "ket_qua_nhiem_vu": 45}
+    )
+    assert actions.decide_many(acting_user=ward.head_ward, evaluations=evaluations) == []
+    levels = dict(Evaluation.objects.values_list("employee_id", "classification"))
+    assert levels[people[0].pk] == "xuat_sac" and levels[people[1].pk] == "tot"
+    assert all(Evaluation.objects.get(pk=e.pk).locked() for e in evaluations)
+    entry = AuditLog.objects.get(action="evaluation.decided_many")
+    assert entry.detail["decided"][str(evaluations[0].pk)] == "xuat_sac" and len(entry.detail["decided"]) == 7
+    with pytest.raises(actions.EvaluationError) as again:
+        actions.decide_many(acting_user=ward.head_ward, evaluations=evaluations)
+    assert again.value.code == "locked"
