@@ -563,7 +563,15 @@ def _discipline_evidence(evaluation: Evaluation, snapshot: dict) -> dict | None:
 
 def take_evidence(evaluation: Evaluation) -> dict:
     """The evidence snapshot recorded with a score: what evaluation/evidence.py reads
-    from attendance and assessments reports, plus the unit's discipline deduction."""
+    from attendance and assessments reports, plus the unit's discipline deduction.
+
+    Contract with evaluation/evidence.py: `snapshot(evaluation) -> dict` of plain JSON
+    values. This module reads only these keys of it:
+    - "attendance": {"late", "early", "unexcused_absences", "missing_punches": int, ...}
+      → the "discipline" entry added here (deduction under the unit's rule);
+    - "months_absent" (float) and "maternity" (bool), for a year → classify()'s overrides.
+    Everything else (minutes, leave, exam results for the competence criterion) is
+    stored as given and shown beside its criterion."""
     if evidence_module is None:
         return {}
     snapshot = dict(evidence_module.snapshot(evaluation) or {})

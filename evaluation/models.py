@@ -198,6 +198,10 @@ class EvaluationQuerySet(models.QuerySet):
     def decided(self) -> EvaluationQuerySet:
         return self.filter(status=Evaluation.Status.DECIDED)
 
+    def yearly_classifications(self, years) -> EvaluationQuerySet:
+        """Decided yearly ratings of the given years (what transfers read)."""
+        return self.decided().filter(period_kind=PeriodKind.YEAR, period_start__year__in=list(years))
+
 
 class Evaluation(models.Model):
     """One person's evaluation for a month, quarter or year."""

@@ -538,3 +538,12 @@ def test_a_units_quarter_decided_at_once_keeps_the_quota(ward):
     with pytest.raises(actions.EvaluationError) as again:
         actions.decide_many(acting_user=ward.head_ward, evaluations=evaluations)
     assert again.value.code == "locked"
+
+
+def test_decided_yearly_classifications_are_what_transfers_read(ward):
+    _decided_peers(ward, n_tot=1, n_xs=0)
+    Evaluation.objects.update(period_kind="year", period_end=dt.date(2026, 12, 31))
+    open_year = actions.open_evaluation(acting_user=ward.hr_a, employee=ward.emp_a, period_kind="year", period_start=Q1)
+    found = list(Evaluation.objects.yearly_classifications([2026]).values_list("classification", flat=True))
+    assert found == ["tot"] and open_year.status == Evaluation.Status.DRAFT
+    assert not Evaluation.objects.yearly_classifications([2025]).exists()
