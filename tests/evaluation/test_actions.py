@@ -547,3 +547,24 @@ def test_decided_yearly_classifications_are_what_transfers_read(ward):
     found = list(Evaluation.objects.yearly_classifications([2026]).values_list("classification", flat=True))
     assert found == ["tot"] and open_year.status == Evaluation.Status.DRAFT
     assert not Evaluation.objects.yearly_classifications([2025]).exists()
+
+
+def test_the_qualitative_regime_takes_the_level_from_the_head(cast):
+    ev = actions.open_evaluation(
+        acting_user=cast.head_a, employee=cast.teacher_a, period_kind="quarter", period_start=dt.date(2026, 4, 1)
+    )
+    assert ev.regime == "nd90_2020_48_2023" and ev.criteria_rows() == []
+    with pytest.raises(actions.EvaluationError, match="không chấm điểm"):
+        actions.self_assess(acting_user=cast.head_a, evaluation=ev, scores={"nang_luc": 5})
+    actions.self_assess(acting_user=cast.head_a, evaluation=ev, scores={}, comment="Tự nhận xét")
+    ev = actions.manager_score(acting_user=cast.head_a, evaluation=ev, scores={}, comment="Nhận xét")
+    assert ev.total is None and ev.status == Evaluation.Status.SCORED
+    with pytest.raises(actions.EvaluationError, match="chọn trực tiếp"):
+        actions.decide(acting_user=cast.head_a, evaluation=ev)
+    # the old regime's 20 %-of-tốt quota is only a warning
+    with pytest.raises(actions.EvaluationBlocked) as err:
+        actions.decide(acting_user=cast.head_a, evaluation=ev, classification="xuat_sac")
+    assert err.value.code == "needs_confirmation"
+    actions.decide(acting_user=cast.head_a, evaluation=ev, classification="xuat_sac", force_warnings=True)
+    ev.refresh_from_db()
+    assert ev.classification == "xuat_sac" and ev.classification_label() == "Hoàn thành xuất sắc nhiệm vụ"
