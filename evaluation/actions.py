@@ -473,7 +473,7 @@ def _require_unlocked(evaluation: Evaluation) -> None:
 
 
 def _lock(evaluation: Evaluation) -> Evaluation:
-    return Evaluation.objects.select_for_update().select_related("employee", "unit").get(pk=evaluation.pk)
+    return Evaluation.objects.select_for_update(of=("self",)).select_related("employee", "unit").get(pk=evaluation.pk)
 
 
 def _clean_scores(evaluation: Evaluation, scores) -> dict[str, float]:
@@ -885,7 +885,10 @@ def decide_many(
     decided before. One audit record names every evaluation and its level."""
     ids = sorted({e.pk for e in evaluations})
     batch = list(
-        Evaluation.objects.select_for_update().filter(pk__in=ids).select_related("employee", "unit").order_by("pk")
+        Evaluation.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("employee", "unit")
+        .order_by("pk")
     )
     if not batch:
         raise _refuse("invalid", "Chưa chọn phiếu đánh giá nào.")
