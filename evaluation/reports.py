@@ -117,10 +117,51 @@ def form_rows(evaluation: Evaluation) -> dict:
         "self_total": _text(rules.total_of(evaluation.self_scores)) if evaluation.self_scores else "",
         "manager_total": _text(rules.total_of(evaluation.manager_scores)) if evaluation.manager_scores else "",
         "attendance": _attendance_lines(evidence.get("attendance") or {}),
-        "discipline": evidence.get("discipline"),
-        "competence": evidence.get("competence"),
+        "discipline": _with_texts(evidence.get("discipline"), ("deduction", "max_points")),
+        "competence": _competence(evidence.get("competence")),
         "evidence_taken_at": _when(evidence.get("taken_at")),
+        "products": _product_lines(evaluation.task_results or {}),
+        "product_points": _product_points(evaluation.task_results or {}),
     }
+
+
+def _with_texts(part: dict | None, keys: tuple[str, ...]) -> dict | None:
+    """A copy of a snapshot part with "<key>_text" numbers in Vietnamese form."""
+    if not part:
+        return None
+    return {**part, **{f"{k}_text": _text(part.get(k)) or "0" for k in keys if part.get(k) is not None}}
+
+
+def _competence(part: dict | None) -> dict | None:
+    if not part:
+        return None
+    result = _with_texts(part.get("result"), ("score", "max_score", "percent"))
+    return {**part, "result": result}
+
+
+def _product_lines(task_results: dict) -> list[dict]:
+    """The products the results criterion was computed from (actions.compute_task_results,
+    recorded with the manager's score), as text cells."""
+    out = []
+    for line in [*(task_results.get("lines") or []), *(task_results.get("unit_lines") or [])]:
+        out.append(
+            {
+                "product": line.get("product", ""),
+                "employee": line.get("employee", ""),
+                "quantity": _text(line.get("quantity")) or "0",
+                "done": _text(line.get("quantity_done")) or "0",
+                "standard_units": _text(line.get("standard_units")) or "0",
+                "rejected": line.get("rejected") or 0,
+                "late": line.get("late") or 0,
+                "cause_accepted": bool(line.get("cause_accepted")),
+            }
+        )
+    return out
+
+
+def _product_points(task_results: dict) -> dict:
+    points = task_results.get("points") or {}
+    return {k: _text(points.get(k)) or "0" for k in ("quantity", "quality", "timeliness", "total")} if points else {}
 
 
 def _group_total(scores: dict, criteria) -> Decimal | None:

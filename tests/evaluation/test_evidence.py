@@ -124,7 +124,7 @@ def test_snapshot_holds_the_facts_the_rule_the_deduction_and_the_exam(world):
     assert discipline["criterion"] == "ky_luat_ky_cuong" and discipline["max_points"] == 6
     assert discipline["rule"]["late_per"] == 2 and discipline["rule_is_default"] is False
     assert discipline["deduction"] == 4 and discipline["suggested_points"] == 2
-    assert "đi muộn" in discipline["explanation"] and "không phải quy định của pháp luật" in discipline["note"]
+    assert "đi muộn" in discipline["explanation"] and "Không có văn bản quy phạm pháp luật" in discipline["note"]
     competence = snap["competence"]
     assert competence["criterion"] == "nang_luc" and competence["exam_id"] == world.exam.pk
     assert (competence["result"]["score"], competence["result"]["percent"]) == (31.0, 77.5)
