@@ -76,22 +76,12 @@ def _plain(value):
 
 
 def rulebook_for(evaluation: Evaluation, cache: dict | None = None) -> Rulebook | None:
-    """The quy chế that governs the evaluation: of its regime, in force at the end of the
-    period (latest effective_from on or before it), from the nearest unit up the tree."""
+    """The quy chế that governs the evaluation (Rulebook.in_force at the end of the
+    period), looked up once per unit, regime and period when `cache` is given."""
     key = (evaluation.unit_id, evaluation.regime, evaluation.period_end)
     if cache is not None and key in cache:
         return cache[key]
-    unit_ids = [int(p) for p in evaluation.unit.path.strip("/").split("/") if p]
-    found = list(
-        Rulebook.objects.filter(
-            unit_id__in=unit_ids, regime=evaluation.regime, effective_from__lte=evaluation.period_end
-        ).order_by("-effective_from", "-pk")
-    )
-    chosen = None
-    for unit_id in reversed(unit_ids):  # own unit first, then up the tree
-        chosen = next((r for r in found if r.unit_id == unit_id), None)
-        if chosen is not None:
-            break
+    chosen = Rulebook.in_force(evaluation.unit, evaluation.regime, evaluation.period_end)
     if cache is not None:
         cache[key] = chosen
     return chosen

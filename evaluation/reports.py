@@ -31,7 +31,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from evaluation import rules
-from evaluation.evidence import NOT_LAW, rulebook_for
+from evaluation.evidence import NOT_LAW
 from evaluation.models import Evaluation
 from hr_system import spreadsheets
 from hr_system.models import Employee, OrgUnit
@@ -71,18 +71,11 @@ def _document(unit: OrgUnit, **extra) -> dict:
 # --- the individual form -------------------------------------------------------------------
 
 
-def _rulebook_points(evaluation: Evaluation) -> dict:
-    """Each criterion's maximum as it was when scored: the snapshot's quy chế if any."""
-    rulebook = rulebook_for(evaluation)
-    regime = evaluation.regime_rules()
-    return rules.criteria_maxima(regime, rulebook.criteria_points if rulebook else None)
-
-
 def form_rows(evaluation: Evaluation) -> dict:
     """The criteria table of one evaluation: a group heading, then each criterion with its
     maximum, the person's points and the manager's, then the total."""
     regime = evaluation.regime_rules()
-    maxima = _rulebook_points(evaluation)
+    maxima = evaluation.maxima()
     evidence = evaluation.evidence or {}
     groups = []
     for group in ("general", "results"):
