@@ -1,0 +1,257 @@
+"""A whole unit's period scored at once (issue 17, Figures): for everyone in the unit's
+subtree, the results criterion from their products, the discipline criterion from their
+attendance evidence, the total and the provisional classification — in a handful of
+queries, whatever the number of people.
+
+What the page does one person at a time (actions.manager_score) this does in bulk, for
+the periods where a unit scores everyone together and for the bench:
+- a decided evaluation is locked and left as it is;
+- the results criterion and the discipline criterion are computed (they are the two the
+  records fix); the other general criteria keep the manager's points, or the person's own
+  where the manager has given none yet;
+- the attendance facts the discipline points came from are stored with the evaluation
+  (Evaluation.evidence), so a later recomputation of the attendance does not change the
+  score silently;
+- the status becomes "manager_scored"; the head's decision, with its quota and
+  consistency checks, stays a separate step (actions.decide).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from attendance.reports import evaluation_facts
+from evaluation import rules
+from evaluation.models import Assignment, DisciplinaryMeasure, Evaluation, Rulebook
+from hr_system.models import AuditLog, Employee, OrgUnit
+
+_CHUNK = 5000
+UPDATED_FIELDS = [
+    "unit",
+    "regime",
+    "manager_scores",
+    "total",
+    "classification",
+    "evidence",
+    "task_results",
+    "task_group",
+    "status",
+    "scored_by",
+    "scored_at",
+    "updated_at",
+]
+
+
+def discipline_facts(facts: dict) -> dict:
+    """attendance.reports.evaluation_facts' names → those rules.discipline_deduction reads."""
+    return {
+        "late": facts.get("late_count", 0),
+        "early": facts.get("early_count", 0),
+        "unexcused_absences": facts.get("absent_days", 0),
+        "missing_punches": facts.get("missing_punches", 0),
+    }
+
+
+def _people(unit: OrgUnit, start: dt.date, end: dt.date) -> list[Employee]:
+    """Everyone of the unit's subtree employed at some time in [start, end]."""
+    return list(
+        Employee.objects.filter(unit__path__startswith=unit.path)
+        .filter(Q(start_date__isnull=True) | Q(start_date__lte=end))
+        .filter(Q(leave_date__isnull=True) | Q(leave_date__gt=start))
+        .select_related("unit")
+        .only("id", "code", "category", "job_title", "rank", "unit__id", "unit__path")
+    )
+
+
+def _rulebooks(unit: OrgUnit, start: dt.date) -> list[Rulebook]:
+    """The quy chế rows that may apply: the unit's, its ancestors' and its subtree's,
+    in force on the period's first day; the nearest unit's latest one wins."""
+    ancestor_ids = [int(p) for p in unit.path.strip("/").split("/") if p]
+    rows = Rulebook.objects.filter(effective_from__lte=start).filter(
+        Q(unit__path__startswith=unit.path) | Q(unit_id__in=ancestor_ids)
+    )
+    return list(rows.select_related("unit").order_by("-effective_from"))
+
+
+def _rulebook_for(books: list[Rulebook], path: str, regime: str) -> Rulebook | None:
+    best = None
+    for book in books:  # latest first
+        if book.regime == regime and path.startswith(book.unit.path):
+            if best is None or len(book.unit.path) > len(best.unit.path):
+                best = book
+    return best
+
+
+def _product_lines(ids: list[int], period_kind: str, start: dt.date) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = defaultdict(list)
+    fields = (
+        "employee_id",
+        "quantity",
+        "product_type__standard_units",
+        "result__quantity_done",
+        "result__rejected_on_quality",
+        "result__late",
+        "result__cause_accepted",
+    )
+    for i in range(0, len(ids), _CHUNK):
+        rows = Assignment.objects.filter(
+            employee_id__in=ids[i : i + _CHUNK], period_kind=period_kind, period_start=start
+        ).values_list(*fields)
+        for employee_id, quantity, units, done, rejected, late, accepted in rows:
+            out[employee_id].append(
+                {
+                    "quantity": quantity,
+                    "standard_units": units,
+                    "quantity_done": done or 0,
+                    "rejected": rejected or 0,
+                    "late": late or 0,
+                    "cause_accepted": bool(accepted),
+                }
+            )
+    return out
+
+
+def _disciplined(ids: list[int], start: dt.date, end: dt.date) -> set[int]:
+    """People with a measure of khiển trách or above taking effect in the period's year,
+    up to its last day (every level of DisciplinaryMeasure is khiển trách or above)."""
+    year_start = dt.date(start.year, 1, 1)
+    found: set[int] = set()
+    for i in range(0, len(ids), _CHUNK):
+        found.update(
+            DisciplinaryMeasure.objects.filter(
+                employee_id__in=ids[i : i + _CHUNK], effective_from__gte=year_start, effective_from__lte=end
+            ).values_list("employee_id", flat=True)
+        )
+    return found
+
+
+def _existing(ids: list[int], period_kind: str, start: dt.date) -> dict[int, Evaluation]:
+    out = {}
+    for i in range(0, len(ids), _CHUNK):
+        for evaluation in Evaluation.objects.filter(
+            employee_id__in=ids[i : i + _CHUNK], period_kind=period_kind, period_start=start
+        ):
+            out[evaluation.employee_id] = evaluation
+    return out
+
+
+@transaction.atomic
+def score_period(
+    unit: OrgUnit, period_kind: str, period_start: dt.date, *, acting_user=None, now: dt.datetime | None = None
+) -> dict:
+    """Score everyone of `unit`'s subtree for one month or quarter; returns counts:
+    {"scored", "created", "locked", "skipped" (no framework applies), "levels": {level: n}}."""
+    if period_kind not in ("month", "quarter"):
+        raise rules.RuleError(_("Chấm điểm hàng loạt chỉ áp dụng cho kỳ tháng hoặc quý."))
+    start, end = rules.period_bounds(period_kind, period_start)
+    now = now or timezone.now()
+    people = _people(unit, start, end)
+    ids = [p.pk for p in people]
+    facts = evaluation_facts(ids, start, end)
+    lines = _product_lines(ids, period_kind, start)
+    disciplined = _disciplined(ids, start, end)
+    existing = _existing(ids, period_kind, start)
+    books = _rulebooks(unit, start)
+    scorer = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    to_create, to_update = [], []
+    counts = {"scored": 0, "created": 0, "locked": 0, "skipped": 0, "levels": defaultdict(int)}
+    regimes: dict[str, rules.Regime] = {}
+    for person in people:
+        try:
+            regime = rules.check_regime(
+                rules.regime_for(person.category, start).code, person.category, start, end
+            )
+        except rules.RegimeError:
+            counts["skipped"] += 1
+            continue
+        if not regime.scored:
+            counts["skipped"] += 1
+            continue
+        regimes[regime.code] = regime
+        evaluation = existing.get(person.pk)
+        if evaluation is not None and evaluation.locked():
+            counts["locked"] += 1
+            continue
+        book = _rulebook_for(books, person.unit.path, regime.code)
+        maxima = rules.criteria_maxima(regime, book.criteria_points if book else None)
+        if evaluation is None:
+            evaluation = Evaluation(
+                employee_id=person.pk, period_kind=period_kind, period_start=start, period_end=end
+            )
+            to_create.append(evaluation)
+        else:
+            to_update.append(evaluation)
+        given = evaluation.manager_scores or evaluation.self_scores or {}
+        scores: dict[str, str] = {}
+        person_facts = facts.get(person.pk) or {}
+        deduction, explanation = Decimal(0), ""
+        task_results: dict = {}
+        for criterion in regime.criteria:
+            top = maxima[criterion.code]
+            if criterion.discipline:
+                deduction, explanation = rules.discipline_deduction(
+                    discipline_facts(person_facts), book.discipline_rule if book else None, top
+                )
+                points = top - deduction
+            elif criterion.group == "results":
+                task_results = rules.results_points(lines.get(person.pk, ()), top, book.results_split if book else None)
+                points = task_results["total"]
+            else:
+                points = min(rules.to_decimal(given.get(criterion.code)) or Decimal(0), top)
+            scores[criterion.code] = str(rules.round2(points))
+        total = rules.total_of(scores)
+        # A month or quarter is never "not rated" for months worked: that rule is the year's.
+        level, reasons = rules.classify(
+            total, regime=regime, disciplined=person.pk in disciplined, months_worked=12
+        )
+        evaluation.unit_id = person.unit.pk
+        evaluation.regime = regime.code
+        evaluation.manager_scores = scores
+        evaluation.total = total
+        evaluation.classification = level
+        evaluation.task_group = book.task_group_of(person) if book else ""
+        evaluation.evidence = {
+            "taken_at": now.isoformat(),
+            "by": "batch",
+            "attendance": person_facts,
+            "discipline": {
+                "rule": {**rules.DEFAULT_DISCIPLINE_RULE, **(book.discipline_rule if book else {})},
+                "deduction": str(deduction),
+                "explanation": str(explanation),
+            },
+            "reasons": [str(r) for r in reasons],
+        }
+        evaluation.task_results = {
+            key: str(value) if isinstance(value, Decimal) else value for key, value in task_results.items()
+        }
+        evaluation.status = Evaluation.Status.SCORED
+        evaluation.scored_by = scorer
+        evaluation.scored_at = now
+        counts["levels"][level] += 1
+    Evaluation.objects.bulk_create(to_create, batch_size=2000)
+    # One upsert on the primary key, not bulk_update: its CASE WHEN per row grows with
+    # the batch (transfers.actions.compute_round measured the same).
+    Evaluation.objects.bulk_create(
+        to_update, batch_size=2000, update_conflicts=True, unique_fields=["id"], update_fields=UPDATED_FIELDS
+    )
+    counts["created"] = len(to_create)
+    counts["scored"] = len(to_create) + len(to_update)
+    counts["levels"] = dict(counts["levels"])
+    AuditLog.record(
+        user=acting_user,
+        action="evaluation.score_period",
+        obj=unit,
+        period_kind=period_kind,
+        period_start=start.isoformat(),
+        scored=counts["scored"],
+        locked=counts["locked"],
+        skipped=counts["skipped"],
+    )
+    return counts
