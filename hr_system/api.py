@@ -13,6 +13,7 @@ from ninja.security import django_auth
 from assessments.api import router as assessments_router
 from attendance.api import router as attendance_router
 from devices.api import router as devices_router
+from evaluation.api import router as evaluation_router
 from hr_system.accounts.api import router as accounts_router
 from hr_system.api_base import TokenAuth, error_body, install_error_envelope
 from hr_system.org_api import org, people
@@ -87,6 +88,7 @@ api.add_router("/devices", devices_router)
 api.add_router("/attendance", attendance_router)
 api.add_router("/assessments", assessments_router)
 api.add_router("/assessments/transfers", transfers_router, tags=["Điều động, biệt phái, thi tuyển lãnh đạo"])
+api.add_router("/evaluation", evaluation_router)
 
 
 @csrf_exempt  # it changes nothing; a token client's POST would otherwise get the CSRF page

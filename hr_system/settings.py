@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "attendance",
     "assessments",
     "transfers",
+    "evaluation",
 ]
 
 MIDDLEWARE = [

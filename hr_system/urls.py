@@ -43,4 +43,5 @@ urlpatterns = [
     path("", include("attendance.self_urls")),
     path("", include("assessments.urls")),
     path("", include("transfers.urls")),
+    path("", include("evaluation.urls")),
 ]

@@ -16,6 +16,7 @@ PURE_MODULES = [
     "transfers/rules.py",
     "devices/zk/protocol.py",
     "devices/records.py",
+    "evaluation/rules.py",
 ]
 
 
@@ -50,7 +51,7 @@ def test_the_contract_fails_the_build_when_broken(tmp_path):
     import subprocess
     import sys
 
-    for package in ("hr_system", "devices", "attendance", "assessments", "transfers"):
+    for package in ("hr_system", "devices", "attendance", "assessments", "transfers", "evaluation"):
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__", "migrations"))
     shutil.copy(ROOT / ".importlinter", tmp_path / ".importlinter")
     lint = [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"]

@@ -1,0 +1,5 @@
+"""Evaluation pages."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

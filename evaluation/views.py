@@ -1,0 +1,1 @@
+"""Evaluation pages: thin views over evaluation/access.py and evaluation/actions.py."""
