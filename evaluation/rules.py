@@ -448,9 +448,11 @@ def results_points(lines: Iterable[dict], max_points, split: dict | None = None)
         else:
             quality_pts = timeliness_pts = ZERO
     parts = {"quantity": round2(quantity_pts), "quality": round2(quality_pts), "timeliness": round2(timeliness_pts)}
+    # The total is rounded once, from the unrounded parts (thirds of 70 shown as 23,33
+    # each still give 70).
     return {
         **parts,
-        "total": min(round2(sum(parts.values(), ZERO)), maximum),
+        "total": min(round2(quantity_pts + quality_pts + timeliness_pts), maximum),
         "assigned_units": round2(assigned),
         "done_units": round2(done),
         "rejected_units": round2(rejected),
