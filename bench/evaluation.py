@@ -52,14 +52,22 @@ def build(n: int):
     for pk in ids:
         assignments.append(
             Assignment(
-                employee_id=pk, product_type=product, period_kind="quarter", period_start=QUARTER,
-                quantity=Decimal(12), deadline=deadline,
+                employee_id=pk,
+                product_type=product,
+                period_kind="quarter",
+                period_start=QUARTER,
+                quantity=Decimal(12),
+                deadline=deadline,
             )
         )
         assignments.append(
             Assignment(
-                employee_id=pk, product_type=heavy, period_kind="quarter", period_start=QUARTER,
-                quantity=Decimal(4), deadline=deadline,
+                employee_id=pk,
+                product_type=heavy,
+                period_kind="quarter",
+                period_start=QUARTER,
+                quantity=Decimal(4),
+                deadline=deadline,
             )
         )
     Assignment.objects.bulk_create(assignments, batch_size=5000)
@@ -149,7 +157,9 @@ def run(n: int, target: float | None) -> float:
     if target is None:
         print(f"       {name}: {t['seconds']:.3f} s, {per:.3f} ms per person ({levels})", flush=True)
     else:
-        report(name, t["seconds"], "s", f"<= {target:g} s", t["seconds"] <= target, f"{per:.3f} ms per person; {levels}")
+        report(
+            name, t["seconds"], "s", f"<= {target:g} s", t["seconds"] <= target, f"{per:.3f} ms per person; {levels}"
+        )
     return per
 
 

@@ -9,9 +9,9 @@ the periods where a unit scores everyone together and for the bench:
 - the results criterion and the discipline criterion are computed (they are the two the
   records fix); the other general criteria keep the manager's points, or the person's own
   where the manager has given none yet;
-- the attendance facts the discipline points came from are stored with the evaluation
-  (Evaluation.evidence), so a later recomputation of the attendance does not change the
-  score silently;
+- the evidence snapshot (evaluation.evidence.snapshot_many: attendance facts, the unit's
+  deduction rule and its suggested discipline points) is stored with the evaluation, so a
+  later recomputation of the attendance does not change the score silently;
 - the status becomes "manager_scored"; the head's decision, with its quota and
   consistency checks, stays a separate step (actions.decide).
 """
@@ -27,9 +27,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendance.reports import evaluation_facts
-from evaluation import rules
-from evaluation.models import Assignment, DisciplinaryMeasure, Evaluation, Rulebook
+from evaluation import evidence, rules
+from evaluation.models import Assignment, DisciplinaryMeasure, Evaluation
 from hr_system.models import AuditLog, Employee, OrgUnit
 
 _CHUNK = 5000
@@ -49,16 +48,6 @@ UPDATED_FIELDS = [
 ]
 
 
-def discipline_facts(facts: dict) -> dict:
-    """attendance.reports.evaluation_facts' names → those rules.discipline_deduction reads."""
-    return {
-        "late": facts.get("late_count", 0),
-        "early": facts.get("early_count", 0),
-        "unexcused_absences": facts.get("absent_days", 0),
-        "missing_punches": facts.get("missing_punches", 0),
-    }
-
-
 def _people(unit: OrgUnit, start: dt.date, end: dt.date) -> list[Employee]:
     """Everyone of the unit's subtree employed at some time in [start, end]."""
     return list(
@@ -68,25 +57,6 @@ def _people(unit: OrgUnit, start: dt.date, end: dt.date) -> list[Employee]:
         .select_related("unit")
         .only("id", "code", "category", "job_title", "rank", "unit__id", "unit__path")
     )
-
-
-def _rulebooks(unit: OrgUnit, start: dt.date) -> list[Rulebook]:
-    """The quy chế rows that may apply: the unit's, its ancestors' and its subtree's,
-    in force on the period's first day; the nearest unit's latest one wins."""
-    ancestor_ids = [int(p) for p in unit.path.strip("/").split("/") if p]
-    rows = Rulebook.objects.filter(effective_from__lte=start).filter(
-        Q(unit__path__startswith=unit.path) | Q(unit_id__in=ancestor_ids)
-    )
-    return list(rows.select_related("unit").order_by("-effective_from"))
-
-
-def _rulebook_for(books: list[Rulebook], path: str, regime: str) -> Rulebook | None:
-    best = None
-    for book in books:  # latest first
-        if book.regime == regime and path.startswith(book.unit.path):
-            if best is None or len(book.unit.path) > len(best.unit.path):
-                best = book
-    return best
 
 
 def _product_lines(ids: list[int], period_kind: str, start: dt.date) -> dict[int, list[dict]]:
@@ -147,102 +117,97 @@ def score_period(
     unit: OrgUnit, period_kind: str, period_start: dt.date, *, acting_user=None, now: dt.datetime | None = None
 ) -> dict:
     """Score everyone of `unit`'s subtree for one month or quarter; returns counts:
-    {"scored", "created", "locked", "skipped" (no framework applies), "levels": {level: n}}."""
+    {"scored", "created", "locked", "skipped" (no points framework applies), "levels"}."""
     if period_kind not in ("month", "quarter"):
         raise rules.RuleError(_("Chấm điểm hàng loạt chỉ áp dụng cho kỳ tháng hoặc quý."))
     start, end = rules.period_bounds(period_kind, period_start)
     now = now or timezone.now()
     people = _people(unit, start, end)
     ids = [p.pk for p in people]
-    facts = evaluation_facts(ids, start, end)
-    lines = _product_lines(ids, period_kind, start)
-    disciplined = _disciplined(ids, start, end)
     existing = _existing(ids, period_kind, start)
-    books = _rulebooks(unit, start)
-    scorer = acting_user if getattr(acting_user, "is_authenticated", False) else None
-    to_create, to_update = [], []
     counts = {"scored": 0, "created": 0, "locked": 0, "skipped": 0, "levels": defaultdict(int)}
-    regimes: dict[str, rules.Regime] = {}
+    books: dict = {}
+    work: list[tuple[Employee, Evaluation, rules.Regime]] = []
+    new: list[Evaluation] = []
     for person in people:
         try:
-            regime = rules.check_regime(
-                rules.regime_for(person.category, start).code, person.category, start, end
-            )
+            regime = rules.regime_for(person.category, start)
+            rules.check_regime(regime.code, person.category, start, end)
         except rules.RegimeError:
             counts["skipped"] += 1
             continue
         if not regime.scored:
             counts["skipped"] += 1
             continue
-        regimes[regime.code] = regime
         evaluation = existing.get(person.pk)
         if evaluation is not None and evaluation.locked():
             counts["locked"] += 1
             continue
-        book = _rulebook_for(books, person.unit.path, regime.code)
-        maxima = rules.criteria_maxima(regime, book.criteria_points if book else None)
         if evaluation is None:
             evaluation = Evaluation(
-                employee_id=person.pk, period_kind=period_kind, period_start=start, period_end=end
+                employee_id=person.pk,
+                unit=person.unit,
+                regime=regime.code,
+                period_kind=period_kind,
+                period_start=start,
+                period_end=end,
             )
-            to_create.append(evaluation)
-        else:
-            to_update.append(evaluation)
+            new.append(evaluation)
+        evaluation.unit = person.unit
+        evaluation.regime = regime.code
+        work.append((person, evaluation, regime))
+    # New rows first, so that every evaluation has its id for the evidence snapshot.
+    Evaluation.objects.bulk_create(new, batch_size=2000)
+    snapshots = evidence.snapshot_many(e for _p, e, _r in work)
+    lines = _product_lines([p.pk for p, _e, _r in work], period_kind, start)
+    disciplined = _disciplined([p.pk for p, _e, _r in work], start, end)
+    scorer = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    for person, evaluation, regime in work:
+        book = evidence.rulebook_for(evaluation, books)
+        maxima = rules.criteria_maxima(regime, book.criteria_points if book else None)
+        snapshot = snapshots[evaluation.pk]
+        suggested = (snapshot.get("discipline") or {}).get("suggested_points")
         given = evaluation.manager_scores or evaluation.self_scores or {}
-        scores: dict[str, str] = {}
-        person_facts = facts.get(person.pk) or {}
-        deduction, explanation = Decimal(0), ""
+        scores: dict[str, float] = {}
         task_results: dict = {}
         for criterion in regime.criteria:
             top = maxima[criterion.code]
-            if criterion.discipline:
-                deduction, explanation = rules.discipline_deduction(
-                    discipline_facts(person_facts), book.discipline_rule if book else None, top
-                )
-                points = top - deduction
+            if criterion.discipline and suggested is not None:
+                points = rules.to_decimal(suggested)
             elif criterion.group == "results":
                 task_results = rules.results_points(lines.get(person.pk, ()), top, book.results_split if book else None)
                 points = task_results["total"]
             else:
                 points = min(rules.to_decimal(given.get(criterion.code)) or Decimal(0), top)
-            scores[criterion.code] = str(rules.round2(points))
+            scores[criterion.code] = float(points)
         total = rules.total_of(scores)
         # A month or quarter is never "not rated" for months worked: that rule is the year's.
-        level, reasons = rules.classify(
-            total, regime=regime, disciplined=person.pk in disciplined, months_worked=12
-        )
-        evaluation.unit_id = person.unit.pk
-        evaluation.regime = regime.code
+        level, reasons = rules.classify(total, regime=regime, disciplined=person.pk in disciplined, months_worked=12)
         evaluation.manager_scores = scores
         evaluation.total = total
         evaluation.classification = level
         evaluation.task_group = book.task_group_of(person) if book else ""
-        evaluation.evidence = {
-            "taken_at": now.isoformat(),
-            "by": "batch",
-            "attendance": person_facts,
-            "discipline": {
-                "rule": {**rules.DEFAULT_DISCIPLINE_RULE, **(book.discipline_rule if book else {})},
-                "deduction": str(deduction),
-                "explanation": str(explanation),
-            },
-            "reasons": [str(r) for r in reasons],
-        }
+        evaluation.evidence = snapshot
         evaluation.task_results = {
-            key: str(value) if isinstance(value, Decimal) else value for key, value in task_results.items()
+            "criterion": next((c.code for c in regime.criteria if c.group == "results"), ""),
+            "points": {k: float(v) for k, v in task_results.items()},
+            "classification_reasons": [str(r) for r in reasons],
         }
         evaluation.status = Evaluation.Status.SCORED
         evaluation.scored_by = scorer
         evaluation.scored_at = now
         counts["levels"][level] += 1
-    Evaluation.objects.bulk_create(to_create, batch_size=2000)
     # One upsert on the primary key, not bulk_update: its CASE WHEN per row grows with
     # the batch (transfers.actions.compute_round measured the same).
     Evaluation.objects.bulk_create(
-        to_update, batch_size=2000, update_conflicts=True, unique_fields=["id"], update_fields=UPDATED_FIELDS
+        [e for _p, e, _r in work],
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=UPDATED_FIELDS,
     )
-    counts["created"] = len(to_create)
-    counts["scored"] = len(to_create) + len(to_update)
+    counts["created"] = len(new)
+    counts["scored"] = len(work)
     counts["levels"] = dict(counts["levels"])
     AuditLog.record(
         user=acting_user,
@@ -251,6 +216,7 @@ def score_period(
         period_kind=period_kind,
         period_start=start.isoformat(),
         scored=counts["scored"],
+        created=counts["created"],
         locked=counts["locked"],
         skipped=counts["skipped"],
     )

@@ -60,9 +60,12 @@ DISCIPLINE_RULE = {
     "missing_punch_points": 0.5,
     "cap": 8,
 }
+# Task groups for the quota (xuất sắc ≤ 20 % of tốt within an agency and task group).
 SPECIALISTS = "Chuyên viên các phòng, văn phòng"
 HEADS = "Lãnh đạo phòng, văn phòng"
-TASK_GROUPS = {"Chánh Văn phòng": HEADS, "Trưởng phòng": HEADS}
+HEAD_TITLES = ("Chánh Văn phòng", "Trưởng phòng")
+SPECIALIST_TITLES = ("Chuyên viên", "Chuyên viên địa chính", "Chuyên viên nội vụ", "Kế toán", "Văn thư")
+TASK_GROUPS = {**dict.fromkeys(HEAD_TITLES, HEADS), **dict.fromkeys(SPECIALIST_TITLES, SPECIALISTS)}
 CATALOGUE = [
     # (position, name, measure, standard units)
     ("", "Văn bản tham mưu, báo cáo", "văn bản", Decimal(1)),
@@ -188,7 +191,7 @@ def evaluate(admin, employee: Employee, quarter: dt.date, general: dict) -> tupl
             employee=employee,
             period_kind="quarter",
             period_start=quarter,
-            is_unit_head=employee.job_title in TASK_GROUPS,
+            is_unit_head=employee.job_title in HEAD_TITLES,
         )
     if evaluation.locked():
         return evaluation, []
@@ -247,8 +250,8 @@ def seed() -> dict:
     book = ensure_rulebook(admin)
     catalogue = ensure_catalogue(admin)
     people = ward_civil_servants()
-    heads = [e for e in people if e.job_title in TASK_GROUPS]
-    specialists = [e for e in people if e.job_title not in TASK_GROUPS]
+    heads = [e for e in people if e.job_title in HEAD_TITLES]
+    specialists = [e for e in people if e.job_title not in HEAD_TITLES]
     # Roles in the story, by position in the list (codes are fixed by hr_system.demo).
     excellent = specialists[:2]  # the first xuất sắc each quarter; the second too in Q3
     late_person, excused_person, disciplined = specialists[2], specialists[3], specialists[-1]
@@ -256,8 +259,10 @@ def seed() -> dict:
     held: dict[str, list] = {}
     for q, quarter in enumerate(QUARTERS):
         for employee in people:
-            if employee in excellent or employee in heads:
-                plan = {}
+            if employee == excellent[0] or (employee == excellent[1] and q == 2):
+                plan = {}  # everything done, on time, nothing rejected
+            elif employee in heads or employee == excellent[1]:
+                plan = {"short": 3}
             elif employee == late_person:
                 # one product late, no objective cause: it loses 25 % of its timeliness points
                 plan = {"short": 2, "late": 1}

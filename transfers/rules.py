@@ -162,6 +162,7 @@ def rating_entries(value) -> list[tuple[int, str, str | None]]:
             out.append((item[0], item[1], item[2] if len(item) > 2 else None))
     return out
 
+
 # Priority groups on the scale of Decree 115/2020 art. 6 (recruitment of viên chức), used
 # here by analogy (reference §4.4, §5.3). Only the highest group counts.
 PRIORITY_GROUPS: dict[str, str] = {

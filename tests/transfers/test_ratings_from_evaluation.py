@@ -53,7 +53,7 @@ def ratings_line(results: dict, code: str) -> dict:
     return next(line for line in row["breakdown"] if line["criterion"] == "ratings")
 
 
-def test_a_decided_yearly_classification_scores_and_names_its_source_beside_hand_entered_years(hr, pool):
+def test_a_decided_yearly_classification_scores_and_names_its_source_beside_hand_entered_years(hr, pool):  # noqa: F811
     yearly(pool.binh, 2025, "xuat_sac")
     rid = make_round(hr, pool)["id"]
     ok(evidence(hr, rid, "301", "rating", {"year": 2024, "rating": "tot"}), 201)
@@ -71,7 +71,7 @@ def test_a_decided_yearly_classification_scores_and_names_its_source_beside_hand
     )
 
 
-def test_the_decided_classification_wins_over_an_evidence_row_for_the_same_year(hr, pool):
+def test_the_decided_classification_wins_over_an_evidence_row_for_the_same_year(hr, pool):  # noqa: F811
     yearly(pool.hoa, 2025, "hoan_thanh")
     rid = make_round(hr, pool)["id"]
     ok(evidence(hr, rid, "302", "rating", {"year": 2025, "rating": "xuat_sac"}), 201)
@@ -80,7 +80,7 @@ def test_the_decided_classification_wins_over_an_evidence_row_for_the_same_year(
     assert [(s["year"], s["rating"], s["source"]) for s in line["sources"]] == [(2025, "hoan_thanh", "evaluation")]
 
 
-def test_without_an_evaluation_record_evidence_rows_still_count_as_before(hr, pool):
+def test_without_an_evaluation_record_evidence_rows_still_count_as_before(hr, pool):  # noqa: F811
     rid = make_round(hr, pool)["id"]
     ok(evidence(hr, rid, "303", "rating", {"year": 2025, "rating": "tot"}), 201)
     line = ratings_line(compute(hr, rid), "303")
@@ -88,7 +88,7 @@ def test_without_an_evaluation_record_evidence_rows_still_count_as_before(hr, po
     assert line["sources"] == [{"year": 2025, "rating": "tot", "source": "evidence", "source_text": BY_HAND}]
 
 
-def test_an_undecided_reopened_not_rated_or_later_decided_evaluation_is_not_used(hr, pool):
+def test_an_undecided_reopened_not_rated_or_later_decided_evaluation_is_not_used(hr, pool):  # noqa: F811
     yearly(pool.binh, 2025, "xuat_sac", status=Evaluation.Status.SCORED, decided=None)
     # reopened for a correction: its status left "decided"
     yearly(pool.hoa, 2025, "xuat_sac", status=Evaluation.Status.REVIEWED, reopened_reason="Sai số liệu sản phẩm")
@@ -105,7 +105,7 @@ def test_an_undecided_reopened_not_rated_or_later_decided_evaluation_is_not_used
     assert [(s["year"], s["rating"], s["source"]) for s in hoa["sources"]] == [(2025, "tot", "evidence")]
 
 
-def test_a_classification_decided_after_the_first_computation_waits_for_a_registry_refresh(hr, pool):
+def test_a_classification_decided_after_the_first_computation_waits_for_a_registry_refresh(hr, pool):  # noqa: F811
     rid = make_round(hr, pool)["id"]
     assert ratings_line(compute(hr, rid), "305")["sources"] == []
     yearly(pool.son, 2025, "tot")
@@ -114,7 +114,7 @@ def test_a_classification_decided_after_the_first_computation_waits_for_a_regist
     assert (line["points"], line["sources"][0]["source"]) == (2, "evaluation")
 
 
-def test_the_ranking_page_and_pdf_show_the_source(hr, pool, client):
+def test_the_ranking_page_and_pdf_show_the_source(hr, pool, client):  # noqa: F811
     yearly(pool.binh, 2025, "tot")
     rid = make_round(hr, pool)["id"]
     ok(evidence(hr, rid, "301", "rating", {"year": 2024, "rating": "tot"}), 201)
@@ -130,7 +130,7 @@ def test_the_ranking_page_and_pdf_show_the_source(hr, pool, client):
     assert f"Nguyễn Văn Bình — 2025: tốt ({FROM_EVALUATION_2025}); 2024: tốt ({BY_HAND})" in text
 
 
-def test_another_units_hr_sees_neither_the_round_nor_its_rating_sources(hr, pool, login):
+def test_another_units_hr_sees_neither_the_round_nor_its_rating_sources(hr, pool, login):  # noqa: F811
     yearly(pool.binh, 2025, "xuat_sac")
     rid = make_round(hr, pool)["id"]
     compute(hr, rid)
@@ -140,7 +140,7 @@ def test_another_units_hr_sees_neither_the_round_nor_its_rating_sources(hr, pool
     assert TransferRound.objects.get(pk=rid).candidates.count() == 6
 
 
-def test_yearly_ratings_reads_only_the_asked_people_and_years(pool):
+def test_yearly_ratings_reads_only_the_asked_people_and_years(pool):  # noqa: F811
     yearly(pool.binh, 2025, "tot")
     yearly(pool.binh, 2019, "xuat_sac")
     yearly(pool.hoa, 2025, "xuat_sac")
@@ -149,7 +149,7 @@ def test_yearly_ratings_reads_only_the_asked_people_and_years(pool):
     assert yearly_ratings([], [2025]) == {} and yearly_ratings([pool.binh.pk], []) == {}
 
 
-def test_the_reference_day_bounds_the_decisions_counted(pool):
+def test_the_reference_day_bounds_the_decisions_counted(pool):  # noqa: F811
     yearly(pool.binh, 2025, "tot", decided=timezone.make_aware(dt.datetime(2026, 10, 5, 9, 0)))
     before = timezone.make_aware(dt.datetime.combine(REF, dt.time.max))
     assert yearly_ratings([pool.binh.pk], [2025], decided_by=before) == {}

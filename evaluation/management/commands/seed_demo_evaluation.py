@@ -21,4 +21,6 @@ class Command(BaseCommand):
             code, quarter = key.split(":")
             for problem in problems:
                 self.stdout.write(f"Chưa quyết định {code} kỳ {quarter}: {problem.message}")
-        self.stdout.write(f"Xếp loại năm 2025 đã quyết định (minh họa cho đợt điều động): {result['yearly_2025']} người")
+        self.stdout.write(
+            f"Xếp loại năm 2025 đã quyết định (minh họa cho đợt điều động): {result['yearly_2025']} người"
+        )
