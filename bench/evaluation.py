@@ -35,7 +35,7 @@ def build(n: int):
     Employee.objects.bulk_create(
         (
             Employee(
-                code=f"EV{n}-{i}",
+                code=str(n * 1000 + i),  # digits only, distinct per bench size
                 full_name=f"Nguyễn Văn Bình {i}",
                 unit=root,
                 category="civil_servant",
@@ -109,24 +109,24 @@ def build(n: int):
                 corrected, uncorrected, computed_at)
             SELECT e.id, d::date,
                    CASE WHEN extract(isodow FROM d) > 5 THEN 'rest'
-                        WHEN (e.id + extract(doy FROM d)::int) % 97 = 0 THEN 'absent'
-                        WHEN (e.id + extract(doy FROM d)::int) % 11 = 0 THEN 'late'
+                        WHEN (e.id + extract(doy FROM d)::int) %% 97 = 0 THEN 'absent'
+                        WHEN (e.id + extract(doy FROM d)::int) %% 11 = 0 THEN 'late'
                         ELSE 'present' END,
                    CASE WHEN extract(isodow FROM d) > 5 THEN ''
-                        WHEN (e.id + extract(doy FROM d)::int) % 97 = 0 THEN 'KP'
+                        WHEN (e.id + extract(doy FROM d)::int) %% 97 = 0 THEN 'KP'
                         ELSE '+' END,
-                   CASE WHEN extract(isodow FROM d) <= 5 AND (e.id + extract(doy FROM d)::int) % 11 = 0
+                   CASE WHEN extract(isodow FROM d) <= 5 AND (e.id + extract(doy FROM d)::int) %% 11 = 0
                         THEN 12 ELSE 0 END,
-                   CASE WHEN extract(isodow FROM d) <= 5 AND (e.id + extract(doy FROM d)::int) % 13 = 0
+                   CASE WHEN extract(isodow FROM d) <= 5 AND (e.id + extract(doy FROM d)::int) %% 13 = 0
                         THEN 20 ELSE 0 END,
                    CASE WHEN extract(isodow FROM d) > 5 THEN 0 ELSE 450 END,
-                   CASE WHEN extract(isodow FROM d) <= 5 AND (e.id + extract(doy FROM d)::int) % 17 = 0
+                   CASE WHEN extract(isodow FROM d) <= 5 AND (e.id + extract(doy FROM d)::int) %% 17 = 0
                         THEN 1 ELSE 0 END,
-                   CASE WHEN extract(isodow FROM d) <= 5 AND (e.id + extract(doy FROM d)::int) % 11 = 0
+                   CASE WHEN extract(isodow FROM d) <= 5 AND (e.id + extract(doy FROM d)::int) %% 11 = 0
                         THEN 1 ELSE 0 END,
-                   CASE WHEN extract(isodow FROM d) <= 5 AND (e.id + extract(doy FROM d)::int) % 13 = 0
+                   CASE WHEN extract(isodow FROM d) <= 5 AND (e.id + extract(doy FROM d)::int) %% 13 = 0
                         THEN 1 ELSE 0 END,
-                   CASE WHEN extract(isodow FROM d) <= 5 AND (e.id + extract(doy FROM d)::int) % 97 = 0
+                   CASE WHEN extract(isodow FROM d) <= 5 AND (e.id + extract(doy FROM d)::int) %% 97 = 0
                         THEN 1 ELSE 0 END,
                    '[]'::jsonb, '[]'::jsonb, false, '{}'::jsonb, now()
             FROM hr_system_employee e
