@@ -102,12 +102,28 @@ def _disciplined(ids: list[int], start: dt.date, end: dt.date) -> set[int]:
     return found
 
 
+# What scoring reads of an existing evaluation (the rest is rewritten or left as it is).
+_READ_FIELDS = (
+    "id",
+    "employee_id",
+    "unit_id",
+    "regime",
+    "period_kind",
+    "period_start",
+    "period_end",
+    "status",
+    "self_scores",
+    "manager_scores",
+)
+
+
 def _existing(ids: list[int], period_kind: str, start: dt.date) -> dict[int, Evaluation]:
     out = {}
     for i in range(0, len(ids), _CHUNK):
-        for evaluation in Evaluation.objects.filter(
+        rows = Evaluation.objects.filter(
             employee_id__in=ids[i : i + _CHUNK], period_kind=period_kind, period_start=start
-        ):
+        ).only(*_READ_FIELDS)
+        for evaluation in rows:
             out[evaluation.employee_id] = evaluation
     return out
 
@@ -116,12 +132,12 @@ def _save(evaluations: list[Evaluation], now: dt.datetime) -> None:
     """Write the scored rows back. On PostgreSQL: one UPDATE … FROM jsonb_to_recordset per
     chunk, the rows travelling as one JSON document (Django's bulk_create upsert sends
     JSON columns as text arrays, escaped value by value: most of the time at 20,000
-    rows, bench/evaluation.py). Elsewhere: one upsert on the primary key (bulk_update's
-    CASE WHEN per row grows with the batch)."""
+    rows, bench/evaluation.py). Elsewhere (SQLite: tests, small units): bulk_update."""
     if connection.vendor != "postgresql":
-        Evaluation.objects.bulk_create(
-            evaluations, batch_size=2000, update_conflicts=True, unique_fields=["id"], update_fields=UPDATED_FIELDS
-        )
+        # bulk_update reads only these fields (the rows were loaded with .only()).
+        for e in evaluations:
+            e.updated_at = now
+        Evaluation.objects.bulk_update(evaluations, UPDATED_FIELDS, batch_size=500)
         return
     from psycopg.types.json import Jsonb  # PostgreSQL only
 
@@ -208,9 +224,13 @@ def score_period(
     lines = _product_lines([p.pk for p, _e, _r in work], period_kind, start)
     disciplined = _disciplined([p.pk for p, _e, _r in work], start, end)
     scorer = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    maxima_of: dict[tuple, dict] = {}
     for person, evaluation, regime in work:
         book = evidence.rulebook_for(evaluation, books)
-        maxima = rules.criteria_maxima(regime, book.criteria_points if book else None)
+        key = (regime.code, book.pk if book else None)
+        if key not in maxima_of:
+            maxima_of[key] = rules.criteria_maxima(regime, book.criteria_points if book else None)
+        maxima = maxima_of[key]
         snapshot = snapshots[evaluation.pk]
         suggested = (snapshot.get("discipline") or {}).get("suggested_points")
         given = evaluation.manager_scores or evaluation.self_scores or {}
