@@ -770,8 +770,9 @@ def evaluation_facts(employee_ids, start: dt.date, end: dt.date) -> dict[int, di
     absence in days (half days count 0.5). Days follow yearly_summary: business trips
     and meetings (CT, H) are worked days, the other leave symbols are absences with a
     reason, split by symbol; a "+/P" day is half worked, half annual leave.
-    "recorded_days" counts the day results found: 0 means nothing computed yet for the
-    person. Every id asked is in the answer, and no other.
+    "recorded_days" counts the day results found other than weekly rest days (which
+    carry no figure and are left out of the read, a third fewer rows): 0 means nothing
+    computed yet for the person. Every id asked is in the answer, and no other.
 
     One aggregate query per FACT_CHUNK ids, grouped by person, status and symbol: a
     quarter of 20,000 people is two queries returning a few rows a person, not the
@@ -786,6 +787,7 @@ def evaluation_facts(employee_ids, start: dt.date, end: dt.date) -> dict[int, di
     for chunk in chunks:
         groups = (
             DayResult.objects.filter(employee_id__in=chunk, date__range=(start, end))
+            .exclude(status=DayResult.Status.REST)
             .values("employee_id", "status", "symbol")
             .annotate(days=Count("pk"), **sums)
             .order_by()

@@ -76,22 +76,12 @@ def _plain(value):
 
 
 def rulebook_for(evaluation: Evaluation, cache: dict | None = None) -> Rulebook | None:
-    """The quy chế that governs the evaluation: of its regime, in force at the end of the
-    period (latest effective_from on or before it), from the nearest unit up the tree."""
+    """The quy chế that governs the evaluation (Rulebook.in_force at the end of the
+    period), looked up once per unit, regime and period when `cache` is given."""
     key = (evaluation.unit_id, evaluation.regime, evaluation.period_end)
     if cache is not None and key in cache:
         return cache[key]
-    unit_ids = [int(p) for p in evaluation.unit.path.strip("/").split("/") if p]
-    found = list(
-        Rulebook.objects.filter(
-            unit_id__in=unit_ids, regime=evaluation.regime, effective_from__lte=evaluation.period_end
-        ).order_by("-effective_from", "-pk")
-    )
-    chosen = None
-    for unit_id in reversed(unit_ids):  # own unit first, then up the tree
-        chosen = next((r for r in found if r.unit_id == unit_id), None)
-        if chosen is not None:
-            break
+    chosen = Rulebook.in_force(evaluation.unit, evaluation.regime, evaluation.period_end)
     if cache is not None:
         cache[key] = chosen
     return chosen
@@ -111,58 +101,106 @@ def rule_facts(facts: dict) -> dict:
     }
 
 
-def _build(evaluation: Evaluation, rulebook: Rulebook | None, facts: dict | None, exam: dict | None) -> dict:
-    regime = rules.get_regime(evaluation.regime)
-    maxima = rules.criteria_maxima(regime, rulebook.criteria_points if rulebook else None)
+class _Context:
+    """What stays the same for every evaluation under one quy chế (or none) in one
+    snapshot run: the maxima, the rule, the labels as text; and the deductions already
+    worked out for a given set of figures (many people share them)."""
+
+    def __init__(self, regime_code: str, rulebook: Rulebook | None):
+        regime = rules.get_regime(regime_code)
+        self.rulebook = rulebook
+        maxima = rules.criteria_maxima(regime, rulebook.criteria_points if rulebook else None)
+        self.discipline = _criterion(regime, "discipline")
+        self.competence = _criterion(regime, "competence")
+        self.own_rule = dict(rulebook.discipline_rule or {}) if rulebook else {}
+        self.discipline_max = maxima[self.discipline.code] if self.discipline else None
+        self.static_discipline = (
+            _plain(
+                {
+                    "criterion": self.discipline.code,
+                    "criterion_label": self.discipline.label,
+                    "max_points": self.discipline_max,
+                    "rule": {**rules.DEFAULT_DISCIPLINE_RULE, **self.own_rule},
+                    "rule_is_default": not self.own_rule,
+                    "note": NOT_LAW,
+                }
+            )
+            if self.discipline
+            else None
+        )
+        self.exam_id = rulebook.competence_exam_id if rulebook else None
+        self.static_competence = (
+            _plain(
+                {
+                    "criterion": self.competence.code,
+                    "criterion_label": self.competence.label,
+                    "max_points": maxima[self.competence.code],
+                    "exam_id": self.exam_id,
+                }
+            )
+            if self.competence and self.exam_id
+            else None
+        )
+        self._deductions: dict[tuple, tuple[float, float, str]] = {}
+
+    def deduction(self, facts: dict) -> tuple[float, float, str]:
+        figures = rule_facts(facts)
+        key = tuple(figures.values())
+        if key not in self._deductions:
+            deducted, explanation = rules.discipline_deduction(figures, self.own_rule, self.discipline_max)
+            suggested = max(self.discipline_max - deducted, rules.ZERO)
+            self._deductions[key] = (float(deducted), float(suggested), explanation)
+        return self._deductions[key]
+
+
+# A month of office work in working days (Monday to Friday: 261 a year / 12 ≈ 21.75),
+# to count the months absent that the 48/2023 cap reads [U: no text found that says how
+# to count "nghỉ làm việc từ 03 tháng"; this is our reading, kept in one place].
+WORKING_DAYS_A_MONTH = 22
+MATERNITY = "Ts"
+
+
+def months_absent(facts: dict) -> float:
+    """Months away from work in the period for the 48/2023 cap (absent 3 to under 6
+    months → not above hoàn thành): leave with a reason and unexcused absence, in
+    working days over WORKING_DAYS_A_MONTH. Maternity leave is left out: 48/2023 excepts
+    it [S]."""
+    leave = facts.get("leave_days") or {}
+    days = sum(v for symbol, v in leave.items() if symbol != MATERNITY) + (facts.get("absent_days") or 0)
+    return round(days / WORKING_DAYS_A_MONTH, 2)
+
+
+def _build(evaluation: Evaluation, context: _Context, facts: dict | None, exam: dict | None, **shared) -> dict:
     attendance = dict(facts or {})
-    attendance["leave_labels"] = {
-        symbol: label
-        for symbol, label in attendance_reports.leave_labels().items()
-        if symbol in attendance.get("leave_days", {})
-    }
-
+    # The names rules.discipline_deduction and actions.take_evidence read, beside the
+    # attendance report's own.
+    attendance.update(rule_facts(attendance))
+    labels = shared["leave_labels"]
+    attendance["leave_labels"] = {symbol: labels.get(symbol, symbol) for symbol in attendance.get("leave_days", {})}
     discipline = None
-    criterion = _criterion(regime, "discipline")
-    if criterion is not None:
-        own_rule = dict(rulebook.discipline_rule or {}) if rulebook else {}
-        maximum = maxima[criterion.code]
-        deducted, explanation = rules.discipline_deduction(rule_facts(attendance), own_rule, maximum)
+    if context.static_discipline is not None:
+        deducted, suggested, explanation = context.deduction(attendance)
         discipline = {
-            "criterion": criterion.code,
-            "criterion_label": criterion.label,
-            "max_points": maximum,
-            "rule": {**rules.DEFAULT_DISCIPLINE_RULE, **own_rule},
-            "rule_is_default": not own_rule,
+            **context.static_discipline,
             "deduction": deducted,
-            "suggested_points": max(maximum - deducted, rules.ZERO),
+            "suggested_points": suggested,
             "explanation": explanation,
-            "note": NOT_LAW,
         }
-
     competence = None
-    criterion = _criterion(regime, "competence")
-    exam_id = rulebook.competence_exam_id if rulebook else None
-    if criterion is not None and exam_id:
-        competence = {
-            "criterion": criterion.code,
-            "criterion_label": criterion.label,
-            "max_points": maxima[criterion.code],
-            "exam_id": exam_id,
-            "result": exam,
-        }
-
-    return _plain(
-        {
-            "version": VERSION,
-            "taken_at": timezone.now(),
-            "period_start": evaluation.period_start,
-            "period_end": evaluation.period_end,
-            "rulebook_id": rulebook.pk if rulebook else None,
-            "attendance": attendance,
-            "discipline": discipline,
-            "competence": competence,
-        }
-    )
+    if context.static_competence is not None:
+        competence = {**context.static_competence, "result": _plain(exam) if exam else None}
+    return {
+        "version": VERSION,
+        "taken_at": shared["taken_at"],
+        "period_start": evaluation.period_start.isoformat(),
+        "period_end": evaluation.period_end.isoformat(),
+        "rulebook_id": context.rulebook.pk if context.rulebook else None,
+        "months_absent": months_absent(attendance),
+        "maternity": bool((attendance.get("leave_days") or {}).get(MATERNITY)),
+        "attendance": attendance,
+        "discipline": discipline,
+        "competence": competence,
+    }
 
 
 # --- public ------------------------------------------------------------------------------
@@ -180,6 +218,15 @@ def snapshot_many(evaluations: Iterable[Evaluation]) -> dict[int, dict]:
     quarter, or the 20,000-person benchmark)."""
     evaluations = list(evaluations)
     rulebooks: dict = {}
+    contexts: dict[tuple, _Context] = {}
+
+    def context_of(e: Evaluation) -> _Context:
+        rulebook = rulebook_for(e, rulebooks)
+        key = (e.regime, rulebook.pk if rulebook else None)
+        if key not in contexts:
+            contexts[key] = _Context(e.regime, rulebook)
+        return contexts[key]
+
     by_period: dict[tuple[dt.date, dt.date], list[Evaluation]] = defaultdict(list)
     for e in evaluations:
         by_period[(e.period_start, e.period_end)].append(e)
@@ -190,22 +237,23 @@ def snapshot_many(evaluations: Iterable[Evaluation]) -> dict[int, dict]:
             facts[(e.employee_id, start, end)] = found.get(e.employee_id)
     by_exam: dict[int, list[Evaluation]] = defaultdict(list)
     for e in evaluations:
-        rulebook = rulebook_for(e, rulebooks)
-        if rulebook is not None and rulebook.competence_exam_id:
-            by_exam[rulebook.competence_exam_id].append(e)
+        exam_id = context_of(e).exam_id
+        if exam_id:
+            by_exam[exam_id].append(e)
     exams: dict[tuple[int, int], dict] = {}
     for exam_id, group in by_exam.items():
         for employee_id, result in exam_reports.employee_exam_results(exam_id, [e.employee_id for e in group]).items():
             exams[(exam_id, employee_id)] = result
+    shared = {"taken_at": timezone.now().isoformat(), "leave_labels": attendance_reports.leave_labels()}
     out = {}
     for e in evaluations:
-        rulebook = rulebook_for(e, rulebooks)
-        exam_id = rulebook.competence_exam_id if rulebook else None
+        context = context_of(e)
         out[e.pk] = _build(
             e,
-            rulebook,
+            context,
             facts.get((e.employee_id, e.period_start, e.period_end)),
-            exams.get((exam_id, e.employee_id)) if exam_id else None,
+            exams.get((context.exam_id, e.employee_id)) if context.exam_id else None,
+            **shared,
         )
     return out
 

@@ -59,7 +59,7 @@ def test_a_month_worked_out_by_hand(cast, clock):
     assert an["leave_days"] == {"P": 0.5, "Ô": 2}
     assert an["leave_days_total"] == 2.5
     assert (an["not_tracked_days"], an["not_employed_days"], an["pending_days"]) == (0, 0, 0)
-    assert an["recorded_days"] == 31
+    assert an["recorded_days"] == 21  # the weekdays; weekly rest days carry nothing
 
 
 def test_part_of_a_month_counts_only_its_days(cast, clock):
@@ -72,7 +72,7 @@ def test_part_of_a_month_counts_only_its_days(cast, clock):
     assert an["worked_days"] == 2.5
     assert (an["late_count"], an["early_count"], an["missing_punches"]) == (0, 1, 1)
     assert an["absent_days"] == 0 and an["leave_days"] == {"P": 0.5}
-    assert an["recorded_days"] == 5
+    assert an["recorded_days"] == 3  # Sat 8 and Sun 9 are rest days
 
 
 def test_days_before_tracking_started_and_before_employment_are_counted_apart(cast, clock):

@@ -29,7 +29,7 @@ SCORES = {
 
 def pdf_text(content: bytes) -> str:
     reader = PdfReader(io.BytesIO(content))
-    return "\n".join(page.extract_text() for page in reader.pages)
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())  # lines unwrapped
 
 
 def evaluated(employee, *, total, level, status=Evaluation.Status.DECIDED, **extra) -> Evaluation:
@@ -65,6 +65,23 @@ def quarter(cast):
         level="xuat_sac",
         self_comment="Hoàn thành toàn bộ nhiệm vụ được giao.",
         manager_comment="Đồng ý với tự đánh giá.",
+        task_results={
+            "criterion": "ket_qua_nhiem_vu",
+            "lines": [
+                {
+                    "product": "Văn bản hành chính",
+                    "employee": "101",
+                    "quantity": 10,
+                    "quantity_done": 10,
+                    "standard_units": 1.5,
+                    "rejected": 0,
+                    "late": 1,
+                    "cause_accepted": False,
+                }
+            ],
+            "unit_lines": [],
+            "points": {"quantity": 23.33, "quality": 23.33, "timeliness": 22.75, "total": 69.41},
+        },
         evidence={
             "taken_at": "2026-04-03T02:00:00+00:00",
             "attendance": {
@@ -121,6 +138,8 @@ def test_the_form_shows_the_person_the_criteria_the_evidence_the_total_and_the_l
     assert "Đi muộn: 4 lần, 80 phút" in text and "Nghỉ phép 2 ngày" in text
     assert "Kiểm tra năng lực quý I: 31/40" in text
     assert "Đồng ý với tự đánh giá." in text
+    assert "Văn bản hành chính 10 10 1,5 0 1" in text  # the late product, no accepted cause
+    assert "tiến độ 22,75; cộng 69,41" in text
     assert slots["signer"][0] == len(PdfReader(io.BytesIO(content)).pages) - 1
 
 
@@ -128,7 +147,14 @@ def test_summary_counts_each_level_of_the_decided_only(quarter):
     data = reports.summary_rows(quarter.commune_a, "quarter", Q1)
 
     assert data["evaluated"] == 5 and data["decided"] == 4  # Hà is waiting; Đức is commune B's
-    assert [r["full_name"] for r in data["rows"]][:1] == ["Hoàng Văn Bình"]  # unit by unit, then by name
+    # Unit by unit, then in the order of official lists (by given name).
+    assert [r["full_name"] for r in data["rows"]] == [
+        "Nguyễn Văn An",
+        "Hoàng Văn Bình",
+        "Lê Văn Dũng",
+        "Vì Thị Hà",
+        "Phạm Thị Cúc",
+    ]
     counts = {c["level"]: (c["count"], c["percent"]) for c in data["counts"]}
     assert counts == {
         "xuat_sac": (1, 25.0),
