@@ -204,7 +204,11 @@ def evaluate(admin, employee: Employee, quarter: dt.date, general: dict) -> tupl
         # The discipline criterion as the ward's rule suggests from the attendance evidence
         # (the full points when there is no evidence module or no fact to deduct).
         evidence = actions.take_evidence(evaluation).get("discipline") or {}
-        scores = {**general, "ky_luat_ky_cuong": evidence.get("suggested", CRITERIA_POINTS["ky_luat_ky_cuong"])}
+        suggested = evidence.get("suggested_points", evidence.get("suggested"))
+        scores = {
+            **general,
+            "ky_luat_ky_cuong": CRITERIA_POINTS["ky_luat_ky_cuong"] if suggested is None else suggested,
+        }
         actions.manager_score(
             acting_user=admin, evaluation=evaluation, scores=scores, comment="Đồng ý với tự đánh giá."
         )

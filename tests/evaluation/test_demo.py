@@ -59,6 +59,13 @@ def test_the_evaluation_demo_is_idempotent_and_tells_its_story(db):
     # everyone else decided
     assert quarterly.filter(status=Evaluation.Status.DECIDED).count() == 14 * 3 - 1, out.getvalue()
 
+    # January 2026 (the demo's pilot month of punches) is Q1's attendance evidence: the
+    # unexcused absence and late arrivals cost discipline points under the ward's rule
+    q1 = quarterly.filter(period_start=Q1)
+    assert all(e.evidence["attendance"]["recorded_days"] > 0 for e in q1)
+    assert min(e.manager_scores["ky_luat_ky_cuong"] for e in q1) < demo.CRITERIA_POINTS["ky_luat_ky_cuong"]
+    assert all(e.manager_scores["ky_luat_ky_cuong"] == 8 for e in quarterly.filter(period_start=Q3))
+
     # one product late without an accepted cause; another late with one
     late = ProductResult.objects.filter(assignment__employee__in=people, late__gt=0)
     assert late.filter(cause_accepted=False).exists() and late.filter(cause_accepted=True).exists()
