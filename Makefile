@@ -66,6 +66,7 @@ demo: $(VENV)/.installed sysdeps
 	DEBUG=1 $(BIN)/python manage.py seed_demo_attendance
 	DEBUG=1 $(BIN)/python manage.py seed_demo_transfers
 	DEBUG=1 $(BIN)/python manage.py seed_demo_assessments
+	DEBUG=1 $(BIN)/python manage.py seed_demo_evaluation
 	DEBUG=1 $(BIN)/python manage.py seed_demo_signing
 	@echo "Serving http://127.0.0.1:8000 — Ctrl-C stops everything."
 	DEBUG=1 $(BIN)/python manage.py run_demo --port 8000

@@ -28,6 +28,7 @@ SECTIONS = [
     ["bench.health"],
     ["bench.punch_chain", "sqlite"],
     ["bench.punch_chain", "postgres"],
+    ["bench.evaluation"],
 ]
 
 if __name__ == "__main__":

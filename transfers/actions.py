@@ -33,7 +33,7 @@ from transfers.models import (
     TargetPost,
     TransferRound,
 )
-from transfers.reports import exam_percentages
+from transfers.reports import exam_percentages, recorded_ratings
 
 Status = TransferRound.Status
 EDITABLE = (Status.DRAFT, Status.COMPUTED)
@@ -362,8 +362,11 @@ def add_evidence(
     return row
 
 
-def registry_snapshot(employee: Employee, *, on: dt.date, exam_score: float | None) -> dict:
-    """Every registry value the rules may read, copied now (plain JSON)."""
+def registry_snapshot(
+    employee: Employee, *, on: dt.date, exam_score: float | None, evaluation_ratings: list | None = None
+) -> dict:
+    """Every registry value the rules may read, copied now (plain JSON), with the decided
+    yearly classifications of the evaluation module (reports.recorded_ratings)."""
     return {
         "code": employee.code,
         "full_name": employee.full_name,
@@ -382,6 +385,7 @@ def registry_snapshot(employee: Employee, *, on: dt.date, exam_score: float | No
         "home_commune": employee.home_commune,
         "is_teacher": rules.is_teacher_title(employee.job_title),
         "exam_score": exam_score,
+        "evaluation_ratings": evaluation_ratings or [],
     }
 
 
@@ -429,7 +433,8 @@ def compute_round(
 
     1. Registry values come from each candidate's stored snapshot; only a candidate
        without one (new to the pool) or an explicit `from_registry` run reads the
-       registry and the exam module again. Re-running therefore reproduces the
+       registry, the exam module and the decided yearly classifications of the
+       evaluation module again. Re-running therefore reproduces the
        published ranking even after someone's record has changed.
     2. Evidence is round data: it is always read in full, in entry order.
     3. The result, the warnings and a Computation row (ranks, set version) are stored
@@ -456,9 +461,13 @@ def compute_round(
     stale = [c for c in candidates if from_registry or not c.registry]
     if stale:
         scores = exam_percentages(transfer_round.exam, [c.employee_id for c in stale])
+        recorded = recorded_ratings([c.employee_id for c in stale], on=transfer_round.reference_date)
         for c in stale:
             c.registry = registry_snapshot(
-                c.employee, on=transfer_round.reference_date, exam_score=scores.get(c.employee_id)
+                c.employee,
+                on=transfer_round.reference_date,
+                exam_score=scores.get(c.employee_id),
+                evaluation_ratings=recorded.get(c.employee_id),
             )
             c.registry_at = now
     evidence: dict[int, list] = defaultdict(list)

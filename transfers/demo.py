@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import Attempt, Exam
+from evaluation import demo as evaluation_demo
 from hr_system import demo
 from hr_system.models import Employee, OrgUnit, Role
 from transfers import actions
@@ -132,6 +133,10 @@ def seed_round(admin) -> TransferRound:
             )
         )
     _evidence(transfer_round, admin, teachers)
+    # Three teachers' 2025 classification as decided in the evaluation module: the round
+    # shows it as the source of their rating points (issue 17); the first of them also
+    # has evidence rows, which the decided classification overrides for 2025.
+    evaluation_demo.seed_yearly_ratings(admin, teachers[11:14])
     candidates = {c.employee.code: c for c in transfer_round.candidates.select_related("employee", "round")}
     for i, teacher in enumerate(teachers[:6]):
         order = [posts[(i + k) % len(posts)].pk for k in range(len(posts))]

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from assessments.models import Attempt, Exam
+from evaluation.ratings import yearly_ratings
 from hr_system import citations, pdf
 from hr_system.models import Employee
 from transfers import rules
@@ -28,6 +29,36 @@ def exam_percentages(exam: Exam | None, employee_ids: Iterable[int]) -> dict[int
     for employee_id, score, max_score in attempts.values_list("employee_id", "score", "max_score"):
         if max_score:
             out[employee_id] = float(rules.round2(Decimal(score) * 100 / Decimal(max_score)))
+    return out
+
+
+# A ratings criterion counts at most the last 5 years (rules._check_params: "last" 1-5).
+RATING_YEARS_BACK = 5
+
+
+def recorded_ratings(employee_ids: Iterable[int], *, on: dt.date) -> dict[int, list[list]]:
+    """The decided yearly classifications from the evaluation module known at `on`, per
+    employee, as [[year, level], …] most recent first (the registry snapshot's shape)."""
+    decided_by = timezone.make_aware(dt.datetime.combine(on, dt.time.max))
+    found = yearly_ratings(employee_ids, range(on.year - RATING_YEARS_BACK, on.year + 1), decided_by=decided_by)
+    return {
+        employee_id: [[year, levels[year]] for year in sorted(levels, reverse=True)]
+        for employee_id, levels in found.items()
+    }
+
+
+def rating_source_rows(rows: list[dict]) -> list[dict]:
+    """For the printed ranking: each ranked person's counted ratings with their sources."""
+    out = []
+    for row in rows:
+        for line in row["breakdown"]:
+            if line.get("sources"):
+                text = "; ".join(
+                    f"{s['year']}: {rules.RATING_SHORT.get(s['rating'], s['rating'])}"
+                    + (f" ({s['source_text']})" if s["source_text"] else "")
+                    for s in line["sources"]
+                )
+                out.append({"full_name": row["full_name"], "label": line["label"], "text": text})
     return out
 
 
@@ -159,6 +190,7 @@ def ranking_pdf(transfer_round: TransferRound) -> bytes:
             "doc_summary": f"Đợt {transfer_round.get_kind_display().lower()}: {transfer_round.title}",
             "ranked": ranked,
             "excluded": excluded,
+            "rating_sources": rating_source_rows(ranked),
             "warnings": transfer_round.warnings,
             "signer_authority": authority,
             "signer_title": title,

@@ -123,6 +123,46 @@ RATING_SHORT = {
 # Used only to compare ratings in the tie-break chain, whatever the set awards for them.
 RATING_ORDER = {"xuat_sac": 3, "tot": 2, "hoan_thanh": 1, "khong_hoan_thanh": 0}
 
+# Where a year's rating came from (issue 17): the yearly classification recorded and
+# decided in the evaluation module, or an evidence row HR entered with its document.
+# A decided yearly classification wins over an evidence row for the same year: it is the
+# record the decision rests on; a wrong one is corrected by reopening the evaluation.
+RATING_FROM_EVALUATION = "evaluation"
+RATING_FROM_EVIDENCE = "evidence"
+
+
+def rating_source_text(year: int, source: str | None) -> str:
+    """The source of one year's rating as printed next to its points."""
+    if source == RATING_FROM_EVALUATION:
+        return f"Đánh giá, xếp loại năm {year} (đã quyết định)"
+    if source == RATING_FROM_EVIDENCE:
+        return "minh chứng nhập tay"
+    return ""
+
+
+def rating_sources(value, last: int) -> list[dict]:
+    """The years a ratings criterion counted, each with where its rating came from."""
+    return [
+        {
+            "year": year,
+            "rating": code,
+            "source": source or "",
+            "source_text": rating_source_text(year, source),
+        }
+        for year, code, source in rating_entries((value or [])[:last])
+    ]
+
+
+def rating_entries(value) -> list[tuple[int, str, str | None]]:
+    """(year, code, source) of a stored ratings list; snapshots computed before issue 17
+    hold [year, code] pairs without a source."""
+    out = []
+    for item in value or []:
+        if isinstance(item, list | tuple) and len(item) >= 2:
+            out.append((item[0], item[1], item[2] if len(item) > 2 else None))
+    return out
+
+
 # Priority groups on the scale of Decree 115/2020 art. 6 (recruitment of viên chức), used
 # here by analogy (reference §4.4, §5.3). Only the highest group counts.
 PRIORITY_GROUPS: dict[str, str] = {
@@ -459,7 +499,12 @@ def _value_texter(spec: CriterionSpec):
         def ratings(value) -> str:
             if not value:
                 return "chưa có kết quả"
-            return "; ".join(f"{year}: {RATING_SHORT.get(code, code)}" for year, code in value[:last])
+            parts = []
+            for year, code, source in rating_entries(value[:last]):
+                text = f"{year}: {RATING_SHORT.get(code, code)}"
+                origin = rating_source_text(year, source)
+                parts.append(f"{text} ({origin})" if origin else text)
+            return "; ".join(parts)
 
         return ratings
     if spec.input == "volunteer":
@@ -507,6 +552,9 @@ class CompiledSet:
             visit(spec)
         self._steps = [(c.code, c.ref, c.input, _RULE_FNS[c.rule](c)) for c in order]
         self._lines = [(c.code, c.label, c.input, c.ref, rule_text(c), _value_texter(c)) for c in self.criteria]
+        self._rating_years = {
+            c.code: c.params.get("last", 3) for c in self.criteria if c.input == "ratings" and c.ref is None
+        }
 
     def cents(self, inputs: dict) -> dict[str, int]:
         """Points of each criterion in whole cents."""
@@ -536,6 +584,8 @@ class CompiledSet:
                     "points": cents[code] / 100,
                 }
             )
+            if code in self._rating_years:
+                lines[-1]["sources"] = rating_sources(value, self._rating_years[code])
         return Decimal(sum(cents.values())).scaleb(-2), lines, cents
 
 
@@ -767,7 +817,12 @@ def merge_inputs(registry: dict, evidence: Iterable[tuple[str, object]]) -> dict
             inputs["priority_group"] = value
         elif kind == "correction":
             corrections[value["input"]] = value["value"]
-    inputs["ratings"] = [[year, ratings[year]] for year in sorted(ratings, reverse=True)]
+    # A decided yearly classification (copied into the registry snapshot) wins over an
+    # evidence row for the same year; each entry keeps its source for the breakdown.
+    sources = {year: [year, code, RATING_FROM_EVIDENCE] for year, code in ratings.items()}
+    for year, code in registry.get("evaluation_ratings") or []:
+        sources[int(year)] = [int(year), code, RATING_FROM_EVALUATION]
+    inputs["ratings"] = [sources[year] for year in sorted(sources, reverse=True)]
     inputs["family_circumstances"] = family
     inputs.update(corrections)
     inputs["corrected"] = sorted(corrections)
@@ -974,7 +1029,7 @@ _MISSING = -1e12
 
 
 def _ratings_level(inputs: dict, cents: dict) -> float:
-    codes = [code for _, code in (inputs.get("ratings") or [])[:3]]
+    codes = [code for _, code, _ in rating_entries((inputs.get("ratings") or [])[:3])]
     return sum(RATING_ORDER.get(c, 0) for c in codes) / len(codes) if codes else _MISSING
 
 

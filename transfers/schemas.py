@@ -253,6 +253,13 @@ class ExclusionOut(Schema):
     rule: str
 
 
+class RatingSourceOut(Schema):
+    year: int
+    rating: str
+    source: str = Field(..., description="evaluation: xếp loại năm đã quyết định; evidence: minh chứng nhập tay")
+    source_text: str
+
+
 class LineOut(Schema):
     criterion: str
     label: str
@@ -261,6 +268,9 @@ class LineOut(Schema):
     value_text: str
     rule: str
     points: float
+    sources: list[RatingSourceOut] = Field(
+        default_factory=list, description="Tiêu chí kết quả đánh giá, xếp loại: nguồn của từng năm được tính"
+    )
 
 
 class ObjectionOut(Schema):

@@ -156,7 +156,7 @@ def test_later_evidence_supersedes_and_corrections_override_the_registry():
         ],
     )
     assert inputs["pregnant"] is False
-    assert inputs["ratings"] == [[2025, "xuat_sac"], [2024, "tot"]]
+    assert inputs["ratings"] == [[2025, "xuat_sac", "evidence"], [2024, "tot", "evidence"]]
     assert inputs["family_circumstances"] == 2
     assert inputs["years_in_sector"] == 12.0 and inputs["corrected"] == ["years_in_sector"]
 
