@@ -41,6 +41,7 @@ from evaluation.schemas import (
 )
 from hr_system import access as hr_access
 from hr_system.api_base import ApiError, PageNumber, invalid
+from hr_system.models import Employee
 
 router = Router(tags=["Đánh giá, xếp loại"])
 
@@ -51,7 +52,7 @@ def domain_errors():
     try:
         yield
     except actions.EvaluationBlocked as exc:
-        problems = [f"{p.severity}: {p.message}" for p in exc.problems]
+        problems = [_problem_text(p) for p in exc.problems]
         raise ApiError(409, exc.code, exc.message, {"problems": problems}) from None
     except actions.EvaluationError as exc:
         if exc.status == 422 and exc.field:
@@ -59,8 +60,20 @@ def domain_errors():
         raise ApiError(exc.status, exc.code, exc.message) from None
 
 
+def _codes(employee_ids) -> list[str]:
+    codes = dict(Employee.objects.filter(pk__in=list(employee_ids)).values_list("pk", "code"))
+    return [codes[pk] for pk in employee_ids if pk in codes]
+
+
+def _problem_text(p: rules.Problem) -> str:
+    """A problem for the error envelope, naming who it is about by code."""
+    who = ", ".join(_codes(p.employee_ids))
+    severity = "Không được phép" if p.severity == "block" else "Cảnh báo"
+    return f"{severity}: {p.message}" + (f" Mã cán bộ: {who}." if who else "")
+
+
 def _problem(p: rules.Problem) -> dict:
-    return {"code": p.code, "severity": p.severity, "message": p.message, "employees": list(p.employee_ids)}
+    return {"code": p.code, "severity": p.severity, "message": p.message, "employees": _codes(p.employee_ids)}
 
 
 # --- frameworks ------------------------------------------------------------------------------
@@ -132,6 +145,7 @@ def open_evaluation(request, payload: OpenIn):
             employee=employee,
             period_kind=payload.period_kind,
             period_start=payload.period_start,
+            regime=payload.regime,
         )
     return Status(200 if existed else 201, evaluation)
 

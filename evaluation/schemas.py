@@ -88,6 +88,7 @@ class OpenIn(InSchema):
     employee: str = Field(..., min_length=1, max_length=9, description="Mã chấm công")
     period_kind: PeriodKindIn = "quarter"
     period_start: dt.date
+    regime: str | None = Field(None, max_length=32, description="Để trống: khung đang áp dụng cho loại cán bộ")
 
 
 class ScoresIn(InSchema):
@@ -113,7 +114,7 @@ class ProblemOut(Schema):
     code: str
     severity: str
     message: str
-    employees: list[int]
+    employees: list[str] = Field(..., description="Mã chấm công của những người liên quan")
 
 
 class DecisionOut(Schema):

@@ -31,6 +31,7 @@ from evaluation.forms import (
 from evaluation.models import Evaluation, PeriodKind
 from hr_system import access as hr_access
 from hr_system import widgets
+from hr_system.models import Employee
 
 # The page says this beside the discipline criterion: attendance is evidence, and the
 # points it costs come from the unit's own quy chế (Decree 233/2026 Art. 12(5)).
@@ -345,12 +346,18 @@ def decide(request, pk: int):
         messages.success(request, _("Đã quyết định xếp loại."))
     except actions.EvaluationBlocked as exc:
         request.session[f"evaluation-problems-{pk}"] = [
-            {"severity": p.severity, "message": p.message} for p in exc.problems
+            {"severity": p.severity, "message": p.message, "people": _names(p.employee_ids)} for p in exc.problems
         ]
         messages.error(request, _("Chưa thể quyết định xếp loại: xem các vấn đề dưới đây."))
     except actions.EvaluationError as exc:
         messages.error(request, exc.message)
     return _back(pk)
+
+
+def _names(employee_ids) -> list[str]:
+    """Who a problem is about, as "name (code)", in the order given."""
+    people = {e.pk: f"{e.full_name} ({e.code})" for e in Employee.objects.filter(pk__in=list(employee_ids))}
+    return [people[pk] for pk in employee_ids if pk in people]
 
 
 @login_required
