@@ -12,6 +12,16 @@ from django.utils.translation import gettext_lazy
 from evaluation.models import DisciplinaryMeasure, Rulebook
 from hr_system import widgets
 
+
+class CommaDecimalField(forms.DecimalField):
+    """A number typed the Vietnamese way ("0,5") or with a dot."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)
+
+
 PERIOD_KINDS = (
     ("month", gettext_lazy("Tháng")),
     ("quarter", gettext_lazy("Quý")),
@@ -34,7 +44,7 @@ class ProductTypeForm(forms.Form):
     )
     name = forms.CharField(label=gettext_lazy("Tên sản phẩm"), max_length=200)
     measure = forms.CharField(label=gettext_lazy("Đơn vị tính"), max_length=60)
-    standard_units = forms.DecimalField(
+    standard_units = CommaDecimalField(
         label=gettext_lazy("Số sản phẩm chuẩn quy đổi"),
         min_value=Decimal("0.01"),
         max_value=Decimal("1000"),
@@ -48,7 +58,7 @@ class AssignmentForm(forms.Form):
     product_type = forms.IntegerField(label=gettext_lazy("Sản phẩm"), min_value=1)
     period_kind = forms.ChoiceField(label=gettext_lazy("Kỳ giao việc"), choices=PERIOD_KINDS[:2], initial="quarter")
     period_start = forms.DateField(label=gettext_lazy("Ngày đầu kỳ"), widget=widgets.DateInput())
-    quantity = forms.DecimalField(
+    quantity = CommaDecimalField(
         label=gettext_lazy("Số lượng giao"), min_value=Decimal("0.01"), max_value=Decimal("100000"), decimal_places=2
     )
     deadline = forms.DateField(label=gettext_lazy("Thời hạn hoàn thành"), widget=widgets.DateInput())
@@ -58,7 +68,7 @@ class AssignmentForm(forms.Form):
 
 
 class ResultForm(forms.Form):
-    quantity_done = forms.DecimalField(
+    quantity_done = CommaDecimalField(
         label=gettext_lazy("Số lượng đã hoàn thành"),
         min_value=Decimal("0"),
         max_value=Decimal("100000"),
