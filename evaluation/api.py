@@ -4,9 +4,9 @@ hr_system/api.py). Endpoints are thin: schema in → access helper (evaluation/a
 for bad input (points above a criterion's maximum, a period outside the person's
 employment, a regime outside its dates), 409 for a decision the quota or consistency
 checks refuse (the problems listed under `fields.problems`), 404 outside the caller's
-scope."""
+scope.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: ninja reads `Query[...]` at import time."""
 
 from contextlib import contextmanager
 
@@ -22,22 +22,22 @@ from evaluation.schemas import (
     CauseIn,
     DecideIn,
     DecisionOut,
-    DisciplineIn,
-    DisciplineOut,
+    DisciplinaryMeasureIn,
+    DisciplinaryMeasureOut,
     EvaluationDetailOut,
     EvaluationFilter,
     EvaluationOut,
+    EvaluationScoresIn,
     OpenIn,
+    ProductResultIn,
+    ProductResultOut,
     ProductTypeIn,
     ProductTypeOut,
     RegimeOut,
     ReopenIn,
-    ResultIn,
-    ResultOut,
     ReviewIn,
     RulebookIn,
     RulebookOut,
-    ScoresIn,
 )
 from hr_system import access as hr_access
 from hr_system.api_base import ApiError, PageNumber, invalid
@@ -156,7 +156,7 @@ def get_evaluation(request, evaluation_id: int):
 
 
 @router.post("/evaluations/{evaluation_id}/self-assessment", response=EvaluationDetailOut)
-def self_assess(request, evaluation_id: int, payload: ScoresIn):
+def self_assess(request, evaluation_id: int, payload: EvaluationScoresIn):
     evaluation = access.get_evaluation_for_user(request.user, evaluation_id, action="self")
     with domain_errors():
         return actions.self_assess(
@@ -165,7 +165,7 @@ def self_assess(request, evaluation_id: int, payload: ScoresIn):
 
 
 @router.post("/evaluations/{evaluation_id}/score", response=EvaluationDetailOut)
-def score(request, evaluation_id: int, payload: ScoresIn):
+def score(request, evaluation_id: int, payload: EvaluationScoresIn):
     """The direct manager's score; the results criterion is computed from products."""
     evaluation = access.get_evaluation_for_user(request.user, evaluation_id, action="score")
     with domain_errors():
@@ -261,14 +261,14 @@ def assign(request, payload: AssignmentIn):
     return Status(201, assignment)
 
 
-@router.put("/assignments/{assignment_id}/result", response=ResultOut)
-def record_result(request, assignment_id: int, payload: ResultIn):
+@router.put("/assignments/{assignment_id}/result", response=ProductResultOut)
+def record_result(request, assignment_id: int, payload: ProductResultIn):
     assignment = access.get_assignment_for_user(request.user, assignment_id, action="write")
     with domain_errors():
         return actions.record_result(acting_user=request.user, assignment=assignment, **payload.dict())
 
 
-@router.post("/assignments/{assignment_id}/result/cause", response=ResultOut)
+@router.post("/assignments/{assignment_id}/result/cause", response=ProductResultOut)
 def accept_cause(request, assignment_id: int, payload: CauseIn):
     """The manager accepts (or not) the objective cause of late products."""
     assignment = access.get_assignment_for_user(request.user, assignment_id, action="accept_cause")
@@ -307,14 +307,14 @@ def save_rulebook(request, payload: RulebookIn):
     return Status(201, rulebook)
 
 
-@router.get("/discipline-records", response=list[DisciplineOut])
+@router.get("/discipline-records", response=list[DisciplinaryMeasureOut])
 @paginate(PageNumber)
 def list_discipline(request):
     return access.disciplinary_measures_for(request.user).order_by("-effective_from", "pk")
 
 
-@router.post("/discipline-records", response={201: DisciplineOut})
-def record_discipline(request, payload: DisciplineIn):
+@router.post("/discipline-records", response={201: DisciplinaryMeasureOut})
+def record_discipline(request, payload: DisciplinaryMeasureIn):
     employee = hr_access.get_employee_for_user(request.user, payload.employee)
     access.require_discipline_recorder(request.user, employee)
     with domain_errors():

@@ -21,7 +21,7 @@ WorkPeriodIn = Literal["month", "quarter"]
 # --- frameworks -----------------------------------------------------------------------------
 
 
-class CriterionOut(Schema):
+class EvaluationCriterionOut(Schema):
     code: str
     label: str
     max_points: float
@@ -37,7 +37,7 @@ class RegimeOut(Schema):
     effective_from: dt.date
     effective_to: dt.date | None
     scale: str
-    criteria: list[CriterionOut]
+    criteria: list[EvaluationCriterionOut]
 
 
 # --- evaluations ----------------------------------------------------------------------------
@@ -91,7 +91,7 @@ class OpenIn(InSchema):
     regime: str | None = Field(None, max_length=32, description="Để trống: khung đang áp dụng cho loại cán bộ")
 
 
-class ScoresIn(InSchema):
+class EvaluationScoresIn(InSchema):
     scores: dict[Code, Points] = Field(..., description="Điểm theo mã tiêu chí")
     comment: str = Field("", max_length=4000)
 
@@ -157,7 +157,7 @@ class AssignmentIn(InSchema):
     quality_requirement: str = Field("", max_length=2000)
 
 
-class ResultOut(Schema):
+class ProductResultOut(Schema):
     quantity_done: Decimal
     rejected_on_quality: int
     late: int
@@ -175,14 +175,14 @@ class AssignmentOut(Schema):
     quantity: Decimal
     deadline: dt.date
     quality_requirement: str
-    result: ResultOut | None
+    result: ProductResultOut | None
 
     @staticmethod
     def resolve_result(obj):
         return getattr(obj, "result", None)
 
 
-class ResultIn(InSchema):
+class ProductResultIn(InSchema):
     quantity_done: Decimal = Field(..., ge=0, le=100000, max_digits=10, decimal_places=2)
     rejected_on_quality: int = Field(0, ge=0, le=100000)
     late: int = Field(0, ge=0, le=100000)
@@ -196,7 +196,7 @@ class CauseIn(InSchema):
 # --- quy chế and discipline -----------------------------------------------------------------
 
 
-class DisciplineRuleIn(InSchema):
+class DisciplineDeductionRuleIn(InSchema):
     late_per: Decimal | None = Field(None, ge=0, le=100)
     late_points: Decimal | None = Field(None, ge=0, le=100)
     early_per: Decimal | None = Field(None, ge=0, le=100)
@@ -216,7 +216,7 @@ class RulebookIn(InSchema):
     effective_from: dt.date
     period_kind: WorkPeriodIn = "quarter"
     criteria_points: dict[Code, Points] = {}
-    discipline_rule: DisciplineRuleIn = Field(default_factory=DisciplineRuleIn)
+    discipline_rule: DisciplineDeductionRuleIn = Field(default_factory=DisciplineDeductionRuleIn)
     competence_exam_id: int | None = Field(None, ge=1, le=2**31 - 1)
     task_groups: dict[Annotated[str, Field(max_length=120)], Annotated[str, Field(max_length=120)]] = {}
 
@@ -233,7 +233,7 @@ class RulebookOut(Schema):
     task_groups: dict
 
 
-class DisciplineIn(InSchema):
+class DisciplinaryMeasureIn(InSchema):
     employee: str = Field(..., min_length=1, max_length=9)
     level: Literal["khien_trach", "canh_cao", "ha_bac_luong", "giang_chuc", "cach_chuc", "buoc_thoi_viec"]
     decision_number: str = Field(..., min_length=1, max_length=64)
@@ -242,7 +242,7 @@ class DisciplineIn(InSchema):
     note: str = Field("", max_length=2000)
 
 
-class DisciplineOut(Schema):
+class DisciplinaryMeasureOut(Schema):
     id: int
     employee: str = Field(..., alias="employee.code")
     full_name: str = Field(..., alias="employee.full_name")
