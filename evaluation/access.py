@@ -4,9 +4,9 @@ Every page and endpoint of the evaluation app fetches these objects through the 
 below. An object outside the caller's org subtree is reported as missing (404); one they
 may read but not change is refused (403).
 
-Our reading of who does what (Decree 335/2025 Arts. 17-19 and Decree 233/2026 Art. 13
-put the self-assessment with the person, the score with the direct manager and the
-decision with the head of the agency; the Phòng Nội vụ prepares and advises):
+Our reading of who does what (the decrees put the self-assessment with the person, the
+score with the direct manager and the decision with the head of the agency, the Phòng
+Nội vụ preparing; we did not read the procedure articles themselves [U]):
 - self: the person themself, on their own evaluation only;
 - score: a unit head (Thủ trưởng) whose scope covers the person's unit, never on
   their own evaluation (their own manager scores them);

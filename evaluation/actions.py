@@ -2,7 +2,8 @@
 the acting user; the framework arithmetic is the pure code in evaluation/rules.py, who
 may call these is decided in evaluation/access.py.
 
-Workflow of one evaluation (Decree 335/2025 Arts. 17-19; Decree 233/2026 Art. 13):
+Workflow of one evaluation (the shape of the decrees' procedure; its articles were not
+read [U]):
 draft → self-assessed → scored by the direct manager → (yearly: collective review) →
 decided by the head; a decided evaluation is locked and changes only after reopen()
 with a reason.
@@ -33,10 +34,9 @@ from evaluation.models import (
 from hr_system.models import AuditLog, Employee, OrgUnit
 
 try:  # written by the evidence work (evaluation/evidence.py); absent until it lands
-    from evaluation import evidence as evidence_module
-except ImportError as exc:  # pragma: no cover - depends on the branch
-    # `from package import missing_submodule` raises ImportError naming the package.
-    if exc.name not in ("evaluation.evidence", "evaluation"):
+    import evaluation.evidence as evidence_module
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the branch
+    if exc.name != "evaluation.evidence":
         raise
     evidence_module = None
 
@@ -391,24 +391,13 @@ def accept_cause(*, acting_user, assignment: Assignment, accepted: bool = True) 
 # --- evaluations ---------------------------------------------------------------------------
 
 
-def agency_of(unit: OrgUnit) -> OrgUnit:
-    """The agency a unit belongs to for the quota: a department (phòng, ban) counts
-    with the agency above it."""
-    while unit.kind == OrgUnit.Kind.DEPARTMENT and unit.parent_id is not None:
-        unit = unit.parent
-    return unit
-
-
 def rulebook_for(unit: OrgUnit, regime: str, day: dt.date) -> Rulebook | None:
     """The quy chế in force: the unit's own, else the nearest ancestor's."""
-    candidates = Rulebook.objects.filter(
-        unit__in=unit.ancestors(), regime=regime, effective_from__lte=day
-    ).select_related("unit")
-    return max(candidates, key=lambda r: (r.unit.depth, r.effective_from), default=None)
+    return Rulebook.in_force(unit, regime, day)
 
 
 def _criteria_points(evaluation: Evaluation) -> dict:
-    rulebook = rulebook_for(evaluation.unit, evaluation.regime, evaluation.period_end)
+    rulebook = evaluation.rulebook()
     return rulebook.criteria_points if rulebook else {}
 
 
@@ -574,7 +563,15 @@ def _discipline_evidence(evaluation: Evaluation, snapshot: dict) -> dict | None:
 
 def take_evidence(evaluation: Evaluation) -> dict:
     """The evidence snapshot recorded with a score: what evaluation/evidence.py reads
-    from attendance and assessments reports, plus the unit's discipline deduction."""
+    from attendance and assessments reports, plus the unit's discipline deduction.
+
+    Contract with evaluation/evidence.py: `snapshot(evaluation) -> dict` of plain JSON
+    values. This module reads only these keys of it:
+    - "attendance": {"late", "early", "unexcused_absences", "missing_punches": int, ...}
+      → the "discipline" entry added here (deduction under the unit's rule);
+    - "months_absent" (float) and "maternity" (bool), for a year → classify()'s overrides.
+    Everything else (minutes, leave, exam results for the competence criterion) is
+    stored as given and shown beside its criterion."""
     if evidence_module is None:
         return {}
     snapshot = dict(evidence_module.snapshot(evaluation) or {})
@@ -647,99 +644,191 @@ def _months(first: dt.date, last: dt.date) -> float:
     return round(((last - first).days + 1) / 30.4375, 2)
 
 
-def classification_facts(evaluation: Evaluation) -> dict:
+def _disciplined_ids(evaluations: list[Evaluation]) -> set[int]:
+    """Employees with a disciplinary decision taking effect in their evaluation's year,
+    up to the period's end: one query for the lot."""
+    if not evaluations:
+        return set()
+    first = min(dt.date(e.period_start.year, 1, 1) for e in evaluations)
+    last = max(e.period_end for e in evaluations)
+    found = DisciplinaryMeasure.objects.filter(
+        employee_id__in={e.employee_id for e in evaluations}, effective_from__gte=first, effective_from__lte=last
+    ).values_list("employee_id", "effective_from")
+    by_employee: dict[int, list[dt.date]] = defaultdict(list)
+    for employee_id, day in found:
+        by_employee[employee_id].append(day)
+    return {
+        e.employee_id
+        for e in evaluations
+        if any(dt.date(e.period_start.year, 1, 1) <= day <= e.period_end for day in by_employee.get(e.employee_id, ()))
+    }
+
+
+def classification_facts(evaluation: Evaluation, *, disciplined: bool | None = None) -> dict:
     """What the overrides read. The minimum months and the absence cap are yearly
-    rules; a month or quarter is checked only for discipline in the period's year."""
-    year_start = dt.date(evaluation.period_start.year, 1, 1)
-    disciplined = disciplined_in(evaluation.employee, year_start, evaluation.period_end)
+    rules; a month or quarter is checked only for discipline in the period's year.
+    Months absent and maternity come from the evidence snapshot (evaluation/evidence.py
+    records "months_absent" and "maternity" for a year)."""
+    if disciplined is None:
+        disciplined = bool(_disciplined_ids([evaluation]))
     snapshot = evaluation.evidence or {}
     if evaluation.period_kind != PeriodKind.YEAR:
         return {"disciplined": disciplined, "months_worked": 12.0, "maternity": False, "months_absent": 0.0}
     overlap = _employment_overlap(evaluation.employee, evaluation.period_start, evaluation.period_end)
-    worked = _months(*overlap) if overlap else 0.0
-    absent = float(snapshot.get("months_absent") or 0)
     return {
         "disciplined": disciplined,
-        "months_worked": max(worked - absent, 0.0) if snapshot.get("absence_reduces_worked") else worked,
+        "months_worked": _months(*overlap) if overlap else 0.0,
         "maternity": bool(snapshot.get("maternity")),
-        "months_absent": absent,
+        "months_absent": float(snapshot.get("months_absent") or 0),
     }
 
 
-def _check_rows(evaluation: Evaluation, level: str, facts: dict) -> tuple[list[dict], list[dict]]:
-    agency = agency_of(evaluation.unit)
-    peers = (
-        Evaluation.objects.filter(
-            unit__path__startswith=agency.path,
-            period_kind=evaluation.period_kind,
-            period_start=evaluation.period_start,
-            status=Status.DECIDED,
+def agency_of(unit: OrgUnit) -> OrgUnit:
+    """The agency a unit belongs to for the quota (Decree 335/2025 Art. 20(5): "within
+    the same agency, organisation or unit"): a department (phòng, ban) counts with the
+    nearest unit above it that is not one."""
+    if unit.kind != OrgUnit.Kind.DEPARTMENT:
+        return unit
+    for ancestor in reversed(list(unit.ancestors())):
+        if ancestor.kind != OrgUnit.Kind.DEPARTMENT:
+            return ancestor
+    return unit
+
+
+def _agency_members(agency: OrgUnit) -> set[int]:
+    """The agency's own unit and the departments under it (not the agencies under it)."""
+    members = {agency.pk}
+    below = OrgUnit.objects.filter(path__startswith=agency.path, depth__gt=agency.depth).order_by("depth")
+    for unit_id, parent_id, kind in below.values_list("pk", "parent_id", "kind"):
+        if kind == OrgUnit.Kind.DEPARTMENT and parent_id in members:
+            members.add(unit_id)
+    return members
+
+
+def _required_status(evaluation: Evaluation) -> str:
+    return Status.REVIEWED if evaluation.period_kind == PeriodKind.YEAR else Status.SCORED
+
+
+def _check_batch(
+    batch: list[Evaluation], entered: dict[int, str | None], unit_level: str | None
+) -> tuple[dict[int, tuple[str, list[str]]], list[rules.Problem]]:
+    """Levels and reasons for every evaluation of the batch (one period), and the quota
+    and consistency problems of the batch together with the decisions already taken in
+    the same agencies."""
+    if unit_level is not None and unit_level not in rules.RANK:
+        raise _refuse("invalid", "Mức xếp loại của đơn vị không hợp lệ.", field="unit_level")
+    periods = {(e.period_kind, e.period_start, e.regime) for e in batch}
+    if len(periods) != 1:
+        raise _refuse("invalid", "Chỉ quyết định cùng lúc các phiếu của cùng một kỳ và một khung đánh giá.")
+    regime = batch[0].regime_rules()
+    disciplined = _disciplined_ids(batch)
+    outcome: dict[int, tuple[str, list[str]]] = {}
+    consistency_rows = []
+    for e in batch:
+        facts = classification_facts(e, disciplined=e.employee_id in disciplined)
+        choice = entered.get(e.pk)
+        try:
+            level, reasons = rules.classify(
+                e.total,
+                regime=regime,
+                disciplined=facts["disciplined"],
+                months_worked=facts["months_worked"],
+                maternity=facts["maternity"],
+                months_absent=facts["months_absent"],
+                entered=choice,
+            )
+        except rules.RuleError as exc:
+            raise _refuse("invalid", f"{e.employee.code}: {exc.message}", field="classification") from None
+        if regime.scored and choice and choice != level:
+            raise _refuse(
+                "invalid",
+                f"Theo tổng điểm và các quy định, mức xếp loại là “{rules.level_label(level)}”, "
+                f"không phải “{rules.level_label(choice)}”.",
+                field="classification",
+            )
+        outcome[e.pk] = (level, reasons)
+        consistency_rows.append({"employee_id": e.employee_id, "level": level, "is_unit_head": e.is_unit_head, **facts})
+    quota_rows = []
+    by_agency: dict[int, list[Evaluation]] = defaultdict(list)
+    agencies: dict[int, OrgUnit] = {}
+    for e in batch:
+        agency = agency_of(e.unit)
+        agencies[agency.pk] = agency
+        by_agency[agency.pk].append(e)
+    batch_ids = [e.pk for e in batch]
+    kind, start, _code = periods.pop()
+    for agency_id, members in by_agency.items():
+        peers = (
+            Evaluation.objects.filter(
+                unit_id__in=_agency_members(agencies[agency_id]),
+                period_kind=kind,
+                period_start=start,
+                status=Status.DECIDED,
+            )
+            .exclude(pk__in=batch_ids)
+            .values_list("employee_id", "task_group", "classification")
         )
-        .exclude(pk=evaluation.pk)
-        .select_related("unit")
-    )
-    quota_rows = [
-        {
-            "employee_id": p.employee_id,
-            "agency": agency_of(p.unit).pk,
-            "task_group": p.task_group,
-            "level": p.classification,
-        }
-        for p in peers
-        if agency_of(p.unit).pk == agency.pk
-    ]
-    quota_rows.append(
-        {
-            "employee_id": evaluation.employee_id,
-            "agency": agency.pk,
-            "task_group": evaluation.task_group,
-            "level": level,
-            "pending": True,
-        }
-    )
-    mine = [
-        {
-            "employee_id": evaluation.employee_id,
-            "level": level,
-            "is_unit_head": evaluation.is_unit_head,
-            "disciplined": facts["disciplined"],
-            "months_worked": facts["months_worked"],
-            "maternity": facts["maternity"],
-        }
-    ]
-    return quota_rows, mine
+        quota_rows += [
+            {"employee_id": emp, "agency": agency_id, "task_group": group, "level": level}
+            for emp, group, level in peers
+        ]
+        quota_rows += [
+            {
+                "employee_id": e.employee_id,
+                "agency": agency_id,
+                "task_group": e.task_group,
+                "level": outcome[e.pk][0],
+                "pending": True,
+            }
+            for e in members
+        ]
+    problems = rules.quota_problems(quota_rows, regime=regime, unit_excellent=unit_level == rules.XUAT_SAC)
+    problems += rules.consistency_problems(consistency_rows, unit_level, regime=regime)
+    return outcome, problems
 
 
 def check_decision(
     evaluation: Evaluation, *, classification: str | None = None, unit_level: str | None = None
 ) -> tuple[str, list[str], list[rules.Problem]]:
     """The level a decision would record, why, and the quota and consistency problems,
-    without saving anything."""
-    regime = evaluation.regime_rules()
-    facts = classification_facts(evaluation)
-    try:
-        level, reasons = rules.classify(
-            evaluation.total,
-            regime=regime,
-            disciplined=facts["disciplined"],
-            months_worked=facts["months_worked"],
-            maternity=facts["maternity"],
-            months_absent=facts["months_absent"],
-            entered=classification,
-        )
-    except rules.RuleError as exc:
-        raise _refuse("invalid", exc.message, field="classification") from None
-    if regime.scored and classification and classification != level:
-        raise _refuse(
-            "invalid",
-            f"Theo tổng điểm và các quy định, mức xếp loại là “{rules.level_label(level)}”, "
-            f"không phải “{rules.level_label(classification)}”.",
-            field="classification",
-        )
-    quota_rows, mine = _check_rows(evaluation, level, facts)
-    problems = rules.quota_problems(quota_rows, regime=regime, unit_excellent=unit_level == rules.XUAT_SAC)
-    problems += rules.consistency_problems(mine, unit_level, regime=regime)
+    without saving anything (pages show them before the head confirms)."""
+    outcome, problems = _check_batch([evaluation], {evaluation.pk: classification}, unit_level)
+    level, reasons = outcome[evaluation.pk]
     return level, reasons, problems
+
+
+def _decide_batch(
+    *, acting_user, batch: list[Evaluation], entered: dict, force_warnings: bool, unit_level: str | None
+) -> tuple[dict[int, tuple[str, list[str]]], list[rules.Problem]]:
+    for e in batch:
+        _require_unlocked(e)
+        if e.status != _required_status(e):
+            message = (
+                "Đánh giá năm cần họp xét tập thể trước khi quyết định."
+                if _required_status(e) == Status.REVIEWED
+                else "Quản lý chưa chấm điểm; chưa quyết định được."
+            )
+            raise _refuse("wrong_state", f"{e.employee.code}: {message}", status=409)
+    # Serialise decisions within each agency, so two heads deciding at once cannot both
+    # take the last xuất sắc place.
+    agency_ids = sorted({agency_of(e.unit).pk for e in batch})
+    list(OrgUnit.objects.select_for_update().filter(pk__in=agency_ids).order_by("pk").values_list("pk"))
+    outcome, problems = _check_batch(batch, entered, unit_level)
+    if any(p.severity == "block" for p in problems) or (problems and not force_warnings):
+        raise EvaluationBlocked(problems)
+    now = timezone.now()
+    for e in batch:
+        level, reasons = outcome[e.pk]
+        e.classification = level
+        e.decided_by = acting_user
+        e.decided_at = now
+        e.status = Status.DECIDED
+        e.task_results = {**(e.task_results or {}), "classification_reasons": reasons}
+        e.updated_at = now
+    Evaluation.objects.bulk_update(
+        batch, ["classification", "decided_by", "decided_at", "status", "task_results", "updated_at"], batch_size=1000
+    )
+    return outcome, problems
 
 
 @transaction.atomic
@@ -753,39 +842,59 @@ def decide(
 ) -> list[rules.Problem]:
     """The head's decision. Runs the quota and consistency checks first: a "block"
     problem refuses it (EvaluationBlocked); "warn" ones need force_warnings. Returns
-    the warnings the decision was saved over. `unit_level` is the unit's own rating
-    this year, when known (a head is not rated above it; 25 % quota if xuất sắc)."""
+    the warnings the decision was saved over. `classification` is needed where the
+    regime is qualitative; under a points regime it may only confirm the computed
+    level. `unit_level` is the unit's own rating this year, when known (a head is not
+    rated above it; the 25 % quota where it is xuất sắc)."""
     evaluation = _lock(evaluation)
-    _require_unlocked(evaluation)
-    needed = Status.REVIEWED if evaluation.period_kind == PeriodKind.YEAR else Status.SCORED
-    if evaluation.status != needed:
-        message = (
-            "Đánh giá năm cần họp xét tập thể trước khi quyết định."
-            if needed == Status.REVIEWED
-            else "Quản lý chưa chấm điểm; chưa quyết định được."
-        )
-        raise _refuse("wrong_state", message, status=409)
-    if unit_level is not None and unit_level not in rules.RANK:
-        raise _refuse("invalid", "Mức xếp loại của đơn vị không hợp lệ.", field="unit_level")
-    # Serialise decisions within the agency's period, so two heads cannot both take
-    # the last xuất sắc place.
-    agency = agency_of(evaluation.unit)
-    list(OrgUnit.objects.select_for_update().filter(pk=agency.pk))
-    level, reasons, problems = check_decision(evaluation, classification=classification, unit_level=unit_level)
-    if any(p.severity == "block" for p in problems) or (problems and not force_warnings):
-        raise EvaluationBlocked(problems)
-    evaluation.classification = level
-    evaluation.decided_by = acting_user
-    evaluation.decided_at = timezone.now()
-    evaluation.status = Status.DECIDED
-    evaluation.task_results = {**(evaluation.task_results or {}), "classification_reasons": reasons}
-    evaluation.save()
+    outcome, problems = _decide_batch(
+        acting_user=acting_user,
+        batch=[evaluation],
+        entered={evaluation.pk: classification},
+        force_warnings=force_warnings,
+        unit_level=unit_level,
+    )
     AuditLog.record(
         user=acting_user,
         action="evaluation.decided",
         obj=evaluation,
-        classification=level,
+        classification=outcome[evaluation.pk][0],
         total=str(evaluation.total) if evaluation.total is not None else "",
+        warnings=[p.code for p in problems],
+    )
+    return problems
+
+
+@transaction.atomic
+def decide_many(
+    *,
+    acting_user,
+    evaluations,
+    force_warnings: bool = False,
+    unit_level: str | None = None,
+) -> list[rules.Problem]:
+    """The head's decision on a whole period of a points regime at once (a unit's
+    quarter): all or nothing, the quota checked over the batch together with what was
+    decided before. One audit record names every evaluation and its level."""
+    ids = sorted({e.pk for e in evaluations})
+    batch = list(
+        Evaluation.objects.select_for_update().filter(pk__in=ids).select_related("employee", "unit").order_by("pk")
+    )
+    if not batch:
+        raise _refuse("invalid", "Chưa chọn phiếu đánh giá nào.")
+    if not batch[0].regime_rules().scored:
+        raise _refuse("regime", "Khung đánh giá này cần chọn mức xếp loại cho từng người.", status=409)
+    outcome, problems = _decide_batch(
+        acting_user=acting_user, batch=batch, entered={}, force_warnings=force_warnings, unit_level=unit_level
+    )
+    first = batch[0]
+    AuditLog.record(
+        user=acting_user,
+        action="evaluation.decided_many",
+        object_type="evaluation.Evaluation",
+        period_kind=first.period_kind,
+        period_start=first.period_start.isoformat(),
+        decided={str(e.pk): outcome[e.pk][0] for e in batch},
         warnings=[p.code for p in problems],
     )
     return problems

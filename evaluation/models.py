@@ -91,7 +91,14 @@ class Rulebook(models.Model):
     def __str__(self) -> str:
         return f"{self.unit} — {self.regime} — {self.effective_from:%d/%m/%Y}"
 
-    def points(self) -> dict[str, float]:
+    @classmethod
+    def in_force(cls, unit: OrgUnit, regime: str, day) -> Rulebook | None:
+        """The quy chế that applies to a unit on a day: its own, else the nearest
+        ancestor's (a ward's quy chế covers its offices)."""
+        candidates = cls.objects.filter(unit__in=unit.ancestors(), regime=regime, effective_from__lte=day)
+        return max(candidates.select_related("unit"), key=lambda r: (r.unit.depth, r.effective_from), default=None)
+
+    def points(self) -> dict:
         """Each criterion's maximum: the framework's, overridden by this quy chế."""
         return rules.criteria_maxima(rules.get_regime(self.regime), self.criteria_points)
 
@@ -191,6 +198,10 @@ class EvaluationQuerySet(models.QuerySet):
     def decided(self) -> EvaluationQuerySet:
         return self.filter(status=Evaluation.Status.DECIDED)
 
+    def yearly_classifications(self, years) -> EvaluationQuerySet:
+        """Decided yearly ratings of the given years (what transfers read)."""
+        return self.decided().filter(period_kind=PeriodKind.YEAR, period_start__year__in=list(years))
+
 
 class Evaluation(models.Model):
     """One person's evaluation for a month, quarter or year."""
@@ -265,3 +276,33 @@ class Evaluation(models.Model):
     def scores(self) -> dict:
         """The scores that count: the manager's once given, else the person's own."""
         return self.manager_scores or self.self_scores
+
+    def rulebook(self) -> Rulebook | None:
+        return Rulebook.in_force(self.unit, self.regime, self.period_end)
+
+    def maxima(self) -> dict:
+        """Each criterion's maximum under the unit's quy chế in force for the period."""
+        rulebook = self.rulebook()
+        return rules.criteria_maxima(self.regime_rules(), rulebook.criteria_points if rulebook else {})
+
+    def criteria_rows(self) -> list[dict]:
+        """One row per criterion for the form and the pages: code, label, group,
+        maximum, the person's and the manager's points, and whether attendance or a
+        competency exam is the evidence beside it."""
+        maxima = self.maxima()
+        return [
+            {
+                "code": c.code,
+                "label": str(c.label),
+                "group": c.group,
+                "max_points": float(maxima[c.code]),
+                "self": self.self_scores.get(c.code),
+                "manager": self.manager_scores.get(c.code),
+                "discipline": c.discipline,
+                "competence": c.competence,
+            }
+            for c in self.regime_rules().criteria
+        ]
+
+    def classification_label(self) -> str:
+        return rules.level_label(self.classification) if self.classification else ""

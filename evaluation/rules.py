@@ -11,10 +11,11 @@ kept as data so a unit (or a later correction) can change it without touching co
 - Decree 335/2025/NĐ-CP (21/12/2025), công chức, from 1/1/2026 [C]: 100-point scale
   tracked monthly or quarterly; Art. 12 general criteria ≤ 30 points [C]; task results
   ≤ 70 points from the quantity, quality and timeliness of converted products [C]
-  (Arts. 13-16); each product rejected on quality loses 25 % of its quality points, each
-  late product 25 % of its timeliness points unless the cause was objective [S];
+  (Arts. 13-16); each product failing on quality loses 25 % of its quality points, each
+  late product 25 % of its timeliness points, unless the cause was objective [C];
   Art. 20 thresholds 90 / 70 / 50 and the "không hoàn thành" overrides [C]; xuất sắc
-  ≤ 20 % of those rated tốt within an agency and task group [C].
+  ≤ 20 % of the number rated tốt within an agency and task group [C]; Art. 21 the
+  year rated before 15/12 on the average of the monthly or quarterly results [C/S].
 - Decree 233/2026/NĐ-CP, viên chức, from 1/7/2026 [M]: Art. 10 general 30, Art. 11
   results 70, Art. 12 thresholds and quota (20 %, 25 % where the unit is xuất sắc; a
   head not above their unit), Art. 12(5) a unit's quy chế sets sub-criterion points,
@@ -200,7 +201,7 @@ REGIMES: tuple[Regime, ...] = (
         min_months_worked=6,  # [S] carried over from 90/2020 as amended by 48/2023
         maternity_exempt=True,
         absent_cap=None,
-        yearly_deadline=(12, 15),  # [U] kept from Art. 20 of 90/2020; 335's own article not verified
+        yearly_deadline=(12, 15),  # Art. 21: rated before 15/12 each year [C]
         severities={"quota": "block", "head_above_unit": "warn", "disciplined": "block", "short_service": "block"},
         articles={
             "general": "Nghị định 335/2025/NĐ-CP, Điều 12",
@@ -391,11 +392,15 @@ def total_of(scores: dict) -> Decimal:
 # --- task results (Decree 335/2025 Arts. 13-16) ---------------------------------------
 
 # How the results points split between quantity, quality and timeliness. The decree
-# measures all three [C] but we could not read the article text that weighs them [U]:
-# the default is an even split, and a unit's quy chế may set its own (Rulebook.results_split).
+# scores each as a percentage of the converted products assigned [C] and combines the
+# three (a), (b), (c) in a formula we could read only as an image caption [S]: the
+# default is an even split (the mean of the three percentages × 70), and a unit's quy
+# chế may set its own (Rulebook.results_split) until the text is checked.
 DEFAULT_RESULTS_SPLIT = {"quantity": Decimal(1) / 3, "quality": Decimal(1) / 3, "timeliness": Decimal(1) / 3}
-# Each product rejected on quality loses 25 % of its quality points; each late one 25 %
-# of its timeliness points unless an objective cause was accepted [S] (Arts. 13-16).
+# Each product failing its quality review loses 25 % of its quality points; each late
+# one 25 % of its timeliness points; both unless the cause was objective and confirmed
+# by the competent person [C] (Arts. 13-16, as reported by laodong.vn and kienthuc.net.vn).
+# The product records one cause, accepted for lateness; errors have no exception here.
 REJECTED_LOSS = Decimal("0.25")
 LATE_LOSS = Decimal("0.25")
 
@@ -414,10 +419,10 @@ def results_points(lines: Iterable[dict], max_points, split: dict | None = None)
     """Results points from the period's products, converted to standard products.
 
     lines: dicts of quantity (assigned), quantity_done, standard_units, rejected, late,
-    cause_accepted. Quantity points = share of the converted assignment done (capped at
-    100 %); quality and timeliness points are shared among the products done, each
-    rejected product losing 25 % of its quality share and each late product without an
-    accepted cause 25 % of its timeliness share."""
+    cause_accepted. Each part is a percentage of the converted products assigned
+    (capped at 100 %): quantity = done; quality = done, each rejected product counting
+    only 75 %; timeliness = done, each late product without an accepted cause counting
+    only 75 %."""
     maximum = to_decimal(max_points) or ZERO
     weights = results_split(split)
     assigned = done = rejected = late = ZERO
@@ -441,16 +446,16 @@ def results_points(lines: Iterable[dict], max_points, split: dict | None = None)
     if assigned <= 0:
         quantity_pts = quality_pts = timeliness_pts = ZERO
     else:
-        quantity_pts = q_max * min(done / assigned, Decimal(1))
-        if done > 0:
-            quality_pts = ql_max * (1 - REJECTED_LOSS * rejected / done) * min(done / assigned, Decimal(1))
-            timeliness_pts = t_max * (1 - LATE_LOSS * late / done) * min(done / assigned, Decimal(1))
-        else:
-            quality_pts = timeliness_pts = ZERO
+        one = Decimal(1)
+        quantity_pts = q_max * min(done / assigned, one)
+        quality_pts = ql_max * min((done - REJECTED_LOSS * rejected) / assigned, one)
+        timeliness_pts = t_max * min((done - LATE_LOSS * late) / assigned, one)
     parts = {"quantity": round2(quantity_pts), "quality": round2(quality_pts), "timeliness": round2(timeliness_pts)}
+    # The total is rounded once, from the unrounded parts (thirds of 70 shown as 23,33
+    # each still give 70).
     return {
         **parts,
-        "total": min(round2(sum(parts.values(), ZERO)), maximum),
+        "total": min(round2(quantity_pts + quality_pts + timeliness_pts), maximum),
         "assigned_units": round2(assigned),
         "done_units": round2(done),
         "rejected_units": round2(rejected),
@@ -598,10 +603,11 @@ def quota_problems(rows: Iterable[dict], *, regime: Regime, unit_excellent: bool
     """The xuất sắc quota per (agency, task group).
 
     rows: dicts of employee_id, agency, task_group, level, and optional pending (True
-    for the rows being decided now). "Those rated tốt" is read as those rated "hoàn
-    thành tốt" only, not tốt-and-above: the decree compares the number of xuất sắc to
-    the number of tốt as two separate levels [our reading, U]. The allowance is rounded
-    down (a fraction of a person is not a person)."""
+    for the rows being decided now). The ceiling is a share "of the total number rated
+    hoàn thành tốt nhiệm vụ" (Decree 335/2025 Art. 20(5)(a) [C]): those rated tốt only,
+    not tốt-and-above. The allowance is rounded down, a fraction of a person being no
+    person [U: no rounding rule found], so a group with under 5 rated tốt has no room
+    for a xuất sắc."""
     rate = regime.quota_rate
     if unit_excellent and regime.quota_rate_unit_excellent is not None:
         rate = regime.quota_rate_unit_excellent
@@ -730,8 +736,9 @@ def deadline_for(regime: Regime, year: int) -> dt.date:
 
 
 def mean_total(totals: Iterable) -> Decimal | None:
-    """The yearly score from the periods' totals: their mean [U: our reading of how the
-    yearly score is built from the monthly or quarterly ones; kept in one place]."""
+    """The yearly score from the periods' totals: their mean. Decree 335/2025 Art. 21
+    has the year rated on the average of the monthly or quarterly results [S: read in a
+    translation of the article]; kept in one place."""
     numbers = [to_decimal(t) for t in totals]
     numbers = [n for n in numbers if n is not None]
     if not numbers:
