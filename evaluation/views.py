@@ -111,12 +111,16 @@ FACT_LABELS = (
 
 
 def _evidence_view(evidence: dict) -> dict:
-    """The snapshot (or the live figures) as the page shows them."""
+    """The snapshot (or the live figures) as the page shows them: the attendance facts
+    and the unit's deduction beside the discipline criterion, the linked exam's result
+    beside the competence criterion (keys: evaluation/evidence.py and
+    actions.take_evidence)."""
     facts = evidence.get("attendance") if isinstance(evidence.get("attendance"), dict) else {}
     discipline = evidence.get("discipline") if isinstance(evidence.get("discipline"), dict) else {}
-    exam = evidence.get("exam") or evidence.get("competence")
+    competence = evidence.get("competence") if isinstance(evidence.get("competence"), dict) else {}
+    exam = competence.get("result") if isinstance(competence.get("result"), dict) else None
     exam_text = ""
-    if isinstance(exam, dict) and exam:
+    if exam:
         exam_text = _("%(t)s: %(s)s/%(m)s điểm (%(p)s%%) — %(r)s") % {
             "t": exam.get("exam_title", ""),
             "s": rules.fmt(exam.get("score")),
@@ -124,12 +128,14 @@ def _evidence_view(evidence: dict) -> dict:
             "p": rules.fmt(exam.get("percent")),
             "r": exam.get("result", ""),
         }
+    suggested = discipline.get("suggested", discipline.get("suggested_points"))
     return {
-        "attendance": [(_(label), rules.fmt(facts[key])) for key, label in FACT_LABELS if key in facts],
-        "deduction": rules.fmt(discipline["deduction"]) if "deduction" in discipline else None,
+        "attendance": [(_(label), rules.fmt(facts[key]) or "0") for key, label in FACT_LABELS if key in facts],
+        "deduction": rules.fmt(discipline["deduction"]) or "0" if "deduction" in discipline else None,
         "deduction_text": discipline.get("explanation", ""),
-        "suggested": rules.fmt(discipline["suggested"]) if "suggested" in discipline else None,
+        "suggested": rules.fmt(suggested) if suggested is not None else None,
         "exam": exam_text,
+        "exam_linked": bool(competence),
         "taken_at": evidence.get("taken_at", ""),
     }
 
@@ -155,10 +161,13 @@ def _task_results_view(task_results: dict | None) -> dict:
     }
 
 
-def _evidence_differs(evaluation: Evaluation) -> bool:
-    module = actions.evidence_module
-    differs = getattr(module, "differs", None)
-    return bool(evaluation.evidence) and differs is not None and bool(differs(evaluation))
+def _evidence_changes(evaluation: Evaluation) -> list[str]:
+    """What moved in the live figures since the snapshot (evaluation/evidence.py), for a
+    notice: the stored evidence and the score stay as they were."""
+    changes = getattr(actions.evidence_module, "changes", None)
+    if not evaluation.evidence or changes is None:
+        return []
+    return list(changes(evaluation))
 
 
 # --- the unit's list and opening evaluations ------------------------------------------------
@@ -256,7 +265,7 @@ def detail(request, pk: int):
             "task_results": _task_results_view(task_results),
             "evidence": _evidence_view(evidence),
             "evidence_live": evidence_live and bool(evidence),
-            "evidence_changed": _evidence_differs(evaluation),
+            "evidence_changes": _evidence_changes(evaluation),
             "no_statute_note": _(NO_STATUTE_NOTE),
             "deadline": _deadline(evaluation),
             "levels": rules.LEVEL_CHOICES,
