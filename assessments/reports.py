@@ -310,6 +310,43 @@ def _flags(item: dict) -> list[dict]:
 # --- item analysis of an exam --------------------------------------------------------------
 
 
+def employee_exam_results(exam_id: int, employee_ids: Iterable[int]) -> dict[int, dict]:
+    """Each listed person's final result in one exam, for the competence criterion of the
+    evaluation of work results (issue 17):
+
+        {employee_id: {"exam_id", "exam_title", "score", "max_score", "percent",
+         "passed", "result", "finished_at", "published_at"}}
+
+    Only what the candidate could see themselves (Exam.results_visible: published, or
+    an "immediate" exam) and only finished, scored sittings (Attempt FINALIZED with a
+    score); anyone else is absent from the answer, as is anyone not asked for. Scores
+    and pass marks only: never keys, answers or per-item data.
+    """
+    ids = list(dict.fromkeys(int(pk) for pk in employee_ids))
+    exam = Exam.objects.filter(pk=exam_id).only("pk", "title", "results_policy", "published_at").first()
+    if exam is None or not ids or not exam.results_visible():
+        return {}
+    attempts = Attempt.objects.filter(
+        exam_id=exam.pk, employee_id__in=ids, status=Attempt.Status.FINALIZED, score__isnull=False
+    ).values_list("employee_id", "score", "max_score", "passed", "finalized_at")
+    out = {}
+    for employee_id, score, max_score, passed, finalized_at in attempts:
+        score = float(score)
+        max_score = float(max_score) if max_score is not None else None
+        out[employee_id] = {
+            "exam_id": exam.pk,
+            "exam_title": exam.title,
+            "score": score,
+            "max_score": max_score,
+            "percent": round(100 * score / max_score, 2) if max_score else None,
+            "passed": passed,
+            "result": _("Chưa chấm") if passed is None else (_("Đạt") if passed else _("Không đạt")),
+            "finished_at": finalized_at,
+            "published_at": exam.published_at,
+        }
+    return out
+
+
 def item_analysis(exam: Exam, hidden: frozenset[int] | set[int] = frozenset()) -> dict:
     """Statistics for every question version on the exam's finalized papers (4 queries).
 

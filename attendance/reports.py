@@ -10,6 +10,9 @@ Contract used by the API and pages:
         {"unit", "start", "end", "rows": [{"employee_code", "full_name", "late_count",
          "late_minutes", "early_count", "early_minutes", "absent_days", "missing_punches",
          "flags": [{"rule", "metric", "threshold", "value", "action"}]}], "recomputing_days"}
+    evaluation_facts(employee_ids, start: date, end: date) -> dict[int, dict]
+        {employee_id: {"worked_days", the discipline metrics, "leave_days": {symbol: days},
+         "not_tracked_days", ...}} for the evaluation of work results (see there)
 
 Reports only read: the day results are kept current by the recompute worker
 (`recompute_attendance`) and by the actions that change their inputs, never by opening
@@ -27,7 +30,7 @@ import datetime as dt
 from collections import defaultdict
 
 import pandas as pd
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -727,6 +730,96 @@ def yearly_summary(employee: Employee, year: int) -> dict:
         "missing_punches": int(sums["missing_punches"]),
         "recomputing_days": stale_days(employee, start, through),
     }
+
+
+# --- facts for the evaluation of work results (issue 17) ---------------------------------
+
+# Statuses counted as days, beside the metric sums.
+FACT_STATUS_DAYS = {
+    "not_tracked_days": DayResult.Status.NOT_TRACKED,
+    "not_employed_days": DayResult.Status.NOT_EMPLOYED,
+    "pending_days": DayResult.Status.PENDING,
+}
+# Above this many ids the id list is sent in chunks (SQLite's bound-parameter limit).
+FACT_CHUNK = 10000
+
+
+def _empty_facts() -> dict:
+    return {
+        "worked_days": 0.0,
+        **dict.fromkeys(METRICS, 0),
+        "absent_days": 0.0,
+        "leave_days": {},
+        "leave_days_total": 0.0,
+        **dict.fromkeys(FACT_STATUS_DAYS, 0),
+        "recorded_days": 0,
+    }
+
+
+def evaluation_facts(employee_ids, start: dt.date, end: dt.date) -> dict[int, dict]:
+    """Each person's attendance over [start, end] as the evaluation of work results
+    reads it, beside the "ý thức kỷ luật, kỷ cương" criterion (Decree 335/2025 Art. 12;
+    Decree 233/2026 Art. 10 and Phụ lục I; reference vietnam-rules.md §3):
+
+        {employee_id: {"worked_days", "late_count", "late_minutes", "early_count",
+         "early_minutes", "absent_days", "missing_punches", "leave_days": {symbol: days},
+         "leave_days_total", "not_tracked_days", "not_employed_days", "pending_days",
+         "recorded_days"}}
+
+    The metric names are the discipline report's (METRICS); "absent_days" is unexcused
+    absence in days (half days count 0.5). Days follow yearly_summary: business trips
+    and meetings (CT, H) are worked days, the other leave symbols are absences with a
+    reason, split by symbol; a "+/P" day is half worked, half annual leave.
+    "recorded_days" counts the day results found other than weekly rest days (which
+    carry no figure and are left out of the read, a third fewer rows): 0 means nothing
+    computed yet for the person. Every id asked is in the answer, and no other.
+
+    One aggregate query per FACT_CHUNK ids, grouped by person, status and symbol: a
+    quarter of 20,000 people is two queries returning a few rows a person, not the
+    1.8 million day rows themselves.
+    Reports only read: the recompute worker keeps the day results current.
+    """
+    ids = list(dict.fromkeys(int(pk) for pk in employee_ids))
+    chunks = [ids[i : i + FACT_CHUNK] for i in range(0, len(ids), FACT_CHUNK)]
+    out = {pk: _empty_facts() for pk in ids}
+    leave_symbols = {value for value, _label in LeaveType.choices} - rules.PRESENT_LIKE_LEAVE
+    sums = {f"sum_{metric}": Sum(field) for metric, field in METRIC_FIELDS.items()}
+    for chunk in chunks:
+        groups = (
+            DayResult.objects.filter(employee_id__in=chunk, date__range=(start, end))
+            .exclude(status=DayResult.Status.REST)
+            .values("employee_id", "status", "symbol")
+            .annotate(days=Count("pk"), **sums)
+            .order_by()
+        )
+        for group in groups:
+            facts = out.get(group["employee_id"])
+            if facts is None:
+                continue
+            days = group["days"]
+            facts["recorded_days"] += days
+            for metric in METRICS:
+                value = group[f"sum_{metric}"] or 0
+                facts[metric] += float(value) if metric == "absent_days" else int(value)
+            for key, status in FACT_STATUS_DAYS.items():
+                if group["status"] == status:
+                    facts[key] += days
+            for part, share in rules.day_units(group["symbol"]).items():
+                if part == rules.PRESENT or part in rules.PRESENT_LIKE_LEAVE:
+                    facts["worked_days"] += share * days
+                elif part in leave_symbols:
+                    facts["leave_days"][part] = facts["leave_days"].get(part, 0.0) + share * days
+    for facts in out.values():
+        facts["absent_days"] = _plain(facts["absent_days"])
+        facts["worked_days"] = round(facts["worked_days"], 2)
+        facts["leave_days"] = {symbol: round(d, 2) for symbol, d in sorted(facts["leave_days"].items())}
+        facts["leave_days_total"] = round(sum(facts["leave_days"].values()), 2)
+    return out
+
+
+def leave_labels() -> dict[str, str]:
+    """Leave symbol → its name, for the keys of evaluation_facts' "leave_days"."""
+    return {value: str(label) for value, label in LeaveType.choices}
 
 
 # --- today's board -----------------------------------------------------------------------

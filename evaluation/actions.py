@@ -575,9 +575,12 @@ def take_evidence(evaluation: Evaluation) -> dict:
     if evidence_module is None:
         return {}
     snapshot = dict(evidence_module.snapshot(evaluation) or {})
-    discipline = _discipline_evidence(evaluation, snapshot)
-    if discipline is not None:
-        snapshot["discipline"] = discipline
+    # evidence.snapshot computes the deduction itself from the attendance report's
+    # field names (late_count, absent_days, ...); only fill in when it did not.
+    if not snapshot.get("discipline"):
+        discipline = _discipline_evidence(evaluation, snapshot)
+        if discipline is not None:
+            snapshot["discipline"] = discipline
     return snapshot
 
 

@@ -50,6 +50,8 @@ EXAM_RESULTS = "exam_results"
 SITTING_MINUTES = "sitting_minutes"
 TRANSFER_DECISION = "transfer_decision"
 LEADER_RESULTS = "leader_results"
+EVALUATION_FORM = "evaluation_form"
+EVALUATION_SUMMARY = "evaluation_summary"
 
 KINDS: dict[str, DocumentKind] = {
     k.code: k
@@ -59,6 +61,17 @@ KINDS: dict[str, DocumentKind] = {
         DocumentKind(SITTING_MINUTES, _("Biên bản ca thi"), Role.Kind.EXAM_BOARD, False, "Xác nhận biên bản"),
         DocumentKind(TRANSFER_DECISION, _("Quyết định điều động"), Role.Kind.UNIT_HEAD, True, "Ban hành quyết định"),
         DocumentKind(LEADER_RESULTS, _("Kết quả thi tuyển lãnh đạo"), Role.Kind.UNIT_HEAD, True, "Công bố kết quả"),
+        # Evaluation and classification (issue 17): the head decides the level on the
+        # person's form, an internal record; the unit's summary goes out to the managing
+        # body, so the agency signs it too (Decree 30/2020 Art. 17(2)).
+        DocumentKind(EVALUATION_FORM, _("Phiếu đánh giá, xếp loại"), Role.Kind.UNIT_HEAD, False, "Quyết định xếp loại"),
+        DocumentKind(
+            EVALUATION_SUMMARY,
+            _("Tổng hợp kết quả đánh giá, xếp loại"),
+            Role.Kind.UNIT_HEAD,
+            True,
+            "Tổng hợp kết quả xếp loại",
+        ),
     )
 }
 
