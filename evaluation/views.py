@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.reports import exam_choices_for
-from evaluation import access, actions, rules
+from evaluation import access, actions, reports, rules
 from evaluation.forms import (
     AssignmentForm,
     DisciplineForm,
@@ -384,8 +384,6 @@ def reopen(request, pk: int):
 @login_required
 def form_pdf(request, pk: int):
     """The phiếu đánh giá as PDF (evaluation/reports.py)."""
-    from evaluation import reports
-
     evaluation = access.get_evaluation_for_user(request.user, pk, action="read")
     return _download(
         reports.form_pdf(evaluation),
@@ -667,8 +665,6 @@ def discipline(request):
 @login_required
 def summary(request, unit_code: str, period_kind: str, period_start: str, fmt: str):
     """The unit's tổng hợp kết quả đánh giá, xếp loại as PDF or Excel."""
-    from evaluation import reports
-
     unit = hr_access.get_unit_for_user(request.user, unit_code)
     if not access.covers(request.user, access.READERS, unit):
         raise PermissionDenied(_("Bạn không có quyền xem tổng hợp xếp loại của đơn vị này."))

@@ -253,3 +253,35 @@ def test_a_bad_period_date_is_a_vietnamese_error_not_a_crash(world, login):
     r = login(world.hr).get("/evaluation/?period_kind=quarter&period_start=31/02/2026")
     assert r.status_code == 400 and "Ngày không tồn tại" in r.content.decode()
     assert re.search(r"Chưa có phiếu đánh giá nào|evaluations", r.content.decode())
+
+
+def test_the_scored_page_shows_the_snapshot_beside_the_discipline_criterion(world, login):
+    evaluation = _open(world)
+    actions.self_assess(acting_user=world.cast.staff_user, evaluation=evaluation, scores=scores(3, 60))
+    client = login(world.head)
+    client.post(f"/evaluation/{evaluation.pk}/score/", _form(3, 60))
+    evaluation.refresh_from_db()
+    assert evaluation.evidence["attendance"]["late_count"] == 0
+    page = client.get(f"/evaluation/{evaluation.pk}/").content.decode()
+    block = page[page.index('id="discipline-evidence"') :]
+    block = block[: block.index("</td>")]
+    assert "Số lần đi muộn: <strong>0</strong>" in block
+    assert "Mức trừ theo quy chế của đơn vị:" in block and NOTE in block
+    assert "Đơn vị chưa gắn kỳ thi nào với tiêu chí này." in page
+
+
+def test_the_form_pdf_and_the_unit_summary_download_in_scope_only(world, login):
+    evaluation = decided(world, world.an, 3, 60)
+    client = login(world.head)
+    r = client.get(f"/evaluation/{evaluation.pk}/phieu.pdf")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF") and "phieu-danh-gia-101-2026-01.pdf" in r["Content-Disposition"]
+    r = login(world.hr).get("/evaluation/summary/P-MC-UB/quarter/2026-01-01.xlsx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert login(world.hr).get("/evaluation/summary/P-MC-UB/quarter/2026-01-01.pdf").content.startswith(b"%PDF")
+    assert login(world.hr).get("/evaluation/summary/P-MC-UB/quarter/2026-13-01.pdf").status_code == 404
+    assert login(world.hr).get("/evaluation/summary/P-MC-UB/week/2026-01-01.pdf").status_code == 404
+    # Another commune's HR and the school's head: not found.
+    assert login(world.cast.hr_b).get(f"/evaluation/{evaluation.pk}/phieu.pdf").status_code == 404
+    assert login(world.cast.hr_b).get("/evaluation/summary/P-MC-UB/quarter/2026-01-01.pdf").status_code == 404
+    assert login(world.cast.head_a).get(f"/evaluation/{evaluation.pk}/phieu.pdf").status_code == 404
