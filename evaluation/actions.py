@@ -31,7 +31,7 @@ from evaluation.models import (
     ProductType,
     Rulebook,
 )
-from hr_system.models import AuditLog, Employee, OrgUnit
+from hr_system.models import AuditLog, Employee, OrgUnit, Role
 
 try:  # written by the evidence work (evaluation/evidence.py); absent until it lands
     import evaluation.evidence as evidence_module
@@ -409,31 +409,38 @@ def open_evaluation(
     period_kind: str,
     period_start: dt.date,
     regime: str | None = None,
-    is_unit_head: bool = False,
+    is_unit_head: bool | None = None,
 ) -> Evaluation:
     """Open (or return the existing) evaluation of a person for a period.
 
     Month and quarter: the regime in force over the whole period. Year: the regime in
     force when the year is rated, i.e. on its last day [our reading: a viên chức's 2026
-    yearly rating falls under Decree 233/2026]."""
+    yearly rating falls under Decree 233/2026]. `is_unit_head` defaults to whether the
+    person's login holds the unit-head role over their unit or its agency."""
     if period_kind not in PeriodKind.values:
         raise _refuse("invalid", "Kỳ đánh giá phải là tháng, quý hoặc năm.", field="period_kind")
     start, end = _bounds(period_kind, period_start)
     if employee.category not in CATEGORIES:
         raise _refuse("regime", "Chỉ công chức và viên chức được đánh giá theo khung này.", field="employee")
     _require_employed(employee, start, end)
+    applies_on = end if period_kind == PeriodKind.YEAR else start
     try:
-        if regime:
-            framework = rules.check_regime(regime, employee.category, end if period_kind == "year" else start, end)
-        else:
-            framework = rules.regime_for(employee.category, end if period_kind == "year" else start)
-            rules.check_regime(framework.code, employee.category, end if period_kind == "year" else start, end)
+        code = regime or rules.regime_for(employee.category, applies_on).code
+        framework = rules.check_regime(code, employee.category, applies_on, end)
     except rules.RegimeError as exc:
         raise _refuse("regime", exc.message, field="regime") from None
     existing = Evaluation.objects.filter(employee=employee, period_kind=period_kind, period_start=start).first()
     if existing is not None:
         return existing
     rulebook = rulebook_for(employee.unit, framework.code, end)
+    if is_unit_head is None:
+        is_unit_head = employee.user_id is not None and (
+            Role.objects.filter(
+                user_id=employee.user_id,
+                kind=Role.Kind.UNIT_HEAD,
+                unit_id__in={employee.unit_id, agency_of(employee.unit).pk},
+            ).exists()
+        )
     try:
         with transaction.atomic():
             evaluation = Evaluation.objects.create(
@@ -466,7 +473,7 @@ def _require_unlocked(evaluation: Evaluation) -> None:
 
 
 def _lock(evaluation: Evaluation) -> Evaluation:
-    return Evaluation.objects.select_for_update().select_related("employee", "unit").get(pk=evaluation.pk)
+    return Evaluation.objects.select_for_update(of=("self",)).select_related("employee", "unit").get(pk=evaluation.pk)
 
 
 def _clean_scores(evaluation: Evaluation, scores) -> dict[str, float]:
@@ -881,7 +888,10 @@ def decide_many(
     decided before. One audit record names every evaluation and its level."""
     ids = sorted({e.pk for e in evaluations})
     batch = list(
-        Evaluation.objects.select_for_update().filter(pk__in=ids).select_related("employee", "unit").order_by("pk")
+        Evaluation.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("employee", "unit")
+        .order_by("pk")
     )
     if not batch:
         raise _refuse("invalid", "Chưa chọn phiếu đánh giá nào.")

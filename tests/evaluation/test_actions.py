@@ -568,3 +568,12 @@ def test_the_qualitative_regime_takes_the_level_from_the_head(cast):
     actions.decide(acting_user=cast.head_a, evaluation=ev, classification="xuat_sac", force_warnings=True)
     ev.refresh_from_db()
     assert ev.classification == "xuat_sac" and ev.classification_label() == "Hoàn thành xuất sắc nhiệm vụ"
+
+
+def test_a_head_is_recognised_from_their_role(ward):
+    ward.emp_a.user = ward.head_ward
+    ward.emp_a.save()
+    Role.objects.create(user=ward.head_ward, kind=Role.Kind.UNIT_HEAD, unit=ward.office_a)
+    ev = actions.open_evaluation(acting_user=ward.hr_a, employee=ward.emp_a, period_kind="quarter", period_start=Q1)
+    other = actions.open_evaluation(acting_user=ward.hr_a, employee=ward.emp_b, period_kind="quarter", period_start=Q1)
+    assert ev.is_unit_head and not other.is_unit_head
