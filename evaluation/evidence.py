@@ -76,22 +76,12 @@ def _plain(value):
 
 
 def rulebook_for(evaluation: Evaluation, cache: dict | None = None) -> Rulebook | None:
-    """The quy chế that governs the evaluation: of its regime, in force at the end of the
-    period (latest effective_from on or before it), from the nearest unit up the tree."""
+    """The quy chế that governs the evaluation (Rulebook.in_force at the end of the
+    period), looked up once per unit, regime and period when `cache` is given."""
     key = (evaluation.unit_id, evaluation.regime, evaluation.period_end)
     if cache is not None and key in cache:
         return cache[key]
-    unit_ids = [int(p) for p in evaluation.unit.path.strip("/").split("/") if p]
-    found = list(
-        Rulebook.objects.filter(
-            unit_id__in=unit_ids, regime=evaluation.regime, effective_from__lte=evaluation.period_end
-        ).order_by("-effective_from", "-pk")
-    )
-    chosen = None
-    for unit_id in reversed(unit_ids):  # own unit first, then up the tree
-        chosen = next((r for r in found if r.unit_id == unit_id), None)
-        if chosen is not None:
-            break
+    chosen = Rulebook.in_force(evaluation.unit, evaluation.regime, evaluation.period_end)
     if cache is not None:
         cache[key] = chosen
     return chosen
@@ -163,8 +153,28 @@ class _Context:
         return self._deductions[key]
 
 
+# A month of office work in working days (Monday to Friday: 261 a year / 12 ≈ 21.75),
+# to count the months absent that the 48/2023 cap reads [U: no text found that says how
+# to count "nghỉ làm việc từ 03 tháng"; this is our reading, kept in one place].
+WORKING_DAYS_A_MONTH = 22
+MATERNITY = "Ts"
+
+
+def months_absent(facts: dict) -> float:
+    """Months away from work in the period for the 48/2023 cap (absent 3 to under 6
+    months → not above hoàn thành): leave with a reason and unexcused absence, in
+    working days over WORKING_DAYS_A_MONTH. Maternity leave is left out: 48/2023 excepts
+    it [S]."""
+    leave = facts.get("leave_days") or {}
+    days = sum(v for symbol, v in leave.items() if symbol != MATERNITY) + (facts.get("absent_days") or 0)
+    return round(days / WORKING_DAYS_A_MONTH, 2)
+
+
 def _build(evaluation: Evaluation, context: _Context, facts: dict | None, exam: dict | None, **shared) -> dict:
     attendance = dict(facts or {})
+    # The names rules.discipline_deduction and actions.take_evidence read, beside the
+    # attendance report's own.
+    attendance.update(rule_facts(attendance))
     labels = shared["leave_labels"]
     attendance["leave_labels"] = {symbol: labels.get(symbol, symbol) for symbol in attendance.get("leave_days", {})}
     discipline = None
@@ -185,6 +195,8 @@ def _build(evaluation: Evaluation, context: _Context, facts: dict | None, exam: 
         "period_start": evaluation.period_start.isoformat(),
         "period_end": evaluation.period_end.isoformat(),
         "rulebook_id": context.rulebook.pk if context.rulebook else None,
+        "months_absent": months_absent(attendance),
+        "maternity": bool((attendance.get("leave_days") or {}).get(MATERNITY)),
         "attendance": attendance,
         "discipline": discipline,
         "competence": competence,

@@ -29,9 +29,11 @@ from decimal import Decimal
 import pandas as pd
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from evaluation import rules
-from evaluation.evidence import NOT_LAW, rulebook_for
+from evaluation.evidence import NOT_LAW
 from evaluation.models import Evaluation
 from hr_system import spreadsheets
 from hr_system.models import Employee, OrgUnit
@@ -39,12 +41,12 @@ from hr_system.pdf import render_pdf_with_slots
 from hr_system.text import name_sort_key
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-GROUP_LABELS = {"general": "Tiêu chí chung", "results": "Kết quả thực hiện nhiệm vụ"}
+GROUP_LABELS = {"general": gettext_lazy("Tiêu chí chung"), "results": gettext_lazy("Kết quả thực hiện nhiệm vụ")}
 # The levels counted in the summary, best first ("not rated" last).
 SUMMARY_LEVELS = rules.LEVELS
 CATEGORY_NOUN = {
-    Employee.Category.CIVIL_SERVANT: "công chức",
-    Employee.Category.PUBLIC_EMPLOYEE: "viên chức",
+    Employee.Category.CIVIL_SERVANT: gettext_lazy("công chức"),
+    Employee.Category.PUBLIC_EMPLOYEE: gettext_lazy("viên chức"),
 }
 
 
@@ -61,7 +63,7 @@ def _position(e: Employee) -> str:
 
 
 def _staff_noun(category: str) -> str:
-    return CATEGORY_NOUN.get(category, "công chức, viên chức")
+    return str(CATEGORY_NOUN.get(category, gettext_lazy("công chức, viên chức")))
 
 
 def _document(unit: OrgUnit, **extra) -> dict:
@@ -71,18 +73,11 @@ def _document(unit: OrgUnit, **extra) -> dict:
 # --- the individual form -------------------------------------------------------------------
 
 
-def _rulebook_points(evaluation: Evaluation) -> dict:
-    """Each criterion's maximum as it was when scored: the snapshot's quy chế if any."""
-    rulebook = rulebook_for(evaluation)
-    regime = evaluation.regime_rules()
-    return rules.criteria_maxima(regime, rulebook.criteria_points if rulebook else None)
-
-
 def form_rows(evaluation: Evaluation) -> dict:
     """The criteria table of one evaluation: a group heading, then each criterion with its
     maximum, the person's points and the manager's, then the total."""
     regime = evaluation.regime_rules()
-    maxima = _rulebook_points(evaluation)
+    maxima = evaluation.maxima()
     evidence = evaluation.evidence or {}
     groups = []
     for group in ("general", "results"):
@@ -104,7 +99,7 @@ def form_rows(evaluation: Evaluation) -> dict:
             )
         groups.append(
             {
-                "label": GROUP_LABELS[group],
+                "label": str(GROUP_LABELS[group]),
                 "max": _text(sum((maxima.get(c.code) or rules.ZERO for c in criteria), rules.ZERO)),
                 "self": _text(_group_total(evaluation.self_scores, criteria)),
                 "manager": _text(_group_total(evaluation.manager_scores, criteria)),
@@ -189,19 +184,20 @@ def _attendance_lines(facts: dict) -> list[str]:
     leave = facts.get("leave_days") or {}
     labels = facts.get("leave_labels") or {}
     out = [
-        f"Số ngày làm việc: {_text(facts.get('worked_days', 0)) or '0'}",
-        f"Đi muộn: {facts.get('late_count', 0)} lần, {facts.get('late_minutes', 0)} phút",
-        f"Về sớm: {facts.get('early_count', 0)} lần, {facts.get('early_minutes', 0)} phút",
-        f"Nghỉ không lý do: {_text(facts.get('absent_days', 0)) or '0'} ngày",
-        f"Thiếu lượt chấm công: {facts.get('missing_punches', 0)} lượt",
+        _("Số ngày làm việc: %(n)s") % {"n": _text(facts.get("worked_days", 0)) or "0"},
+        _("Đi muộn: %(n)s lần, %(m)s phút") % {"n": facts.get("late_count", 0), "m": facts.get("late_minutes", 0)},
+        _("Về sớm: %(n)s lần, %(m)s phút") % {"n": facts.get("early_count", 0), "m": facts.get("early_minutes", 0)},
+        _("Nghỉ không lý do: %(n)s ngày") % {"n": _text(facts.get("absent_days", 0)) or "0"},
+        _("Thiếu lượt chấm công: %(n)s lượt") % {"n": facts.get("missing_punches", 0)},
     ]
     if leave:
-        out.append(
-            "Nghỉ có lý do: "
-            + ", ".join(f"{labels.get(symbol, symbol)} {_text(days)} ngày" for symbol, days in leave.items())
+        kinds = ", ".join(
+            _("%(kind)s %(n)s ngày") % {"kind": labels.get(symbol, symbol), "n": _text(days)}
+            for symbol, days in leave.items()
         )
+        out.append(_("Nghỉ có lý do: %(kinds)s") % {"kinds": kinds})
     if facts.get("not_tracked_days"):
-        out.append(f"Chưa theo dõi chấm công: {facts['not_tracked_days']} ngày")
+        out.append(_("Chưa theo dõi chấm công: %(n)s ngày") % {"n": facts["not_tracked_days"]})
     return out
 
 
@@ -212,8 +208,9 @@ def form_document(evaluation: Evaluation) -> tuple[str, dict]:
     table = form_rows(evaluation)
     context = _document(
         unit,
-        doc_type="PHIẾU ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG",
-        doc_summary=f"Đối với {_staff_noun(e.category)} — {evaluation.period_label()}",
+        doc_type=_("PHIẾU ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG"),
+        doc_summary=_("Đối với %(who)s — %(period)s")
+        % {"who": _staff_noun(e.category), "period": evaluation.period_label()},
         doc_symbol=f"PĐG-{unit.doc_symbol or 'TCCB'}",
         evaluation=evaluation,
         full_name=e.full_name,
@@ -230,7 +227,7 @@ def form_document(evaluation: Evaluation) -> tuple[str, dict]:
         classification_label=rules.level_label(evaluation.classification) if evaluation.classification else "",
         status_label=evaluation.get_status_display(),
         decided_at=evaluation.decided_at,
-        recipients=["Cá nhân được đánh giá", "Bộ phận tổ chức, cán bộ"],
+        recipients=[_("Cá nhân được đánh giá"), _("Bộ phận tổ chức, cán bộ")],
     )
     return "pdf/evaluation_form.html", context
 
@@ -320,14 +317,14 @@ def summary_document(unit: OrgUnit, period_kind: str, period_start: dt.date) -> 
     ]
     context = _document(
         unit,
-        doc_type="TỔNG HỢP",
-        doc_summary=f"Kết quả đánh giá, xếp loại chất lượng — {data['period_label']}",
+        doc_type=_("TỔNG HỢP"),
+        doc_summary=_("Kết quả đánh giá, xếp loại chất lượng — %(period)s") % {"period": data["period_label"]},
         doc_symbol=f"TH-{unit.doc_symbol or 'TCCB'}",
         data=data,
         rows=rows,
         counts=[{**c, "percent_text": _text(c["percent"]) or "0"} for c in data["counts"]],
         pending=data["evaluated"] - data["decided"],
-        recipients=["Cơ quan quản lý cấp trên", "Bộ phận tổ chức, cán bộ"],
+        recipients=[_("Cơ quan quản lý cấp trên"), _("Bộ phận tổ chức, cán bộ")],
         agency_slot=True,
     )
     return "pdf/evaluation_summary.html", context

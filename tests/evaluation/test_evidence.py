@@ -120,6 +120,8 @@ def test_snapshot_holds_the_facts_the_rule_the_deduction_and_the_exam(world):
     assert facts["absent_days"] == 1 and facts["missing_punches"] == 0
     assert facts["worked_days"] == 21
     assert facts["not_tracked_days"] == 31 + 28 + 1  # January, February and Sun 1 March
+    assert (facts["late"], facts["early"], facts["unexcused_absences"]) == (4, 0, 1)  # the rule's names
+    assert snap["months_absent"] == round(1 / 22, 2) and snap["maternity"] is False
     discipline = snap["discipline"]
     assert discipline["criterion"] == "ky_luat_ky_cuong" and discipline["max_points"] == 6
     assert discipline["rule"]["late_per"] == 2 and discipline["rule_is_default"] is False
@@ -201,6 +203,29 @@ def test_a_remarked_exam_shows_as_a_change(world):
     notice = evidence.changes(ev)
 
     assert notice == ["kết quả kiểm tra năng lực: 31/40 khi chấm, nay 35/40"]
+
+
+def test_months_absent_count_leave_and_absence_but_not_maternity():
+    facts = {"leave_days": {"Ô": 44, "Ts": 110, "P": 11}, "absent_days": 11}
+
+    assert evidence.months_absent(facts) == 3.0  # (44 + 11 + 11) / 22
+    assert evidence.months_absent({}) == 0
+
+
+def test_maternity_leave_is_flagged_for_the_yearly_overrides(world):
+    attendance_actions.request_leave(
+        acting_user=world.hr_a,
+        employee=world.emp_a,
+        leave_type="Ts",
+        start_date=MAR[23],
+        end_date=MAR[27],
+        reason="Nghỉ thai sản",
+        approve=True,
+    )
+
+    snap = evidence.snapshot(evaluation_of(world))
+
+    assert snap["maternity"] is True and snap["attendance"]["leave_days"]["Ts"] == 5
 
 
 def test_nothing_recorded_yet_is_no_change(world):
