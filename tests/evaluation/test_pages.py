@@ -285,3 +285,29 @@ def test_the_form_pdf_and_the_unit_summary_download_in_scope_only(world, login):
     assert login(world.cast.hr_b).get(f"/evaluation/{evaluation.pk}/phieu.pdf").status_code == 404
     assert login(world.cast.hr_b).get("/evaluation/summary/P-MC-UB/quarter/2026-01-01.pdf").status_code == 404
     assert login(world.cast.head_a).get(f"/evaluation/{evaluation.pk}/phieu.pdf").status_code == 404
+
+
+def test_the_head_accepts_an_objective_cause_and_hr_may_not(world, product, login):
+    assignment = actions.assign(
+        acting_user=world.hr,
+        employee=world.an,
+        product_type=product,
+        period_kind="quarter",
+        period_start=Q1,
+        quantity=2,
+        deadline=dt.date(2026, 3, 31),
+    )
+    actions.record_result(
+        acting_user=world.hr, assignment=assignment, quantity_done=2, late=1, objective_cause="Mất điện ba ngày"
+    )
+    url = f"/evaluation/assignments/{assignment.pk}/result/"
+    assert 'id="cause-form"' in login(world.head).get(url).content.decode()
+    assert login(world.hr).post(url, {"do": "accept_cause", "accepted": "1"}).status_code == 403
+    assert login(world.cast.hr_b).get(url).status_code == 404
+    assert login(world.cast.head_a).post(url, {"do": "accept_cause", "accepted": "1"}).status_code == 404
+    assignment.result.refresh_from_db()
+    assert assignment.result.cause_accepted is False
+    r = login(world.head).post(url, {"do": "accept_cause", "accepted": "1"}, follow=True)
+    assert "Nguyên nhân khách quan đã được chấp nhận" in r.content.decode()
+    assignment.result.refresh_from_db()
+    assert assignment.result.cause_accepted is True
