@@ -13,6 +13,7 @@ urlpatterns = [
     path("evaluation/<int:pk>/decide/", views.decide, name="evaluation_decide"),
     path("evaluation/<int:pk>/reopen/", views.reopen, name="evaluation_reopen"),
     path("evaluation/<int:pk>/phieu.pdf", views.form_pdf, name="evaluation_form_pdf"),
+    path("evaluation/<int:pk>/sign/", views.form_sign, name="evaluation_form_sign"),
     path(
         "evaluation/summary/<str:unit_code>/<slug:period_kind>/<str:period_start>.<slug:fmt>",
         views.summary,

@@ -15,11 +15,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.reports import exam_choices_for
-from evaluation import access, actions, reports, rules
+from evaluation import access, actions, reports, rules, signed_records
 from evaluation.forms import (
     AssignmentForm,
     DisciplineForm,
@@ -30,8 +31,9 @@ from evaluation.forms import (
 )
 from evaluation.models import Evaluation, PeriodKind
 from hr_system import access as hr_access
-from hr_system import widgets
+from hr_system import signed_documents, widgets
 from hr_system.models import Employee
+from hr_system.signed_documents import pages as signed_pages
 
 # The page says this beside the discipline criterion: attendance is evidence, and the
 # points it costs come from the unit's own quy chế (Decree 233/2026 Art. 12(5)).
@@ -274,6 +276,7 @@ def detail(request, pk: int):
             "can_review": not locked and evaluation.period_kind == "year" and access.may(user, evaluation, "review"),
             "can_decide": not locked and access.may(user, evaluation, "decide"),
             "can_reopen": locked and access.may(user, evaluation, "reopen"),
+            "can_sign": locked and access.may(user, evaluation, "decide"),
             "problems": request.session.pop(f"evaluation-problems-{pk}", None),
         },
     )
@@ -383,11 +386,36 @@ def reopen(request, pk: int):
 
 @login_required
 def form_pdf(request, pk: int):
-    """The phiếu đánh giá as PDF (evaluation/reports.py)."""
+    """The phiếu đánh giá as PDF (evaluation/reports.py); once signed, the signed one."""
     evaluation = access.get_evaluation_for_user(request.user, pk, action="read")
+    signed = signed_documents.current(signed_documents.EVALUATION_FORM, signed_records.form_subject(evaluation))
+    if signed is not None:
+        return signed_pages.signed_pdf_response(request, signed)
     return _download(
         reports.form_pdf(evaluation),
         f"phieu-danh-gia-{evaluation.employee.code}-{evaluation.period_start:%Y-%m}.pdf",
+    )
+
+
+@login_required
+def form_sign(request, pk: int):
+    """The head signs the decided phiếu đánh giá (hr_system.signed_documents)."""
+    evaluation = access.get_evaluation_for_user(request.user, pk, action="decide")
+    return signed_pages.sign_page(
+        request,
+        kind=signed_documents.EVALUATION_FORM,
+        unit=evaluation.unit,
+        subject_key=signed_records.form_subject(evaluation),
+        title=_("Ký số phiếu đánh giá: %(n)s — %(p)s")
+        % {"n": evaluation.employee.full_name, "p": evaluation.period_label()},
+        ready=signed_records.form_ready(evaluation),
+        not_ready=signed_records.FORM_NOT_READY,
+        # The form carries the head's signature only: no agency credential.
+        sign=lambda credential, secret, **_agency: signed_records.sign_form(
+            acting_user=request.user, evaluation=evaluation, credential=credential, secret=secret
+        ),
+        signed_url=reverse("evaluation_form_pdf", args=[evaluation.pk]),
+        back_url=reverse("evaluation_detail", args=[evaluation.pk]),
     )
 
 

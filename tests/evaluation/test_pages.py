@@ -5,14 +5,16 @@ input, the lock and reopening, "Đánh giá của tôi", and the "wrong unit" ch
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 
 from django.utils.html import escape
 
 from evaluation import actions
 from evaluation.models import Assignment, DisciplinaryMeasure, Evaluation, ProductType, Rulebook
-from hr_system.models import AuditLog
+from hr_system.models import AuditLog, SignedDocument, SigningCredential
 from tests.evaluation.web_world import Q1, decided, product_fixture, scores, world_fixture  # noqa: F401  (fixtures)
+from tests.pki import P12_PASSPHRASE
 
 NOTE = "Không có văn bản quy phạm nào quy định mức trừ điểm theo số lần đi muộn"
 
@@ -311,3 +313,26 @@ def test_the_head_accepts_an_objective_cause_and_hr_may_not(world, product, logi
     assert "Nguyên nhân khách quan đã được chấp nhận" in r.content.decode()
     assignment.result.refresh_from_db()
     assert assignment.result.cause_accepted is True
+
+
+def test_the_head_signs_the_decided_form_and_the_pdf_handed_out_is_the_signed_one(
+    world, login, make_credential, pki, settings, tmp_path
+):
+    settings.SIGNED_DOCUMENTS_DIR = tmp_path / "signed"
+    settings.SIGNING_TRUST_ROOTS_DIR = str(pki.roots_dir)
+    settings.SIGNING_TSA_URL = ""
+    credential = make_credential(
+        world.cast.office_a, holder=world.head, purpose=SigningCredential.Purpose.PERSONAL, label="Chứng thư"
+    )
+    evaluation = decided(world, world.an, 3, 60)
+    url = f"/evaluation/{evaluation.pk}/sign/"
+    assert login(world.cast.hr_b).get(url).status_code == 404
+    assert login(world.hr).get(url).status_code == 403  # HR reads; the head signs
+    client = login(world.head)
+    assert f"/evaluation/{evaluation.pk}/sign/" in client.get(f"/evaluation/{evaluation.pk}/").content.decode()
+    assert client.get(url).status_code == 200
+    client.post(url, {"credential": credential.pk, "secret": P12_PASSPHRASE})
+    doc = SignedDocument.objects.get(kind="evaluation_form")
+    r = client.get(f"/evaluation/{evaluation.pk}/phieu.pdf")
+    body = b"".join(r.streaming_content) if r.streaming else r.content
+    assert hashlib.sha256(body).hexdigest() == doc.sha256
