@@ -6,6 +6,7 @@ urlpatterns = [
     path("evaluation/", views.unit_list, name="evaluation_unit_list"),
     path("evaluation/open/", views.open_evaluation, name="evaluation_open"),
     path("evaluation/me/", views.mine, name="evaluation_mine"),
+    path("evaluation/decide/", views.decide_unit, name="evaluation_decide_unit"),
     path("evaluation/<int:pk>/", views.detail, name="evaluation_detail"),
     path("evaluation/<int:pk>/self/", views.self_assess, name="evaluation_self"),
     path("evaluation/<int:pk>/score/", views.score, name="evaluation_score"),

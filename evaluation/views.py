@@ -196,7 +196,16 @@ def unit_list(request):
     evaluations = evaluations.filter(period_kind=kind)
     if start:
         evaluations = evaluations.filter(period_start=start)
-    evaluations = evaluations.order_by("-period_start", "unit__path", "employee__sort_key", "pk")[:500]
+    evaluations = list(evaluations.order_by("-period_start", "unit__path", "employee__sort_key", "pk")[:500])
+    # For one unit and period: the level a decision would record for each scored row
+    # (the quota and consistency checks run when the head decides).
+    decidable = []
+    if unit is not None and start is not None:
+        for e in evaluations:
+            if e.status == Evaluation.Status.SCORED and e.regime_rules().scored:
+                e.proposed = rules.level_label(actions.check_decision(e)[0])
+                if access.may(request.user, e, "decide"):
+                    decidable.append(e)
     return render(
         request,
         "evaluation/unit_list.html",
@@ -210,6 +219,9 @@ def unit_list(request):
             "error": error,
             "open_form": OpenForm(),
             "can_open": access.evaluable_employees_for(request.user).exists(),
+            "decidable": decidable,
+            "levels": rules.LEVEL_CHOICES,
+            "problems": request.session.pop("evaluation-unit-problems", None),
         },
         status=400 if error else 200,
     )
@@ -354,6 +366,7 @@ def decide(request, pk: int):
             evaluation=evaluation,
             classification=level,
             force_warnings=request.POST.get("confirm_warnings") == "1",
+            unit_level=_unit_level(request),
         )
         messages.success(request, _("Đã quyết định xếp loại."))
     except actions.EvaluationBlocked as exc:
@@ -364,6 +377,55 @@ def decide(request, pk: int):
     except actions.EvaluationError as exc:
         messages.error(request, exc.message)
     return _back(pk)
+
+
+def _unit_level(request) -> str | None:
+    """The unit's own rating this year, when the head gives it (a head is not rated
+    above their unit; the quota is 25 % where the unit is xuất sắc)."""
+    return request.POST.get("unit_level") or None
+
+
+@login_required
+@require_POST
+def decide_unit(request):
+    """The head's decision on every scored evaluation of a unit's period at once: all or
+    nothing, the quota checked over the batch together with what was decided before."""
+    unit = hr_access.get_unit_for_user(request.user, request.POST.get("unit", ""))
+    kind = request.POST.get("period_kind", "")
+    try:
+        start = widgets.parse_date(request.POST.get("period_start", ""))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("evaluation_unit_list")
+    back = redirect(
+        f"{reverse('evaluation_unit_list')}?unit={unit.code}&period_kind={kind}&period_start={start:%d/%m/%Y}"
+    )
+    batch = [
+        e
+        for e in access.evaluations_for(request.user).filter(
+            unit__path__startswith=unit.path, period_kind=kind, period_start=start, status=Evaluation.Status.SCORED
+        )
+        if access.may(request.user, e, "decide")
+    ]
+    if not batch:
+        messages.error(request, _("Không có phiếu nào đã chấm điểm mà bạn được quyết định xếp loại."))
+        return back
+    try:
+        actions.decide_many(
+            acting_user=request.user,
+            evaluations=batch,
+            force_warnings=request.POST.get("confirm_warnings") == "1",
+            unit_level=_unit_level(request),
+        )
+        messages.success(request, _("Đã quyết định xếp loại %(n)s người.") % {"n": len(batch)})
+    except actions.EvaluationBlocked as exc:
+        request.session["evaluation-unit-problems"] = [
+            {"severity": p.severity, "message": p.message, "people": _names(p.employee_ids)} for p in exc.problems
+        ]
+        messages.error(request, _("Chưa thể quyết định xếp loại: xem các vấn đề dưới đây."))
+    except actions.EvaluationError as exc:
+        messages.error(request, exc.message)
+    return back
 
 
 def _names(employee_ids) -> list[str]:

@@ -336,3 +336,32 @@ def test_the_head_signs_the_decided_form_and_the_pdf_handed_out_is_the_signed_on
     r = client.get(f"/evaluation/{evaluation.pk}/phieu.pdf")
     body = b"".join(r.streaming_content) if r.streaming else r.content
     assert hashlib.sha256(body).hexdigest() == doc.sha256
+
+
+def test_the_unit_view_proposes_levels_and_its_decision_is_all_or_nothing(world, login):
+    people = [*world.colleagues, world.an]
+    for i, employee in enumerate(people):
+        e = actions.open_evaluation(acting_user=world.hr, employee=employee, period_kind="quarter", period_start=Q1)
+        # Five at 80 (tốt), and two at 96 (xuất sắc): one place for five tốt.
+        general, results = (6, 66) if i >= len(people) - 2 else (5, 55)
+        actions.self_assess(acting_user=world.emp_user(employee), evaluation=e, scores=scores(general, results))
+        actions.manager_score(acting_user=world.head, evaluation=e, scores=scores(general, results))
+    query = "?unit=P-MC-UB&period_kind=quarter&period_start=01/01/2026"
+    client = login(world.head)
+    page = client.get(f"/evaluation/{query}").content.decode()
+    assert page.count("Hoàn thành xuất sắc nhiệm vụ</td>") == 2 and 'id="decide-unit-form"' in page
+    form = {"unit": "P-MC-UB", "period_kind": "quarter", "period_start": "01/01/2026"}
+    r = client.post("/evaluation/decide/", form, follow=True)
+    page = r.content.decode()
+    assert "Không được phép:" in page and "Nguyễn Văn An (101)" in page
+    assert not Evaluation.objects.filter(status=Evaluation.Status.DECIDED).exists()
+    # HR reads the unit but does not decide; another commune's HR does not find it.
+    r = login(world.hr).post("/evaluation/decide/", form, follow=True)
+    assert "Không có phiếu nào đã chấm điểm mà bạn được quyết định xếp loại." in _messages(r)
+    assert login(world.cast.hr_b).post("/evaluation/decide/", form).status_code == 404
+    # With one of the two brought down to tốt, the whole unit is decided at once.
+    lower = Evaluation.objects.get(employee=world.colleagues[-1])
+    actions.manager_score(acting_user=world.head, evaluation=lower, scores=scores(5, 55))
+    r = login(world.head).post("/evaluation/decide/", form, follow=True)
+    assert "Đã quyết định xếp loại 6 người." in _messages(r)
+    assert Evaluation.objects.filter(status=Evaluation.Status.DECIDED).count() == 6
