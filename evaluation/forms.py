@@ -55,7 +55,7 @@ class ProductTypeForm(forms.Form):
 
 class AssignmentForm(forms.Form):
     employee = forms.CharField(label=gettext_lazy("Mã chấm công của cán bộ"), max_length=9)
-    product_type = forms.IntegerField(label=gettext_lazy("Sản phẩm"), min_value=1)
+    product_type = forms.IntegerField(label=gettext_lazy("Sản phẩm"), min_value=1, max_value=2**31 - 1)
     period_kind = forms.ChoiceField(label=gettext_lazy("Kỳ giao việc"), choices=PERIOD_KINDS[:2], initial="quarter")
     period_start = forms.DateField(label=gettext_lazy("Ngày đầu kỳ"), widget=widgets.DateInput())
     quantity = CommaDecimalField(
@@ -103,7 +103,7 @@ class RulebookForm(forms.Form):
         label=gettext_lazy("Theo dõi, đánh giá theo"), choices=Rulebook.PeriodKind.choices, initial="quarter"
     )
     competence_exam_id = forms.IntegerField(
-        label=gettext_lazy("Kỳ thi gắn với tiêu chí năng lực"), min_value=1, required=False
+        label=gettext_lazy("Kỳ thi gắn với tiêu chí năng lực"), min_value=1, max_value=2**31 - 1, required=False
     )
     task_groups = forms.CharField(
         label=gettext_lazy("Nhóm nhiệm vụ (mỗi dòng: chức danh = tên nhóm)"),

@@ -365,3 +365,23 @@ def test_the_unit_view_proposes_levels_and_its_decision_is_all_or_nothing(world,
     r = login(world.head).post("/evaluation/decide/", form, follow=True)
     assert "Đã quyết định xếp loại 6 người." in _messages(r)
     assert Evaluation.objects.filter(status=Evaluation.Status.DECIDED).count() == 6
+
+
+def test_ids_beyond_the_database_range_are_not_found_or_refused_not_a_crash(world, login):
+    huge = "9" * 25
+    client = login(world.hr)
+    assert client.get(f"/evaluation/{huge}/").status_code == 404
+    assert client.get(f"/evaluation/assignments/{huge}/result/").status_code == 404
+    r = client.post(
+        "/evaluation/assignments/",
+        {
+            "employee": "101",
+            "product_type": huge,
+            "period_kind": "quarter",
+            "period_start": "01/01/2026",
+            "quantity": "1",
+            "deadline": "31/03/2026",
+        },
+    )
+    assert r.status_code == 400
+    assert login(world.cast.staff_user).get(f"/api/v1/evaluation/evaluations/{huge}").status_code in (404, 422)
