@@ -385,3 +385,27 @@ def test_ids_beyond_the_database_range_are_not_found_or_refused_not_a_crash(worl
     )
     assert r.status_code == 400
     assert login(world.cast.staff_user).get(f"/api/v1/evaluation/evaluations/{huge}").status_code in (404, 422)
+
+
+def test_the_yearly_deadline_turns_red_when_near_and_the_year_needs_a_collective_review(world, login, monkeypatch):
+    year = actions.open_evaluation(
+        acting_user=world.hr, employee=world.an, period_kind="year", period_start=dt.date(2026, 1, 1)
+    )
+    actions.self_assess(acting_user=world.cast.staff_user, evaluation=year, scores=scores(5, 60))
+    actions.manager_score(acting_user=world.head, evaluation=year, scores=scores(3, 60))
+    client = login(world.head)
+    monkeypatch.setattr(actions.timezone, "localdate", lambda: dt.date(2026, 10, 1))
+    page = client.get(f"/evaluation/{year.pk}/").content.decode()
+    assert '<p id="deadline" class="muted">Hạn xếp loại năm: 15/12/2026</p>' in page
+    monkeypatch.setattr(actions.timezone, "localdate", lambda: dt.date(2026, 12, 10))
+    page = client.get(f"/evaluation/{year.pk}/").content.decode()
+    assert '<p id="deadline" class="error">Hạn xếp loại năm: 15/12/2026 — Hạn xếp loại năm là 15/12/2026.' in page
+    # The year is decided only after the collective review.
+    r = client.post(f"/evaluation/{year.pk}/decide/", {}, follow=True)
+    assert "101: Đánh giá năm cần họp xét tập thể trước khi quyết định." in _messages(r)
+    assert login(world.cast.hr_b).post(f"/evaluation/{year.pk}/review/", {"note": "x"}).status_code == 404
+    client = login(world.head)
+    client.post(f"/evaluation/{year.pk}/review/", {"note": "Tập thể thống nhất mức tốt"})
+    client.post(f"/evaluation/{year.pk}/decide/", {})
+    year.refresh_from_db()
+    assert year.review_note == "Tập thể thống nhất mức tốt" and year.status == Evaluation.Status.DECIDED
