@@ -198,7 +198,9 @@ REGIMES: tuple[Regime, ...] = (
         quota_rate_unit_excellent=Decimal("0.25"),
         # Not found in 335/2025 for công chức [U]: checked, but only as a warning.
         head_not_above_unit=False,
-        min_months_worked=6,  # [S] carried over from 90/2020 as amended by 48/2023
+        min_months_worked=6,  # [U] for 335: carried over from 90/2020 as amended by 48/2023
+        # Art. 21: a person on sick or maternity leave at rating time is rated on the
+        # points of the time actually worked [S, read in a translation of the article].
         maternity_exempt=True,
         absent_cap=None,
         yearly_deadline=(12, 15),  # Art. 21: rated before 15/12 each year [C]

@@ -577,3 +577,24 @@ def test_a_head_is_recognised_from_their_role(ward):
     ev = actions.open_evaluation(acting_user=ward.hr_a, employee=ward.emp_a, period_kind="quarter", period_start=Q1)
     other = actions.open_evaluation(acting_user=ward.hr_a, employee=ward.emp_b, period_kind="quarter", period_start=Q1)
     assert ev.is_unit_head and not other.is_unit_head
+
+
+def test_a_manager_outside_their_scope_cannot_score(ward):
+    """Bad input of the issue: a manager scoring someone outside their scope. Pages and
+    API fetch the evaluation through access.get_evaluation_for_user(action="score")."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from evaluation import access
+
+    other_head = get_user_model().objects.create_user(username="head_dk", password="x")
+    Role.objects.create(user=other_head, kind=Role.Kind.UNIT_HEAD, unit=ward.commune_b)
+    ev = actions.open_evaluation(acting_user=ward.hr_a, employee=ward.emp_a, period_kind="quarter", period_start=Q1)
+    actions.self_assess(acting_user=ward.staff_user, evaluation=ev, scores=GENERAL)
+    with pytest.raises(Http404):
+        access.get_evaluation_for_user(other_head, ev.pk, action="score")  # another commune: not even found
+    with pytest.raises(Http404):
+        access.get_evaluation_for_user(ward.head_a, ev.pk, action="score")  # a school head, same ward
+    with pytest.raises(PermissionDenied):
+        access.get_evaluation_for_user(ward.hr_a, ev.pk, action="score")  # HR prepares, does not score
+    assert access.get_evaluation_for_user(ward.head_ward, ev.pk, action="score") == ev
