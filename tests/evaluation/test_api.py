@@ -251,3 +251,25 @@ def test_the_frameworks_are_published_as_data(world, login):
     assert set(regimes) == {"nd335_2025", "nd233_2026", "nd90_2020_48_2023"}
     assert sum(c["max_points"] for c in regimes["nd335_2025"]["criteria"]) == 100
     assert regimes["nd233_2026"]["effective_from"] == "2026-07-01"
+
+
+def test_the_objective_cause_is_accepted_by_the_head_only(world, product, login):
+    a = actions.assign(
+        acting_user=world.hr,
+        employee=world.an,
+        product_type=product,
+        period_kind="quarter",
+        period_start=Q1,
+        quantity=2,
+        deadline=dt.date(2026, 3, 31),
+    )
+    body = {"quantity_done": "2", "late": 1, "objective_cause": "Mất điện ba ngày"}
+    assert ok(call(login(world.hr), "put", f"/assignments/{a.pk}/result", body))["cause_accepted"] is False
+    assert error(call(login(world.cast.hr_b), "put", f"/assignments/{a.pk}/result", body), 404)
+    assert error(call(login(world.hr), "post", f"/assignments/{a.pk}/result/cause", {"accepted": True}), 403)
+    assert error(call(login(world.cast.head_a), "post", f"/assignments/{a.pk}/result/cause", {"accepted": True}), 404)
+    assert ok(call(login(world.head), "post", f"/assignments/{a.pk}/result/cause", {"accepted": True}))[
+        "cause_accepted"
+    ]
+    listed = ok(call(login(world.cast.staff_user), "get", "/assignments"))
+    assert [row["id"] for row in listed["items"]] == [a.pk] and listed["items"][0]["result"]["cause_accepted"]
