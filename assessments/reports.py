@@ -22,6 +22,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from assessments import results, scoring
+from assessments.access import exams_for
 from assessments.models import Attempt, Exam, ExamPart, PaperItem, QuestionVersion
 from hr_system import pdf, spreadsheets
 
@@ -46,6 +47,13 @@ def flag_labels() -> dict[str, str]:
         FLAG_TOO_EASY: _("quá dễ"),
         FLAG_TOO_HARD: _("quá khó"),
     }
+
+
+def exam_choices_for(user) -> list[tuple[int, str]]:
+    """(id, title) of the exams in the caller's exam-board / HR scope, newest first: what
+    a unit may link to the competence criterion of its quy chế đánh giá (issue 17). The
+    evaluation app reads exams only through this module (import contract)."""
+    return [(pk, title) for pk, title in exams_for(user).order_by("-pk").values_list("pk", "title")[:200]]
 
 
 # --- small statistics helpers (None instead of NaN, never a division by zero) -------------

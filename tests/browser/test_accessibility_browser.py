@@ -158,6 +158,42 @@ def _timesheet_to_sign(request):
     return "head_a", "/attendance/timesheet/?unit=P-MC-TH&month=2025-03", "#sign-box form"
 
 
+def _evaluation(username, path, ready):
+    """Issue 17: An's first quarter of 2026, self-assessed, with a product assigned and
+    its result; the head of the ward's People's Committee (head_ub) is to score it."""
+
+    def prepare(request):
+        from django.contrib.auth import get_user_model
+
+        from evaluation import actions as evaluation_actions
+        from hr_system.models import Role
+        from tests.conftest import PASSWORD
+
+        cast = request.getfixturevalue("cast")
+        head = get_user_model().objects.create_user(username="head_ub", password=PASSWORD)
+        Role.objects.create(user=head, kind=Role.Kind.UNIT_HEAD, unit=cast.office_a)
+        q1 = dt.date(2026, 1, 1)
+        product = evaluation_actions.add_product_type(
+            acting_user=cast.hr_a, unit=cast.office_a, name="Văn bản tham mưu", measure="văn bản"
+        )
+        assignment = evaluation_actions.assign(
+            acting_user=cast.hr_a,
+            employee=cast.emp_a,
+            product_type=product,
+            period_kind="quarter",
+            period_start=q1,
+            quantity=4,
+            deadline=dt.date(2026, 3, 31),
+        )
+        evaluation_actions.record_result(acting_user=cast.hr_a, assignment=assignment, quantity_done=4, late=1)
+        evaluation = evaluation_actions.open_evaluation(
+            acting_user=cast.hr_a, employee=cast.emp_a, period_kind="quarter", period_start=q1
+        )
+        return username, path.format(evaluation=evaluation.pk, assignment=assignment.pk), ready
+
+    return prepare
+
+
 VISITS = {
     "login": Visit(_login_page),
     "login-390": Visit(_login_page, PHONE),
@@ -191,6 +227,14 @@ VISITS = {
     # Signed documents (issue 16).
     "timesheet-sign": Visit(_timesheet_to_sign),
     "signed-documents": Visit(_as_hr("/signed-documents/", "main h1")),
+    # Evaluation and classification (issue 17).
+    "evaluation-self": Visit(_evaluation("an", "/evaluation/{evaluation}/", "#save-scores")),
+    "evaluation-score-390": Visit(_evaluation("head_ub", "/evaluation/{evaluation}/", "#criteria"), PHONE),
+    "evaluation-unit": Visit(_evaluation("hr_a", "/evaluation/", "#open-form")),
+    "evaluation-mine": Visit(_evaluation("an", "/evaluation/me/", "#my-evaluations")),
+    "evaluation-assignments": Visit(_evaluation("hr_a", "/evaluation/assignments/", "#assignment-form")),
+    "evaluation-result": Visit(_evaluation("hr_a", "/evaluation/assignments/{assignment}/result/", "#result-form")),
+    "evaluation-rulebooks": Visit(_evaluation("hr_a", "/evaluation/rulebooks/", "#rulebook-form")),
 }
 
 
