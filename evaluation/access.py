@@ -138,6 +138,24 @@ def get_evaluable_employee(user, code: str) -> Employee:
     return employee
 
 
+def get_summary_unit(user, code: str) -> OrgUnit:
+    """The unit whose classification summary (tổng hợp) the caller may read: heads and HR
+    over it; 404 outside the caller's scope, 403 for other roles inside it."""
+    unit = access.get_unit_for_user(user, code)
+    if not covers(user, READERS, unit):
+        raise PermissionDenied("Bạn không có quyền xem tổng hợp xếp loại của đơn vị này.")
+    return unit
+
+
+def get_employee_for_yearly(user, code: str) -> Employee:
+    """The person whose yearly evaluation the caller may build from the decided periods:
+    a head over their unit (the yearly result then goes to the collective review)."""
+    employee = access.get_employee_for_user(user, code)
+    if not covers(user, SCORERS, employee.unit) or _is_own(user, employee.pk):
+        raise PermissionDenied("Bạn không có quyền lập kết quả năm cho cán bộ này.")
+    return employee
+
+
 # --- quy chế and product catalogue ---------------------------------------------------
 
 

@@ -10,11 +10,12 @@ No `from __future__ import annotations` here: ninja reads `Query[...]` at import
 
 from contextlib import contextmanager
 
+from django.http import HttpResponse
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from assessments.reports import exam_choices_for
-from evaluation import access, actions, rules
+from evaluation import access, actions, reports, rules, signed_records
 from evaluation.models import Evaluation
 from evaluation.schemas import (
     AssignmentIn,
@@ -38,10 +39,14 @@ from evaluation.schemas import (
     ReviewIn,
     RulebookIn,
     RulebookOut,
+    SummaryFilter,
+    YearIn,
 )
 from hr_system import access as hr_access
+from hr_system import signed_documents
 from hr_system.api_base import ApiError, PageNumber, invalid
 from hr_system.models import Employee
+from hr_system.signed_documents import api as signed_api
 
 router = Router(tags=["Đánh giá, xếp loại"])
 
@@ -148,6 +153,46 @@ def open_evaluation(request, payload: OpenIn):
             regime=payload.regime,
         )
     return Status(200 if existed else 201, evaluation)
+
+
+@router.post("/years", response={201: EvaluationDetailOut})
+def aggregate_year(request, payload: YearIn):
+    """The yearly evaluation built from the person's decided months or quarters; it then
+    goes to the collective review and the head's decision."""
+    employee = access.get_employee_for_yearly(request.user, payload.employee)
+    with domain_errors():
+        evaluation = actions.aggregate_year(acting_user=request.user, employee=employee, year=payload.year)
+    return Status(201, evaluation)
+
+
+@router.get("/evaluations/{evaluation_id}/form.pdf")
+def form_pdf(request, evaluation_id: int):
+    """The phiếu đánh giá as PDF; once signed, the signed bytes."""
+    evaluation = access.get_evaluation_for_user(request.user, evaluation_id)
+    signed = signed_documents.current(signed_documents.EVALUATION_FORM, signed_records.form_subject(evaluation))
+    if signed is not None:
+        return signed_api.signed_pdf(signed)
+    name = f"phieu-danh-gia-{evaluation.employee.code}-{evaluation.period_start:%Y-%m}.pdf"
+    return _file(reports.form_pdf(evaluation), name, "application/pdf")
+
+
+@router.get("/summary.{fmt}")
+def summary(request, fmt: str, filters: Query[SummaryFilter]):
+    """The unit's tổng hợp kết quả đánh giá, xếp loại for a period, as PDF or Excel."""
+    if fmt not in ("pdf", "xlsx"):
+        raise ApiError(404, "not_found", "Không tìm thấy.")
+    unit = access.get_summary_unit(request.user, filters.unit)
+    name = f"tong-hop-xep-loai-{unit.code}-{filters.period_start:%Y-%m}"
+    if fmt == "xlsx":
+        content = reports.summary_xlsx(unit, filters.period_kind, filters.period_start)
+        return _file(content, f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return _file(reports.summary_pdf(unit, filters.period_kind, filters.period_start), f"{name}.pdf", "application/pdf")
+
+
+def _file(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @router.get("/evaluations/{evaluation_id}", response=EvaluationDetailOut)

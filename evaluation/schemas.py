@@ -50,6 +50,12 @@ class EvaluationFilter(Schema):
     status: str | None = Field(None, max_length=20)
 
 
+class SummaryFilter(Schema):
+    unit: str = Field(..., min_length=1, max_length=32, description="Mã đơn vị")
+    period_kind: PeriodKindIn = "quarter"
+    period_start: dt.date
+
+
 class EvaluationOut(Schema):
     id: int
     employee: str = Field(..., alias="employee.code")
@@ -120,6 +126,11 @@ class ProblemOut(Schema):
 class DecisionOut(Schema):
     evaluation: EvaluationOut
     warnings: list[ProblemOut]
+
+
+class YearIn(InSchema):
+    employee: str = Field(..., min_length=1, max_length=9, description="Mã chấm công")
+    year: int = Field(..., ge=2000, le=2100)
 
 
 class ReopenIn(InSchema):

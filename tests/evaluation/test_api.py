@@ -273,3 +273,32 @@ def test_the_objective_cause_is_accepted_by_the_head_only(world, product, login)
     ]
     listed = ok(call(login(world.cast.staff_user), "get", "/assignments"))
     assert [row["id"] for row in listed["items"]] == [a.pk] and listed["items"][0]["result"]["cause_accepted"]
+
+
+def test_the_form_and_the_unit_summary_download_in_scope_only(world, login):
+    e = decided(world, world.an, 5, 55)
+    hr = login(world.hr)
+    form = hr.get(f"{API}/evaluations/{e.pk}/form.pdf")
+    assert form.status_code == 200 and form.content.startswith(b"%PDF")
+    assert "phieu-danh-gia-101" in form["Content-Disposition"]
+    query = f"unit={world.cast.office_a.code}&period_kind=quarter&period_start=2026-01-01"
+    pdf = hr.get(f"{API}/summary.pdf?{query}")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    xlsx = hr.get(f"{API}/summary.xlsx?{query}")
+    assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
+    assert error(hr.get(f"{API}/summary.doc?{query}"), 404)["code"] == "not_found"
+    # Another commune's HR officer reaches neither.
+    other = login(world.cast.hr_b)
+    assert error(other.get(f"{API}/evaluations/{e.pk}/form.pdf"), 404)["code"] == "not_found"
+    assert error(other.get(f"{API}/summary.pdf?{query}"), 404)["code"] == "not_found"
+
+
+def test_the_yearly_result_is_built_by_the_head_from_the_decided_quarters(world, login):
+    decided(world, world.an, 5, 55)
+    body = {"employee": world.an.code, "year": 2026}
+    assert error(call(login(world.cast.head_a), "post", "/years", body), 404)["code"] == "not_found"
+    assert error(call(login(world.hr), "post", "/years", body), 403)
+    assert error(call(login(world.cast.staff_user), "post", "/years", body), 403)  # never one's own
+    year = ok(call(login(world.head), "post", "/years", body), 201)
+    assert year["period_kind"] == "year" and year["status"] == "manager_scored"
+    assert Evaluation.objects.get(pk=year["id"]).period_start == dt.date(2026, 1, 1)
