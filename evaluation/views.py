@@ -298,10 +298,10 @@ def _back(pk: int):
     return redirect("evaluation_detail", pk=pk)
 
 
-@login_required
-@require_POST
-def self_assess(request, pk: int):
-    evaluation = access.get_evaluation_for_user(request.user, pk, action="self")
+def _save_scores(request, pk: int, *, action: str, save, done: str):
+    """The self-assessment and the manager's scoring share one form: the criteria's points
+    and a comment. `save` is the action that records them."""
+    evaluation = access.get_evaluation_for_user(request.user, pk, action=action)
     codes = [(c.code, c.label) for c in evaluation.regime_rules().criteria]
     scores, errors = _scores_from(request.POST, codes)
     if errors:
@@ -309,33 +309,25 @@ def self_assess(request, pk: int):
             messages.error(request, e)
         return _back(pk)
     try:
-        actions.self_assess(
-            acting_user=request.user, evaluation=evaluation, scores=scores, comment=request.POST.get("comment", "")
-        )
-        messages.success(request, _("Đã lưu phần tự đánh giá."))
+        save(acting_user=request.user, evaluation=evaluation, scores=scores, comment=request.POST.get("comment", ""))
+        messages.success(request, done)
     except actions.EvaluationError as exc:
         messages.error(request, exc.message)
     return _back(pk)
+
+
+@login_required
+@require_POST
+def self_assess(request, pk: int):
+    return _save_scores(request, pk, action="self", save=actions.self_assess, done=_("Đã lưu phần tự đánh giá."))
 
 
 @login_required
 @require_POST
 def score(request, pk: int):
-    evaluation = access.get_evaluation_for_user(request.user, pk, action="score")
-    codes = [(c.code, c.label) for c in evaluation.regime_rules().criteria]
-    scores, errors = _scores_from(request.POST, codes)
-    if errors:
-        for e in errors:
-            messages.error(request, e)
-        return _back(pk)
-    try:
-        actions.manager_score(
-            acting_user=request.user, evaluation=evaluation, scores=scores, comment=request.POST.get("comment", "")
-        )
-        messages.success(request, _("Đã lưu điểm của người quản lý."))
-    except actions.EvaluationError as exc:
-        messages.error(request, exc.message)
-    return _back(pk)
+    return _save_scores(
+        request, pk, action="score", save=actions.manager_score, done=_("Đã lưu điểm của người quản lý.")
+    )
 
 
 @login_required
