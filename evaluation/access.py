@@ -147,6 +147,15 @@ def get_summary_unit(user, code: str) -> OrgUnit:
     return unit
 
 
+def get_summary_unit_for_signing(user, code: str) -> OrgUnit:
+    """The unit whose summary the caller may sign: a head over it (404 outside scope,
+    403 for HR or a reader inside it)."""
+    unit = get_summary_unit(user, code)
+    if not covers(user, DECIDERS, unit):
+        raise PermissionDenied("Chỉ thủ trưởng đơn vị được ký số bản tổng hợp xếp loại.")
+    return unit
+
+
 def get_employee_for_yearly(user, code: str) -> Employee:
     """The person whose yearly evaluation the caller may build from the decided periods:
     a head over their unit (the yearly result then goes to the collective review)."""

@@ -20,6 +20,11 @@ urlpatterns = [
         views.summary,
         name="evaluation_summary",
     ),
+    path(
+        "evaluation/summary/<str:unit_code>/<slug:period_kind>/<str:period_start>/sign/",
+        views.summary_sign,
+        name="evaluation_summary_sign",
+    ),
     path("evaluation/products/", views.products, name="evaluation_products"),
     path("evaluation/assignments/", views.assignments, name="evaluation_assignments"),
     path("evaluation/assignments/<int:assignment_id>/result/", views.result, name="evaluation_result"),

@@ -474,6 +474,35 @@ def form_sign(request, pk: int):
 
 
 @login_required
+def summary_sign(request, unit_code: str, period_kind: str, period_start: str):
+    """The head signs the unit's summary once everyone in the period is decided; the
+    agency signs it too (hr_system.signed_documents registry)."""
+    unit = access.get_summary_unit_for_signing(request.user, unit_code)
+    try:
+        start = dt.date.fromisoformat(period_start)
+    except ValueError:
+        raise Http404(_("Kỳ đánh giá không hợp lệ.")) from None
+    if period_kind not in PeriodKind.values:
+        raise Http404(_("Kỳ đánh giá không hợp lệ."))
+    return signed_pages.sign_page(
+        request,
+        kind=signed_documents.EVALUATION_SUMMARY,
+        unit=unit,
+        subject_key=signed_records.summary_subject(unit, period_kind, start),
+        title=_("Ký số tổng hợp xếp loại: %(u)s — %(p)s")
+        % {"u": unit.name, "p": rules.period_label(period_kind, start)},
+        ready=signed_records.summary_ready(unit, period_kind, start),
+        not_ready=signed_records.SUMMARY_NOT_READY,
+        sign=lambda **cred: signed_records.sign_summary(
+            acting_user=request.user, unit=unit, period_kind=period_kind, period_start=start, **cred
+        ),
+        signed_url=reverse("evaluation_summary", args=[unit.code, period_kind, period_start, "pdf"]),
+        back_url=reverse("evaluation_unit_list")
+        + f"?unit={unit.code}&period_kind={period_kind}&period_start={period_start}",
+    )
+
+
+@login_required
 def mine(request):
     """ "Đánh giá của tôi": the caller's own evaluations (read-only once decided)."""
     evaluations = access.own_evaluations(request.user).select_related("unit").order_by("-period_start", "pk")
@@ -755,6 +784,11 @@ def summary(request, unit_code: str, period_kind: str, period_start: str, fmt: s
     if period_kind not in PeriodKind.values or fmt not in ("pdf", "xlsx"):
         raise Http404(_("Kỳ đánh giá không hợp lệ."))
     name = f"tong-hop-xep-loai-{unit.code}-{start:%Y-%m}"
+    signed = signed_documents.current(
+        signed_documents.EVALUATION_SUMMARY, signed_records.summary_subject(unit, period_kind, start)
+    )
+    if fmt == "pdf" and signed is not None:
+        return signed_pages.signed_pdf_response(request, signed)
     if fmt == "xlsx":
         return _download(
             reports.summary_xlsx(unit, period_kind, start),

@@ -102,3 +102,29 @@ def test_the_summary_is_signed_by_the_head_and_the_agency_once_everyone_is_decid
     assert [c.status for c in checks] == ["valid", "valid"]
     assert [c.field_name for c in checks] == ["ChuKyNguoiKy", "ChuKyCoQuan"]
     assert signed_records.summary_ready(cast.commune_a, "quarter", dt.date(2026, 4, 1)) is False  # nobody in Q2
+
+
+def test_the_head_signs_the_summary_on_its_page_and_the_download_is_the_signed_copy(cast, head, pki, login):
+    evaluated(cast.emp_a, total="91", level="xuat_sac")
+    page = f"/evaluation/summary/{cast.commune_a.code}/quarter/2026-01-01/sign/"
+    pdf = f"/evaluation/summary/{cast.commune_a.code}/quarter/2026-01-01.pdf"
+    # HR over the commune reads the summary but does not sign it; another commune's head
+    # does not reach it.
+    assert login(cast.hr_a).get(page).status_code == 403
+    assert login(unit_head("head_commune_b", cast.commune_b)).get(page).status_code == 404
+    client = login(head)
+    unsigned = client.get(pdf).content
+    response = client.post(
+        page,
+        {
+            "credential": head.cred.pk,
+            "secret": P12_PASSPHRASE,
+            "agency_credential": head.agency.pk,
+            "agency_secret": P12_PASSPHRASE,
+        },
+    )
+    assert response.status_code in (200, 302)
+    doc = SignedDocument.objects.get(kind=signed_documents.EVALUATION_SUMMARY)
+    assert [c.status for c in checks_of(doc, pki)] == ["valid", "valid"]
+    signed = client.get(pdf).content
+    assert signed != unsigned and hashlib.sha256(signed).hexdigest() == doc.sha256
