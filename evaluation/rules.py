@@ -520,13 +520,14 @@ def discipline_deduction(facts: dict, rule: dict | None, max_points) -> tuple[De
     blocks("late", "late_per", "late_points", _("đi muộn"))
     blocks("early", "early_per", "early_points", _("về sớm"))
     blocks("missing_punches", "missing_punch_per", "missing_punch_points", _("thiếu lượt chấm công"))
-    absences = int(facts.get("unexcused_absences") or 0)
+    # Days, not occurrences: a half day's unexcused absence counts as half a day.
+    absences = max(to_decimal(facts.get("unexcused_absences")) or ZERO, ZERO)
     absence_points = to_decimal(rule.get("unexcused_absence_points")) or ZERO
     if absences > 0 and absence_points > 0:
         deducted += absences * absence_points
         parts.append(
             _("%(count)s ngày nghỉ không lý do (trừ %(points)s điểm mỗi ngày): -%(total)s")
-            % {"count": absences, "points": fmt(absence_points), "total": fmt(absences * absence_points)}
+            % {"count": fmt(absences), "points": fmt(absence_points), "total": fmt(absences * absence_points)}
         )
     capped = min(deducted, cap)
     if capped < deducted:

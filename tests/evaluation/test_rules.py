@@ -176,6 +176,9 @@ def test_discipline_deduction_follows_the_units_rule():
     assert capped == 3 and "tối đa" in why
     assert rules.discipline_deduction({"unexcused_absences": 9}, rule, 6)[0] == 6
     assert rules.discipline_deduction({}, rule, 6)[0] == 0
+    # Unexcused absence is counted in days: a half day deducts half a day's points.
+    half, why = rules.discipline_deduction({"unexcused_absences": 0.5}, rule, 6)
+    assert half == rule["unexcused_absence_points"] * Decimal("0.5") and "0,5 ngày" in why
 
 
 def rows(n_tot, n_xs, group="A", pending_last=True):
